@@ -1,0 +1,80 @@
+// delete_set.cpp — delete set sorting, merging and wire form.
+#include "crdt/delete_set.hpp"
+
+#include <algorithm>
+
+namespace crdt {
+
+void DeleteSet::sort_and_merge() {
+  for (auto& [client, dels] : clients) {
+    std::stable_sort(dels.begin(), dels.end(),
+                     [](const DeleteItem& a, const DeleteItem& b) { return a.clock < b.clock; });
+    size_t j = 1;
+    for (size_t i = 1; i < dels.size(); ++i) {
+      DeleteItem& left = dels[j - 1];
+      const DeleteItem right = dels[i];
+      if (left.clock + left.len >= right.clock) {
+        left.len = std::max(left.len, right.clock + right.len - left.clock);
+      } else {
+        dels[j++] = right;
+      }
+    }
+    if (!dels.empty()) dels.resize(j);
+  }
+}
+
+bool DeleteSet::contains(const ID& id) const {
+  const auto it = clients.find(id.client);
+  if (it == clients.end()) return false;
+  const auto& dels = it->second;
+  auto pos = std::upper_bound(dels.begin(), dels.end(), id.clock,
+                              [](uint64_t clock, const DeleteItem& d) { return clock < d.clock; });
+  if (pos == dels.begin()) return false;
+  --pos;
+  return id.clock < pos->clock + pos->len;
+}
+
+void DeleteSet::write(Encoder& enc) const {
+  enc.write_var_uint(clients.size());
+  for (auto it = clients.rbegin(); it != clients.rend(); ++it) {
+    enc.write_var_uint(it->first);
+    enc.write_var_uint(it->second.size());
+    for (const DeleteItem& d : it->second) {
+      enc.write_var_uint(d.clock);
+      enc.write_var_uint(d.len);
+    }
+  }
+}
+
+DeleteSet DeleteSet::read(Decoder& dec) {
+  DeleteSet ds;
+  const uint64_t num_clients = dec.read_var_uint();
+  for (uint64_t i = 0; i < num_clients; ++i) {
+    const uint64_t client = dec.read_var_uint();
+    const uint64_t n = dec.read_var_uint();
+    if (n > dec.remaining()) throw DecodeError("delete set length exceeds data");
+    if (n == 0) continue;
+    auto& dels = ds.clients[client];
+    for (uint64_t k = 0; k < n; ++k) {
+      const uint64_t clock = dec.read_var_uint();
+      const uint64_t len = dec.read_var_uint();
+      if (clock + len > kMaxSafeInteger) throw DecodeError("delete range out of range");
+      dels.push_back({clock, len});
+    }
+  }
+  return ds;
+}
+
+DeleteSet merge_delete_sets(const std::vector<DeleteSet>& sets) {
+  DeleteSet merged;
+  for (const DeleteSet& ds : sets) {
+    for (const auto& [client, dels] : ds.clients) {
+      auto& out = merged.clients[client];
+      out.insert(out.end(), dels.begin(), dels.end());
+    }
+  }
+  merged.sort_and_merge();
+  return merged;
+}
+
+}  // namespace crdt

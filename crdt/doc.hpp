@@ -1,0 +1,141 @@
+// doc.hpp — a Yjs document: the struct store, the shared types, and the operations on them.
+//
+// apply_update integrates a v1 update exactly as yjs's applyUpdate does (same conflict
+// resolution, same splitting and merging of items, same pending structs and pending deletes for
+// updates whose dependencies have not arrived), so that encode_state_as_update produces the bytes
+// yjs would. The update is decoded and checked completely before the doc is touched: a malformed
+// update throws DecodeError and leaves the doc unchanged.
+//
+// Local edits run inside transact(); the returned bytes are the update yjs would emit for the same
+// transaction. Positions are Yjs positions: UTF-16 code units.
+//
+// Threading: a Doc is a plain value with no internal locking; one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "crdt/delete_set.hpp"
+#include "crdt/id.hpp"
+#include "crdt/item.hpp"
+#include "crdt/lib0.hpp"
+#include "crdt/type.hpp"
+#include "crdt/update.hpp"
+
+namespace crdt {
+
+class Doc;
+
+// The changes of one transaction; cleanup merges and garbage-collects based on them.
+struct Transaction {
+  Doc& doc;
+  bool local;
+  StateVector before_state;
+  DeleteSet ds;
+  std::vector<ID> merge_structs;  // split points to try merging again at cleanup
+};
+
+class Doc {
+ public:
+  explicit Doc(uint64_t client_id);
+  Doc();  // random client id, as new Y.Doc()
+  ~Doc();
+  Doc(const Doc&) = delete;
+  Doc& operator=(const Doc&) = delete;
+
+  uint64_t client_id() const { return client_id_; }
+
+  // ---- sync ----
+  void apply_update(ByteView update);
+  // All of the doc (and its pending updates) that `state_vector` lacks; empty view = everything.
+  Bytes encode_state_as_update(ByteView state_vector = {}) const;
+  Bytes encode_state_vector() const { return crdt::encode_state_vector(state_vector()); }
+  StateVector state_vector() const;
+  bool has_pending() const { return pending_structs_.has_value() || pending_ds_.has_value(); }
+
+  // ---- local edits ----
+  // Runs `fn` as one transaction; returns the v1 update it produced (empty when nothing changed
+  // or when `want_update` is false).
+  Bytes transact(const std::function<void(Transaction&)>& fn, bool want_update = true);
+  // Y.Text insert/delete on the root type `name`. Throw std::out_of_range past the end.
+  void insert_text(Transaction& tr, std::string_view name, uint64_t index, std::u16string_view text);
+  void delete_text(Transaction& tr, std::string_view name, uint64_t index, uint64_t length);
+
+  // ---- reading ----
+  std::u16string text16(std::string_view name) const;
+  std::string text(std::string_view name) const;  // UTF-8
+  uint64_t text_length(std::string_view name) const;
+  std::string map_json(std::string_view name) const;
+  std::string array_json(std::string_view name) const;
+
+  // ---- introspection (weft doc dump, tests, benchmarks) ----
+  size_t struct_count() const;
+  const std::unordered_map<uint64_t, std::vector<std::unique_ptr<Struct>>>& clients() const {
+    return clients_;
+  }
+
+ private:
+  using Structs = std::vector<std::unique_ptr<Struct>>;
+  struct RefList;
+  struct Pending {
+    StateVector missing;
+    Bytes update;
+  };
+
+  Type* root(std::string_view name);
+  const Type* find_root(std::string_view name) const;
+  uint64_t get_state(uint64_t client) const;
+  Structs* structs_of(uint64_t client);
+  static size_t find_index(const Structs& structs, uint64_t clock);
+  Struct* get_struct(const ID& id);
+  Item* split_item(Transaction& tr, Item* left, uint64_t diff);
+  Struct* get_item_clean_start(Transaction& tr, const ID& id);
+  Struct* get_item_clean_end(Transaction& tr, const ID& id);
+  void add_struct(std::unique_ptr<Struct> s);
+  void replace_with_gc(Struct* s);
+
+  void read_update(Transaction& tr, DecodedUpdate&& update);
+  std::optional<Pending> integrate_structs(Transaction& tr, std::vector<UpdateStruct>& structs);
+  std::optional<uint64_t> get_missing(const UpdateStruct& s) const;
+  void integrate_struct(Transaction& tr, UpdateStruct& s, uint64_t offset);
+  void integrate_item(Transaction& tr, Item* item);
+  std::optional<Bytes> apply_delete_set(Transaction& tr, const DeleteSet& ds);
+  void delete_item(Transaction& tr, Item* item);
+  void gc_item(Item* item, bool parent_gcd);
+  void cleanup(Transaction& tr);
+  bool merge_items(Item* left, Item* right);
+  size_t try_merge_with_lefts(Structs& structs, size_t pos);
+  void write_clients_structs(Encoder& enc, const StateVector& sv) const;
+  void write_item(Encoder& enc, const Item& item, uint64_t offset) const;
+  DeleteSet delete_set_from_store() const;
+
+  struct ListPos {
+    Item* left;
+    Item* right;
+    uint64_t index;
+  };
+  ListPos find_position(Transaction& tr, Type* type, uint64_t index);
+
+  void append_type_json(std::string& out, const Type& type, TypeRef as) const;
+  void append_value_json(std::string& out, const Item& item, uint64_t element) const;
+
+  uint64_t client_id_;
+  std::unordered_map<uint64_t, Structs> clients_;
+  std::map<std::string, std::unique_ptr<Type>, std::less<>> roots_;
+  std::optional<Pending> pending_structs_;
+  std::optional<Bytes> pending_ds_;  // an update with no structs and the undeliverable deletes
+  Transaction* current_ = nullptr;
+  // Scratch sets of the conflict resolution loop, kept to avoid reallocating per integration.
+  std::unordered_set<const Struct*> conflicting_;
+  std::unordered_set<const Struct*> before_origin_;
+};
+
+}  // namespace crdt

@@ -1,0 +1,545 @@
+// lib0.cpp — UTF-8/UTF-16 conversion, lib0 varInt/float/bigint/any encoding, and the small JSON
+// helpers the engine needs (validating ContentJSON/Embed/Format payloads, printing values).
+#include "crdt/lib0.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+namespace crdt {
+
+// ---- Unicode --------------------------------------------------------------------------------
+
+namespace {
+
+// Decodes one UTF-8 sequence at s[i]; returns the code point and advances i, or -1 if invalid.
+// Follows the WHATWG ranges: no overlongs, no surrogates, nothing above U+10FFFF.
+int32_t decode_utf8_at(std::string_view s, size_t& i) {
+  const auto b0 = static_cast<uint8_t>(s[i]);
+  if (b0 < 0x80) {
+    ++i;
+    return b0;
+  }
+  int need;
+  uint8_t lower = 0x80, upper = 0xBF;
+  int32_t cp;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    need = 1;
+    cp = b0 & 0x1F;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    need = 2;
+    cp = b0 & 0x0F;
+    if (b0 == 0xE0) lower = 0xA0;
+    if (b0 == 0xED) upper = 0x9F;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    need = 3;
+    cp = b0 & 0x07;
+    if (b0 == 0xF0) lower = 0x90;
+    if (b0 == 0xF4) upper = 0x8F;
+  } else {
+    return -1;
+  }
+  if (i + need >= s.size() + 0 && i + need > s.size() - 1 + 1) return -1;
+  for (int k = 1; k <= need; ++k) {
+    const auto b = static_cast<uint8_t>(s[i + k]);
+    if (b < lower || b > upper) return -1;
+    lower = 0x80;
+    upper = 0xBF;
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  i += need + 1;
+  return cp;
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    // Fast path for ASCII runs.
+    if (static_cast<uint8_t>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    if (decode_utf8_at(s, i) < 0) return false;
+  }
+  return true;
+}
+
+std::u16string utf8_to_utf16(std::string_view s) {
+  std::u16string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<uint8_t>(s[i]);
+    if (b < 0x80) {
+      out.push_back(b);
+      ++i;
+      continue;
+    }
+    const int32_t cp = decode_utf8_at(s, i);
+    if (cp < 0) throw DecodeError("invalid UTF-8 in string");
+    if (cp >= 0x10000) {
+      out.push_back(static_cast<char16_t>(0xD800 + ((cp - 0x10000) >> 10)));
+      out.push_back(static_cast<char16_t>(0xDC00 + ((cp - 0x10000) & 0x3FF)));
+    } else {
+      out.push_back(static_cast<char16_t>(cp));
+    }
+  }
+  return out;
+}
+
+void append_utf8(std::string& out, std::u16string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    uint32_t c = s[i];
+    if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+      continue;
+    }
+    if (c >= 0xD800 && c <= 0xDFFF) {
+      const bool pair = c <= 0xDBFF && i + 1 < s.size() && s[i + 1] >= 0xDC00 && s[i + 1] <= 0xDFFF;
+      if (pair) {
+        c = 0x10000 + ((c - 0xD800) << 10) + (s[i + 1] - 0xDC00);
+        ++i;
+      } else {
+        c = 0xFFFD;  // lone surrogate, as TextEncoder writes it
+      }
+    }
+    if (c < 0x800) {
+      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    } else if (c < 0x10000) {
+      out.push_back(static_cast<char>(0xE0 | (c >> 12)));
+      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    } else {
+      out.push_back(static_cast<char>(0xF0 | (c >> 18)));
+      out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    }
+  }
+}
+
+std::string utf16_to_utf8(std::u16string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  append_utf8(out, s);
+  return out;
+}
+
+// ---- JSON -----------------------------------------------------------------------------------
+
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (const char ch : s) {
+    const auto c = static_cast<uint8_t>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 15]);
+        } else {
+          out.push_back(ch);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+void append_json_number(std::string& out, double d) {
+  if (!std::isfinite(d)) {
+    out += "null";
+    return;
+  }
+  if (d == 0) {
+    out += "0";
+    return;
+  }
+  char buf[32];
+  const auto res = std::to_chars(buf, buf + sizeof buf, d);
+  out.append(buf, res.ptr);
+}
+
+namespace {
+
+void append_json_value(std::string& out, const Any& value, bool in_array) {
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, Undefined> || std::is_same_v<T, Null>) {
+          (void)in_array;
+          out += "null";
+        } else if constexpr (std::is_same_v<T, double>) {
+          append_json_number(out, x);
+        } else if constexpr (std::is_same_v<T, BigInt>) {
+          out += std::to_string(x.value);
+        } else if constexpr (std::is_same_v<T, bool>) {
+          out += x ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          append_json_string(out, x);
+        } else if constexpr (std::is_same_v<T, AnyArray>) {
+          out.push_back('[');
+          for (size_t i = 0; i < x.size(); ++i) {
+            if (i) out.push_back(',');
+            append_json_value(out, x[i], true);
+          }
+          out.push_back(']');
+        } else if constexpr (std::is_same_v<T, AnyObject>) {
+          out.push_back('{');
+          bool first = true;
+          for (const auto& [k, v] : x) {
+            if (std::holds_alternative<Undefined>(v.v)) continue;
+            if (!first) out.push_back(',');
+            first = false;
+            append_json_string(out, k);
+            out.push_back(':');
+            append_json_value(out, v, false);
+          }
+          out.push_back('}');
+        } else if constexpr (std::is_same_v<T, Bytes>) {
+          out.push_back('[');
+          for (size_t i = 0; i < x.size(); ++i) {
+            if (i) out.push_back(',');
+            out += std::to_string(x[i]);
+          }
+          out.push_back(']');
+        }
+      },
+      value.v);
+}
+
+// A strict JSON syntax checker (RFC 8259, as JSON.parse accepts it).
+class JsonChecker {
+ public:
+  explicit JsonChecker(std::string_view s) : s_(s) {}
+  bool check() {
+    skip_ws();
+    if (!value(0)) return false;
+    skip_ws();
+    return i_ == s_.size();
+  }
+
+ private:
+  static constexpr int kMaxDepth = 512;
+  void skip_ws() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r'))
+      ++i_;
+  }
+  bool lit(std::string_view w) {
+    if (s_.substr(i_, w.size()) != w) return false;
+    i_ += w.size();
+    return true;
+  }
+  bool digits() {
+    const size_t start = i_;
+    while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') ++i_;
+    return i_ > start;
+  }
+  bool number() {
+    if (i_ < s_.size() && s_[i_] == '-') ++i_;
+    if (i_ < s_.size() && s_[i_] == '0') {
+      ++i_;
+    } else if (!digits()) {
+      return false;
+    }
+    if (i_ < s_.size() && s_[i_] == '.') {
+      ++i_;
+      if (!digits()) return false;
+    }
+    if (i_ < s_.size() && (s_[i_] == 'e' || s_[i_] == 'E')) {
+      ++i_;
+      if (i_ < s_.size() && (s_[i_] == '+' || s_[i_] == '-')) ++i_;
+      if (!digits()) return false;
+    }
+    return true;
+  }
+  bool string() {
+    ++i_;  // opening quote
+    while (i_ < s_.size()) {
+      const auto c = static_cast<uint8_t>(s_[i_]);
+      if (c == '"') {
+        ++i_;
+        return true;
+      }
+      if (c < 0x20) return false;
+      if (c == '\\') {
+        ++i_;
+        if (i_ >= s_.size()) return false;
+        const char e = s_[i_];
+        if (e == 'u') {
+          for (int k = 1; k <= 4; ++k) {
+            if (i_ + k >= s_.size() || !std::isxdigit(static_cast<uint8_t>(s_[i_ + k]))) return false;
+          }
+          i_ += 4;
+        } else if (std::string_view("\"\\/bfnrt").find(e) == std::string_view::npos) {
+          return false;
+        }
+      }
+      ++i_;
+    }
+    return false;
+  }
+  bool value(int depth) {
+    if (depth > kMaxDepth || i_ >= s_.size()) return false;
+    switch (s_[i_]) {
+      case '{': {
+        ++i_;
+        skip_ws();
+        if (i_ < s_.size() && s_[i_] == '}') return ++i_, true;
+        while (true) {
+          skip_ws();
+          if (i_ >= s_.size() || s_[i_] != '"' || !string()) return false;
+          skip_ws();
+          if (i_ >= s_.size() || s_[i_] != ':') return false;
+          ++i_;
+          skip_ws();
+          if (!value(depth + 1)) return false;
+          skip_ws();
+          if (i_ < s_.size() && s_[i_] == ',') {
+            ++i_;
+            continue;
+          }
+          if (i_ < s_.size() && s_[i_] == '}') return ++i_, true;
+          return false;
+        }
+      }
+      case '[': {
+        ++i_;
+        skip_ws();
+        if (i_ < s_.size() && s_[i_] == ']') return ++i_, true;
+        while (true) {
+          skip_ws();
+          if (!value(depth + 1)) return false;
+          skip_ws();
+          if (i_ < s_.size() && s_[i_] == ',') {
+            ++i_;
+            continue;
+          }
+          if (i_ < s_.size() && s_[i_] == ']') return ++i_, true;
+          return false;
+        }
+      }
+      case '"': return string();
+      case 't': return lit("true");
+      case 'f': return lit("false");
+      case 'n': return lit("null");
+      default: return number();
+    }
+  }
+
+  std::string_view s_;
+  size_t i_ = 0;
+};
+
+}  // namespace
+
+void append_json(std::string& out, const Any& value) { append_json_value(out, value, false); }
+
+bool is_valid_json(std::string_view text) { return JsonChecker(text).check(); }
+
+// ---- Encoder --------------------------------------------------------------------------------
+
+void Encoder::write_var_int(double num) {
+  const bool negative = std::signbit(num);
+  uint64_t n = static_cast<uint64_t>(negative ? -num : num);
+  write_u8(static_cast<uint8_t>((n > 0x3f ? 0x80 : 0) | (negative ? 0x40 : 0) | (n & 0x3f)));
+  n >>= 6;
+  while (n > 0) {
+    write_u8(static_cast<uint8_t>((n > 0x7f ? 0x80 : 0) | (n & 0x7f)));
+    n >>= 7;
+  }
+}
+
+void Encoder::write_var_string(std::u16string_view s) {
+  // Strings are mostly ASCII: encode straight into the buffer after a length guess, and only
+  // re-encode the length when the guess was wrong.
+  std::string tmp;
+  tmp.reserve(s.size());
+  append_utf8(tmp, s);
+  write_var_string(std::string_view(tmp));
+}
+
+void Encoder::write_float32(float f) {
+  const auto bits = std::bit_cast<uint32_t>(f);
+  for (int s = 24; s >= 0; s -= 8) write_u8(static_cast<uint8_t>(bits >> s));
+}
+
+void Encoder::write_float64(double d) {
+  const auto bits = std::bit_cast<uint64_t>(d);
+  for (int s = 56; s >= 0; s -= 8) write_u8(static_cast<uint8_t>(bits >> s));
+}
+
+void Encoder::write_bigint64(int64_t v) {
+  const auto bits = static_cast<uint64_t>(v);
+  for (int s = 56; s >= 0; s -= 8) write_u8(static_cast<uint8_t>(bits >> s));
+}
+
+void Encoder::write_any(const Any& value) {
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, Undefined>) {
+          write_u8(127);
+        } else if constexpr (std::is_same_v<T, Null>) {
+          write_u8(126);
+        } else if constexpr (std::is_same_v<T, double>) {
+          // lib0: integers up to 2^31-1 in magnitude as varInt, else float32 when exact, else
+          // float64.
+          if (std::isfinite(x) && std::trunc(x) == x && std::fabs(x) <= 2147483647.0) {
+            write_u8(125);
+            write_var_int(x);
+          } else if (!std::isnan(x) && static_cast<double>(static_cast<float>(x)) == x) {
+            write_u8(124);
+            write_float32(static_cast<float>(x));
+          } else {
+            write_u8(123);
+            write_float64(x);
+          }
+        } else if constexpr (std::is_same_v<T, BigInt>) {
+          write_u8(122);
+          write_bigint64(x.value);
+        } else if constexpr (std::is_same_v<T, bool>) {
+          write_u8(x ? 120 : 121);
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          write_u8(119);
+          write_var_string(std::string_view(x));
+        } else if constexpr (std::is_same_v<T, AnyObject>) {
+          write_u8(118);
+          write_var_uint(x.size());
+          for (const auto& [k, v] : x) {
+            write_var_string(std::string_view(k));
+            write_any(v);
+          }
+        } else if constexpr (std::is_same_v<T, AnyArray>) {
+          write_u8(117);
+          write_var_uint(x.size());
+          for (const auto& v : x) write_any(v);
+        } else if constexpr (std::is_same_v<T, Bytes>) {
+          write_u8(116);
+          write_var_bytes(x);
+        }
+      },
+      value.v);
+}
+
+// ---- Decoder --------------------------------------------------------------------------------
+
+double Decoder::read_var_int() {
+  uint8_t r = read_u8();
+  uint64_t num = r & 0x3f;
+  const bool negative = (r & 0x40) != 0;
+  unsigned shift = 6;
+  while (r & 0x80) {
+    r = read_u8();
+    num |= static_cast<uint64_t>(r & 0x7f) << shift;
+    shift += 7;
+    if (shift > 60 || num > kMaxSafeInteger) throw DecodeError("integer out of range");
+  }
+  const auto d = static_cast<double>(num);
+  return negative ? -d : d;
+}
+
+float Decoder::read_float32() {
+  const ByteView b = read_bytes(4);
+  uint32_t bits = 0;
+  for (const uint8_t x : b) bits = (bits << 8) | x;
+  return std::bit_cast<float>(bits);
+}
+
+double Decoder::read_float64() {
+  const ByteView b = read_bytes(8);
+  uint64_t bits = 0;
+  for (const uint8_t x : b) bits = (bits << 8) | x;
+  return std::bit_cast<double>(bits);
+}
+
+int64_t Decoder::read_bigint64() {
+  const ByteView b = read_bytes(8);
+  uint64_t bits = 0;
+  for (const uint8_t x : b) bits = (bits << 8) | x;
+  return static_cast<int64_t>(bits);
+}
+
+Any Decoder::read_any() { return read_any_depth(0); }
+
+namespace {
+
+// JavaScript orders an object's array-index keys ("0".."4294967294", canonical) first, ascending.
+bool array_index_key(std::string_view k, uint64_t& index) {
+  if (k.empty() || k.size() > 10 || (k.size() > 1 && k[0] == '0')) return false;
+  uint64_t n = 0;
+  for (const char c : k) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (n >= 4294967295ull) return false;
+  index = n;
+  return true;
+}
+
+}  // namespace
+
+Any Decoder::read_any_depth(int depth) {
+  if (depth > 1000) throw DecodeError("value nested too deeply");
+  const uint8_t tag = read_u8();
+  switch (tag) {
+    case 127: return Undefined{};
+    case 126: return Null{};
+    case 125: return read_var_int();
+    case 124: return static_cast<double>(read_float32());
+    case 123: return read_float64();
+    case 122: return BigInt{read_bigint64()};
+    case 121: return false;
+    case 120: return true;
+    case 119: return read_var_string();
+    case 118: {
+      const uint64_t len = read_var_uint();
+      if (len > remaining()) throw DecodeError("length exceeds data");
+      AnyObject obj;
+      for (uint64_t i = 0; i < len; ++i) {
+        std::string key = read_var_string();
+        Any v = read_any_depth(depth + 1);
+        auto it = std::find_if(obj.begin(), obj.end(), [&](const auto& kv) { return kv.first == key; });
+        if (it != obj.end()) {
+          it->second = std::move(v);  // a repeated key keeps its first position, as in JS
+        } else {
+          obj.emplace_back(std::move(key), std::move(v));
+        }
+      }
+      std::stable_sort(obj.begin(), obj.end(), [](const auto& a, const auto& b) {
+        uint64_t ia = 0, ib = 0;
+        const bool xa = array_index_key(a.first, ia), xb = array_index_key(b.first, ib);
+        if (xa && xb) return ia < ib;
+        return xa && !xb;
+      });
+      return obj;
+    }
+    case 117: {
+      const uint64_t len = read_var_uint();
+      if (len > remaining()) throw DecodeError("length exceeds data");
+      AnyArray arr;
+      arr.reserve(len);
+      for (uint64_t i = 0; i < len; ++i) arr.push_back(read_any_depth(depth + 1));
+      return arr;
+    }
+    case 116: {
+      const ByteView b = read_var_bytes();
+      return Bytes(b.begin(), b.end());
+    }
+    default: throw DecodeError("unknown any type " + std::to_string(tag));
+  }
+}
+
+}  // namespace crdt
