@@ -41,7 +41,7 @@ int32_t decode_utf8_at(std::string_view s, size_t& i) {
   } else {
     return -1;
   }
-  if (i + need >= s.size() + 0 && i + need > s.size() - 1 + 1) return -1;
+  if (i + need >= s.size()) return -1;  // truncated sequence
   for (int k = 1; k <= need; ++k) {
     const auto b = static_cast<uint8_t>(s[i + k]);
     if (b < lower || b > upper) return -1;

@@ -1,0 +1,251 @@
+// doc_command.cpp — `weft doc`: each FILE holds one binary v1 update (as stored in
+// document_updates.data or documents.yjs_state). Results go to stdout or to -o OUT; malformed
+// input exits with status 1 and a message naming the file.
+#include "server/doc_command.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+#include <stdexcept>
+
+#include "crdt/doc.hpp"
+#include "crdt/update.hpp"
+
+namespace weft {
+
+namespace {
+
+// An error that names the file it came from; main prints it and exits 1.
+struct CommandError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+crdt::Bytes read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw CommandError(path + ": cannot open");
+  return crdt::Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void write_file(const std::string& path, const crdt::Bytes& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (!out) throw CommandError(path + ": cannot write");
+}
+
+// Reads every file and checks that it decodes, so that errors name the file at fault.
+std::vector<crdt::Bytes> read_all(const std::vector<std::string>& files) {
+  std::vector<crdt::Bytes> out;
+  for (const auto& f : files) {
+    out.push_back(read_file(f));
+    try {
+      crdt::decode_update(out.back());
+    } catch (const crdt::DecodeError& e) {
+      throw CommandError(f + ": malformed update: " + e.what());
+    }
+  }
+  return out;
+}
+
+// Applies the files in order to a fresh doc.
+void load(crdt::Doc& doc, const std::vector<std::string>& files) {
+  for (const auto& f : files) {
+    try {
+      doc.apply_update(read_file(f));
+    } catch (const crdt::DecodeError& e) {
+      throw CommandError(f + ": malformed update: " + e.what());
+    }
+  }
+}
+
+template <typename Fn>
+auto named(const std::string& what, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const crdt::DecodeError& e) {
+    throw CommandError(what + ": malformed input: " + e.what());
+  }
+}
+
+std::string id_str(const crdt::ID& id) {
+  return std::to_string(id.client) + ":" + std::to_string(id.clock);
+}
+
+std::string content_summary(const crdt::Content& c) {
+  std::string out;
+  switch (c.ref()) {
+    case crdt::ContentRef::kDeleted: return "deleted";
+    case crdt::ContentRef::kString:
+      out = "string ";
+      crdt::append_json_string(out, crdt::utf16_to_utf8(c.as<crdt::ContentString>().str));
+      return out;
+    case crdt::ContentRef::kAny:
+      out = "any [";
+      for (size_t i = 0; i < c.as<crdt::ContentAny>().values.size(); ++i) {
+        if (i) out += ",";
+        crdt::append_json(out, c.as<crdt::ContentAny>().values[i]);
+      }
+      return out + "]";
+    case crdt::ContentRef::kJson:
+      out = "json [";
+      for (size_t i = 0; i < c.as<crdt::ContentJson>().values.size(); ++i) {
+        if (i) out += ",";
+        out += c.as<crdt::ContentJson>().values[i];
+      }
+      return out + "]";
+    case crdt::ContentRef::kBinary:
+      return "binary " + std::to_string(c.as<crdt::ContentBinary>().bytes.size()) + " bytes";
+    case crdt::ContentRef::kEmbed: return "embed " + c.as<crdt::ContentEmbed>().json;
+    case crdt::ContentRef::kFormat: {
+      const auto& p = *c.as<crdt::ContentFormat>().p;
+      return "format " + p.key + "=" + p.json;
+    }
+    case crdt::ContentRef::kType: {
+      static constexpr const char* kNames[] = {"YArray", "YMap", "YText", "YXmlElement",
+                                               "YXmlFragment", "YXmlHook", "YXmlText"};
+      const crdt::Type& t = *c.type();
+      out = std::string("type ") + kNames[static_cast<int>(t.ref)];
+      if (!t.name.empty()) out += " <" + t.name + ">";
+      return out;
+    }
+    case crdt::ContentRef::kDoc: return "doc " + c.as<crdt::ContentDoc>().p->guid;
+  }
+  return "?";
+}
+
+void dump(const std::string& file, std::ostream& os) {
+  const crdt::Bytes bytes = read_file(file);
+  const crdt::DecodedUpdate u = named(file, [&] { return crdt::decode_update(bytes); });
+  os << file << ": " << bytes.size() << " bytes, " << u.structs.size() << " structs\n";
+  for (const crdt::UpdateStruct& s : u.structs) {
+    if (s.block_start) os << "  client " << s.id.client << "\n";
+    switch (s.kind) {
+      case crdt::StructKind::kGC: os << "    GC   " << id_str(s.id) << " len " << s.length << "\n"; break;
+      case crdt::StructKind::kSkip: os << "    Skip " << id_str(s.id) << " len " << s.length << "\n"; break;
+      case crdt::StructKind::kItem: {
+        os << "    Item " << id_str(s.id) << " len " << s.length;
+        if (s.origin) os << " origin " << id_str(*s.origin);
+        if (s.right_origin) os << " right " << id_str(*s.right_origin);
+        if (const auto* name = std::get_if<std::string>(&s.parent)) os << " parent \"" << *name << "\"";
+        if (const auto* pid = std::get_if<crdt::ID>(&s.parent)) os << " parent " << id_str(*pid);
+        if (s.parent_sub) os << " key \"" << *s.parent_sub << "\"";
+        os << " " << content_summary(s.content) << "\n";
+        break;
+      }
+    }
+  }
+  os << "  delete set:";
+  if (u.ds.empty()) os << " empty";
+  os << "\n";
+  for (const auto& [client, dels] : u.ds.clients) {
+    os << "    client " << client << ":";
+    for (const auto& d : dels) os << " [" << d.clock << "," << d.clock + d.len << ")";
+    os << "\n";
+  }
+}
+
+// Runs a subcommand body, turning errors into a message and exit status 1.
+void run(const std::function<void()>& body) {
+  try {
+    body();
+  } catch (const CommandError& e) {
+    std::cerr << "weft doc: " << e.what() << "\n";
+    std::exit(1);
+  } catch (const std::exception& e) {
+    std::cerr << "weft doc: " << e.what() << "\n";
+    std::exit(1);
+  }
+}
+
+}  // namespace
+
+void add_doc_command(CLI::App& app) {
+  CLI::App* doc = app.add_subcommand("doc", "Inspect and transform stored Yjs updates (binary v1)");
+  doc->require_subcommand(1);
+
+  struct Options {
+    std::vector<std::string> files;
+    std::string name = "content";
+    std::string out;
+    std::string sv;
+  };
+  auto opts = std::make_shared<Options>();
+
+  CLI::App* text = doc->add_subcommand("text", "Print the Y.Text NAME after applying the files in order");
+  text->add_option("--name", opts->name, "Name of the Y.Text")->capture_default_str();
+  text->add_option("files", opts->files, "Update files")->required();
+  text->callback([opts] {
+    run([&] {
+      crdt::Doc d;
+      load(d, opts->files);
+      const std::string s = d.text(opts->name);
+      std::fwrite(s.data(), 1, s.size(), stdout);
+    });
+  });
+
+  CLI::App* sv = doc->add_subcommand("sv", "Print the state vector as JSON {\"client\": clock}");
+  sv->add_option("files", opts->files, "Update files")->required();
+  sv->callback([opts] {
+    run([&] {
+      crdt::Doc d;
+      load(d, opts->files);
+      std::string out = "{";
+      bool first = true;
+      for (const auto& [client, clock] : d.state_vector()) {
+        if (!first) out += ",";
+        first = false;
+        out += "\"" + std::to_string(client) + "\":" + std::to_string(clock);
+      }
+      std::cout << out << "}\n";
+    });
+  });
+
+  CLI::App* merge = doc->add_subcommand("merge", "Merge updates into one (= Y.mergeUpdates)");
+  merge->add_option("files", opts->files, "Update files")->required();
+  merge->add_option("-o,--out", opts->out, "Output file")->required();
+  merge->callback([opts] {
+    run([&] {
+      const auto updates = read_all(opts->files);
+      const crdt::Bytes merged =
+          named("merge", [&] { return crdt::merge_updates({updates.begin(), updates.end()}); });
+      write_file(opts->out, merged);
+    });
+  });
+
+  CLI::App* diff = doc->add_subcommand("diff", "What an update holds beyond a state vector (= Y.diffUpdate)");
+  diff->add_option("file", opts->files, "Update file")->required()->expected(1);
+  diff->add_option("--sv", opts->sv, "Binary state vector file")->required();
+  diff->add_option("-o,--out", opts->out, "Output file")->required();
+  diff->callback([opts] {
+    run([&] {
+      const crdt::Bytes update = read_all({opts->files.at(0)}).at(0);
+      const crdt::Bytes sv_bytes = read_file(opts->sv);
+      const crdt::Bytes d = named(opts->files.at(0), [&] { return crdt::diff_update(update, sv_bytes); });
+      write_file(opts->out, d);
+    });
+  });
+
+  CLI::App* encode = doc->add_subcommand("encode", "Apply the files and encode the state (= Y.encodeStateAsUpdate)");
+  encode->add_option("files", opts->files, "Update files")->required();
+  encode->add_option("--sv", opts->sv, "Binary state vector file: encode only what it lacks");
+  encode->add_option("-o,--out", opts->out, "Output file")->required();
+  encode->callback([opts] {
+    run([&] {
+      crdt::Doc d;
+      load(d, opts->files);
+      const crdt::Bytes sv_bytes = opts->sv.empty() ? crdt::Bytes{} : read_file(opts->sv);
+      write_file(opts->out, named(opts->sv, [&] { return d.encode_state_as_update(sv_bytes); }));
+    });
+  });
+
+  CLI::App* dmp = doc->add_subcommand("dump", "List the structs and delete set of each file");
+  dmp->add_option("files", opts->files, "Update files")->required();
+  dmp->callback([opts] {
+    run([&] {
+      for (const auto& f : opts->files) dump(f, std::cout);
+    });
+  });
+}
+
+}  // namespace weft
