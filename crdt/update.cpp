@@ -186,6 +186,56 @@ struct Reader {
   }
 };
 
+// yjs's comparator for the decoders of mergeUpdates: higher client first, then lower clock. For
+// two structs of different kinds at the same id it answers -1 both ways (it is inconsistent), so
+// the order it produces depends on the sort algorithm; v8_sort reproduces V8's.
+int compare_heads(const UpdateStruct& a, const UpdateStruct& b) {
+  if (a.id.client == b.id.client) {
+    if (a.id.clock == b.id.clock) {
+      if (a.kind == b.kind) return 0;
+      return a.kind == StructKind::kSkip ? 1 : -1;
+    }
+    return a.id.clock < b.id.clock ? -1 : 1;
+  }
+  return b.id.client < a.id.client ? -1 : 1;
+}
+
+// Array.prototype.sort as V8 implements it (TimSort) for fewer than 64 elements: one run found by
+// CountAndMakeRun (reversed when strictly descending), extended by binary insertion sort. With an
+// inconsistent comparator only the exact algorithm gives yjs's result. Longer arrays (merging 64+
+// updates at once) use a stable sort, which agrees with V8 whenever the comparator is consistent.
+template <typename T, typename Cmp>
+void v8_sort(std::vector<T>& a, Cmp cmp) {
+  const size_t n = a.size();
+  if (n < 2) return;
+  if (n >= 64) {
+    std::stable_sort(a.begin(), a.end(), [&](const T& x, const T& y) { return cmp(x, y) < 0; });
+    return;
+  }
+  size_t run = 2;
+  const bool descending = cmp(a[1], a[0]) < 0;
+  for (size_t i = 2; i < n; ++i) {
+    const int order = cmp(a[i], a[i - 1]);
+    if (descending ? order >= 0 : order < 0) break;
+    ++run;
+  }
+  if (descending) std::reverse(a.begin(), a.begin() + static_cast<ptrdiff_t>(run));
+  for (size_t start = run; start < n; ++start) {
+    size_t left = 0, right = start;
+    T pivot = a[start];
+    while (left < right) {
+      const size_t mid = left + ((right - left) >> 1);
+      if (cmp(pivot, a[mid]) < 0) {
+        right = mid;
+      } else {
+        left = mid + 1;
+      }
+    }
+    for (size_t p = start; p > left; --p) a[p] = a[p - 1];
+    a[left] = pivot;
+  }
+}
+
 bool merge_struct_with(UpdateStruct& left, const UpdateStruct& right) {
   // Items never merge here: yjs's Item.mergeWith requires left.right === right, which is null in
   // an update. GC merges with GC and Skip with Skip.
@@ -217,18 +267,7 @@ Bytes merge_updates(const std::vector<ByteView>& updates) {
     active.erase(std::remove_if(active.begin(), active.end(),
                                 [](Reader* r) { return r->curr() == nullptr; }),
                  active.end());
-    std::stable_sort(active.begin(), active.end(), [](Reader* a, Reader* b) {
-      const UpdateStruct& x = *a->curr();
-      const UpdateStruct& y = *b->curr();
-      if (x.id.client == y.id.client) {
-        if (x.id.clock == y.id.clock) {
-          if (x.kind == y.kind) return false;
-          return x.kind != StructKind::kSkip;  // skips last
-        }
-        return x.id.clock < y.id.clock;
-      }
-      return x.id.client > y.id.client;
-    });
+    v8_sort(active, [](Reader* a, Reader* b) { return compare_heads(*a->curr(), *b->curr()); });
     if (active.empty()) break;
     Reader* curr_decoder = active[0];
     const uint64_t first_client = curr_decoder->curr()->id.client;
