@@ -30,7 +30,8 @@ Any normalize_doc_opts(const Any& opts) {
     }
   }
   AnyObject out;
-  if (gc && !std::holds_alternative<Undefined>(gc->v) && !truthy(*gc)) out.emplace_back("gc", false);
+  if (gc && !std::holds_alternative<Undefined>(gc->v) && !truthy(*gc))
+    out.emplace_back("gc", false);
   if (auto_load && truthy(*auto_load)) out.emplace_back("autoLoad", true);
   if (meta && !std::holds_alternative<Undefined>(meta->v) && !std::holds_alternative<Null>(meta->v))
     out.emplace_back("meta", *meta);
@@ -47,11 +48,16 @@ std::string read_json_text(Decoder& dec) {
 
 uint64_t Content::length() const {
   switch (ref()) {
-    case ContentRef::kDeleted: return as<ContentDeleted>().len;
-    case ContentRef::kJson: return as<ContentJson>().values.size();
-    case ContentRef::kString: return as<ContentString>().str.size();
-    case ContentRef::kAny: return as<ContentAny>().values.size();
-    default: return 1;
+    case ContentRef::kDeleted:
+      return as<ContentDeleted>().len;
+    case ContentRef::kJson:
+      return as<ContentJson>().values.size();
+    case ContentRef::kString:
+      return as<ContentString>().str.size();
+    case ContentRef::kAny:
+      return as<ContentAny>().values.size();
+    default:
+      return 1;
   }
 }
 
@@ -89,15 +95,20 @@ Content Content::splice(uint64_t offset) {
       }
       return Content(std::move(right));
     }
-    default: throw DecodeError("content kind cannot be split");
+    default:
+      throw DecodeError("content kind cannot be split");
   }
 }
 
 bool Content::merge_with(Content& right) {
   if (ref() != right.ref()) return false;
   switch (ref()) {
-    case ContentRef::kDeleted: as<ContentDeleted>().len += right.as<ContentDeleted>().len; return true;
-    case ContentRef::kString: as<ContentString>().str += right.as<ContentString>().str; return true;
+    case ContentRef::kDeleted:
+      as<ContentDeleted>().len += right.as<ContentDeleted>().len;
+      return true;
+    case ContentRef::kString:
+      as<ContentString>().str += right.as<ContentString>().str;
+      return true;
     case ContentRef::kJson: {
       auto& a = as<ContentJson>().values;
       auto& b = right.as<ContentJson>().values;
@@ -110,26 +121,33 @@ bool Content::merge_with(Content& right) {
       a.insert(a.end(), std::make_move_iterator(b.begin()), std::make_move_iterator(b.end()));
       return true;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
 void Content::write(Encoder& enc, uint64_t offset) const {
   switch (ref()) {
-    case ContentRef::kDeleted: enc.write_var_uint(as<ContentDeleted>().len - offset); break;
+    case ContentRef::kDeleted:
+      enc.write_var_uint(as<ContentDeleted>().len - offset);
+      break;
     case ContentRef::kJson: {
       const auto& v = as<ContentJson>().values;
       enc.write_var_uint(v.size() - offset);
       for (size_t i = offset; i < v.size(); ++i) enc.write_var_string(std::string_view(v[i]));
       break;
     }
-    case ContentRef::kBinary: enc.write_var_bytes(as<ContentBinary>().bytes); break;
+    case ContentRef::kBinary:
+      enc.write_var_bytes(as<ContentBinary>().bytes);
+      break;
     case ContentRef::kString: {
       const auto& s = as<ContentString>().str;
       enc.write_var_string(std::u16string_view(s).substr(offset));
       break;
     }
-    case ContentRef::kEmbed: enc.write_var_string(std::string_view(as<ContentEmbed>().json)); break;
+    case ContentRef::kEmbed:
+      enc.write_var_string(std::string_view(as<ContentEmbed>().json));
+      break;
     case ContentRef::kFormat: {
       const auto& p = *as<ContentFormat>().p;
       enc.write_var_string(std::string_view(p.key));
@@ -160,7 +178,8 @@ void Content::write(Encoder& enc, uint64_t offset) const {
 
 Content Content::read(Decoder& dec, uint8_t ref) {
   switch (static_cast<ContentRef>(ref)) {
-    case ContentRef::kDeleted: return Content(ContentDeleted{dec.read_var_uint()});
+    case ContentRef::kDeleted:
+      return Content(ContentDeleted{dec.read_var_uint()});
     case ContentRef::kJson: {
       const uint64_t len = dec.read_var_uint();
       if (len > dec.remaining()) throw DecodeError("length exceeds data");
@@ -177,8 +196,10 @@ Content Content::read(Decoder& dec, uint8_t ref) {
       const ByteView b = dec.read_var_bytes();
       return Content(ContentBinary{Bytes(b.begin(), b.end())});
     }
-    case ContentRef::kString: return Content(ContentString{dec.read_var_string16()});
-    case ContentRef::kEmbed: return Content(ContentEmbed{read_json_text(dec)});
+    case ContentRef::kString:
+      return Content(ContentString{dec.read_var_string16()});
+    case ContentRef::kEmbed:
+      return Content(ContentEmbed{read_json_text(dec)});
     case ContentRef::kFormat: {
       auto p = std::make_unique<ContentFormat::Payload>();
       p->key = dec.read_var_string();
@@ -187,10 +208,12 @@ Content Content::read(Decoder& dec, uint8_t ref) {
     }
     case ContentRef::kType: {
       const uint64_t type_ref = dec.read_var_uint();
-      if (type_ref > static_cast<uint64_t>(TypeRef::kXmlText)) throw DecodeError("unknown type ref");
+      if (type_ref > static_cast<uint64_t>(TypeRef::kXmlText))
+        throw DecodeError("unknown type ref");
       auto t = std::make_unique<Type>();
       t->ref = static_cast<TypeRef>(type_ref);
-      if (t->ref == TypeRef::kXmlElement || t->ref == TypeRef::kXmlHook) t->name = dec.read_var_string();
+      if (t->ref == TypeRef::kXmlElement || t->ref == TypeRef::kXmlHook)
+        t->name = dec.read_var_string();
       return Content(ContentType{std::move(t)});
     }
     case ContentRef::kAny: {

@@ -22,7 +22,9 @@ struct DeleteItem {
 struct DeleteSet {
   std::map<uint64_t, std::vector<DeleteItem>> clients;
 
-  void add(uint64_t client, uint64_t clock, uint64_t len) { clients[client].push_back({clock, len}); }
+  void add(uint64_t client, uint64_t clock, uint64_t len) {
+    clients[client].push_back({clock, len});
+  }
   bool empty() const { return clients.empty(); }
   void sort_and_merge();
   // Binary search; the client's ranges must be sorted and merged.

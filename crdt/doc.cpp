@@ -28,7 +28,9 @@ Item* as_item(Struct* s) { return s && !s->is_gc ? static_cast<Item*>(s) : nullp
 void check_update(const DecodedUpdate& u) {
   for (const UpdateStruct& s : u.structs) {
     if (s.kind != StructKind::kItem) continue;
-    const auto later = [&](const ID& id) { return id.client == s.id.client && id.clock >= s.id.clock; };
+    const auto later = [&](const ID& id) {
+      return id.client == s.id.client && id.clock >= s.id.clock;
+    };
     if ((s.origin && later(*s.origin)) || (s.right_origin && later(*s.right_origin)) ||
         (std::holds_alternative<ID>(s.parent) && later(std::get<ID>(s.parent)))) {
       throw DecodeError("item refers to a later clock of its own client");
@@ -169,7 +171,8 @@ void Doc::apply_update(ByteView update) {
   cleanup(tr);
   current_ = nullptr;
   // Someone else wrote with our client id: pick a new one, as yjs does.
-  if (state_of(tr.before_state, client_id_) != get_state(client_id_)) client_id_ = random_client_id();
+  if (state_of(tr.before_state, client_id_) != get_state(client_id_))
+    client_id_ = random_client_id();
 }
 
 void Doc::read_update(Transaction& tr, DecodedUpdate&& update) {
@@ -346,7 +349,8 @@ std::optional<uint64_t> Doc::get_missing(const UpdateStruct& s) const {
 // GC.integrate with `offset` clocks already known.
 void Doc::integrate_struct(Transaction& tr, UpdateStruct& s, uint64_t offset) {
   if (s.kind == StructKind::kGC) {
-    if (offset < s.length) add_struct(std::make_unique<GC>(ID{s.id.client, s.id.clock + offset}, s.length - offset));
+    if (offset < s.length)
+      add_struct(std::make_unique<GC>(ID{s.id.client, s.id.clock + offset}, s.length - offset));
     return;
   }
   Struct* left = nullptr;
@@ -642,7 +646,8 @@ void Doc::cleanup(Transaction& tr) {
     Structs& structs = clients_[client];
     for (auto d = dels.rbegin(); d != dels.rend(); ++d) {
       const uint64_t end = d->clock + d->len;
-      for (size_t si = find_index(structs, d->clock); si < structs.size() && structs[si]->id.clock < end; ++si) {
+      for (size_t si = find_index(structs, d->clock);
+           si < structs.size() && structs[si]->id.clock < end; ++si) {
         Item* item = as_item(structs[si].get());
         if (item && item->is_deleted && !item->keep) gc_item(item, false);
       }
@@ -682,10 +687,9 @@ void Doc::cleanup(Transaction& tr) {
 
 void Doc::write_item(Encoder& enc, const Item& item, uint64_t offset) const {
   const Type* parent = item.parent;
-  crdt::write_item(enc, item.id, item.origin, item.right_origin,
-                   parent->item ? nullptr : parent->root_key,
-                   parent->item ? &parent->item->id : nullptr, item.parent_sub, item.content,
-                   offset);
+  crdt::write_item(
+      enc, item.id, item.origin, item.right_origin, parent->item ? nullptr : parent->root_key,
+      parent->item ? &parent->item->id : nullptr, item.parent_sub, item.content, offset);
 }
 
 // yjs writeClientsStructs: for every client with structs `sv` lacks, highest client first.
@@ -877,10 +881,13 @@ bool undefined_value(const Item& item, uint64_t element) {
   switch (item.content.ref()) {
     case ContentRef::kAny:
       return std::holds_alternative<Undefined>(item.content.as<ContentAny>().values[element].v);
-    case ContentRef::kJson: return item.content.as<ContentJson>().values[element] == "undefined";
+    case ContentRef::kJson:
+      return item.content.as<ContentJson>().values[element] == "undefined";
     case ContentRef::kFormat:
-    case ContentRef::kDeleted: return true;
-    default: return false;
+    case ContentRef::kDeleted:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -889,19 +896,30 @@ bool undefined_value(const Item& item, uint64_t element) {
 void Doc::append_value_json(std::string& out, const Item& item, uint64_t element) const {
   const Content& c = item.content;
   switch (c.ref()) {
-    case ContentRef::kAny: append_json(out, c.as<ContentAny>().values[element]); break;
+    case ContentRef::kAny:
+      append_json(out, c.as<ContentAny>().values[element]);
+      break;
     case ContentRef::kJson: {
       const std::string& v = c.as<ContentJson>().values[element];
       out += v == "undefined" ? "null" : v;
       break;
     }
-    case ContentRef::kBinary: append_json(out, Any(c.as<ContentBinary>().bytes)); break;
-    case ContentRef::kString:
-      append_json_string(out, utf16_to_utf8(std::u16string_view(c.as<ContentString>().str).substr(element, 1)));
+    case ContentRef::kBinary:
+      append_json(out, Any(c.as<ContentBinary>().bytes));
       break;
-    case ContentRef::kEmbed: out += c.as<ContentEmbed>().json; break;
-    case ContentRef::kType: append_type_json(out, *c.type(), c.type()->ref); break;
-    default: out += "null"; break;
+    case ContentRef::kString:
+      append_json_string(
+          out, utf16_to_utf8(std::u16string_view(c.as<ContentString>().str).substr(element, 1)));
+      break;
+    case ContentRef::kEmbed:
+      out += c.as<ContentEmbed>().json;
+      break;
+    case ContentRef::kType:
+      append_type_json(out, *c.type(), c.type()->ref);
+      break;
+    default:
+      out += "null";
+      break;
   }
 }
 
@@ -914,7 +932,8 @@ void Doc::append_type_json(std::string& out, const Type& type, TypeRef as) const
           entries.emplace_back(&key, item);
         }
       }
-      std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
+      std::sort(entries.begin(), entries.end(),
+                [](const auto& a, const auto& b) { return *a.first < *b.first; });
       out.push_back('{');
       for (size_t i = 0; i < entries.size(); ++i) {
         if (i) out.push_back(',');
@@ -943,12 +962,15 @@ void Doc::append_type_json(std::string& out, const Type& type, TypeRef as) const
     case TypeRef::kXmlText: {
       std::u16string s;
       for (const Item* n = type.start; n; n = n->right) {
-        if (!n->is_deleted && n->content.ref() == ContentRef::kString) s += n->content.as<ContentString>().str;
+        if (!n->is_deleted && n->content.ref() == ContentRef::kString)
+          s += n->content.as<ContentString>().str;
       }
       append_json_string(out, utf16_to_utf8(s));
       break;
     }
-    default: out += "null"; break;  // XML elements and fragments are not rendered
+    default:
+      out += "null";
+      break;  // XML elements and fragments are not rendered
   }
 }
 

@@ -66,7 +66,8 @@ class Doc {
   // or when `want_update` is false).
   Bytes transact(const std::function<void(Transaction&)>& fn, bool want_update = true);
   // Y.Text insert/delete on the root type `name`. Throw std::out_of_range past the end.
-  void insert_text(Transaction& tr, std::string_view name, uint64_t index, std::u16string_view text);
+  void insert_text(Transaction& tr, std::string_view name, uint64_t index,
+                   std::u16string_view text);
   void delete_text(Transaction& tr, std::string_view name, uint64_t index, uint64_t length);
 
   // ---- reading ----

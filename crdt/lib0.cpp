@@ -138,13 +138,27 @@ void append_json_string(std::string& out, std::string_view s) {
   for (const char ch : s) {
     const auto c = static_cast<uint8_t>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           out += "\\u00";
@@ -280,7 +294,8 @@ class JsonChecker {
         const char e = s_[i_];
         if (e == 'u') {
           for (int k = 1; k <= 4; ++k) {
-            if (i_ + k >= s_.size() || !std::isxdigit(static_cast<uint8_t>(s_[i_ + k]))) return false;
+            if (i_ + k >= s_.size() || !std::isxdigit(static_cast<uint8_t>(s_[i_ + k])))
+              return false;
           }
           i_ += 4;
         } else if (std::string_view("\"\\/bfnrt").find(e) == std::string_view::npos) {
@@ -331,11 +346,16 @@ class JsonChecker {
           return false;
         }
       }
-      case '"': return string();
-      case 't': return lit("true");
-      case 'f': return lit("false");
-      case 'n': return lit("null");
-      default: return number();
+      case '"':
+        return string();
+      case 't':
+        return lit("true");
+      case 'f':
+        return lit("false");
+      case 'n':
+        return lit("null");
+      default:
+        return number();
     }
   }
 
@@ -495,15 +515,24 @@ Any Decoder::read_any_depth(int depth) {
   if (depth > 1000) throw DecodeError("value nested too deeply");
   const uint8_t tag = read_u8();
   switch (tag) {
-    case 127: return Undefined{};
-    case 126: return Null{};
-    case 125: return read_var_int();
-    case 124: return static_cast<double>(read_float32());
-    case 123: return read_float64();
-    case 122: return BigInt{read_bigint64()};
-    case 121: return false;
-    case 120: return true;
-    case 119: return read_var_string();
+    case 127:
+      return Undefined{};
+    case 126:
+      return Null{};
+    case 125:
+      return read_var_int();
+    case 124:
+      return static_cast<double>(read_float32());
+    case 123:
+      return read_float64();
+    case 122:
+      return BigInt{read_bigint64()};
+    case 121:
+      return false;
+    case 120:
+      return true;
+    case 119:
+      return read_var_string();
     case 118: {
       const uint64_t len = read_var_uint();
       if (len > remaining()) throw DecodeError("length exceeds data");
@@ -511,7 +540,8 @@ Any Decoder::read_any_depth(int depth) {
       for (uint64_t i = 0; i < len; ++i) {
         std::string key = read_var_string();
         Any v = read_any_depth(depth + 1);
-        auto it = std::find_if(obj.begin(), obj.end(), [&](const auto& kv) { return kv.first == key; });
+        auto it =
+            std::find_if(obj.begin(), obj.end(), [&](const auto& kv) { return kv.first == key; });
         if (it != obj.end()) {
           it->second = std::move(v);  // a repeated key keeps its first position, as in JS
         } else {
@@ -538,7 +568,8 @@ Any Decoder::read_any_depth(int depth) {
       const ByteView b = read_var_bytes();
       return Bytes(b.begin(), b.end());
     }
-    default: throw DecodeError("unknown any type " + std::to_string(tag));
+    default:
+      throw DecodeError("unknown any type " + std::to_string(tag));
   }
 }
 

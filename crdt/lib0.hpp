@@ -3,9 +3,10 @@
 // This is the one lib0 codec in the project: the update format (update.hpp), the y-websocket
 // messages (protocol/) and the `any` values inside documents all go through Encoder and Decoder.
 // Numbers follow lib0 exactly: varUint is little-endian base-128; varInt keeps the sign in bit 7 of
-// the first byte (so -0 survives); floats and bigints are big-endian. Strings on the wire are UTF-8;
-// decoding follows the WHATWG UTF-8 decoder (what yjs's TextDecoder does), so invalid bytes become
-// U+FFFD exactly as in yjs, and encoding a lone UTF-16 surrogate writes U+FFFD like TextEncoder.
+// the first byte (so -0 survives); floats and bigints are big-endian. Strings on the wire are
+// UTF-8; decoding follows the WHATWG UTF-8 decoder (what yjs's TextDecoder does), so invalid bytes
+// become U+FFFD exactly as in yjs, and encoding a lone UTF-16 surrogate writes U+FFFD like
+// TextEncoder.
 //
 // Errors: every read checks bounds and throws crdt::DecodeError; nothing reads past the buffer.
 #pragma once
@@ -70,9 +71,9 @@ struct Any {
 
   Any() : v(Undefined{}) {}
   template <typename T>
-    requires(!std::is_same_v<std::decay_t<T>, Any> &&
-             std::is_constructible_v<decltype(v), T &&>)
-  Any(T&& value) : v(std::forward<T>(value)) {}  // NOLINT(google-explicit-constructor)
+  requires(!std::is_same_v<std::decay_t<T>, Any> && std::is_constructible_v<decltype(v), T&&>)
+      Any(T&& value)
+      : v(std::forward<T>(value)) {}  // NOLINT(google-explicit-constructor)
   bool operator==(const Any&) const = default;
 };
 

@@ -28,10 +28,10 @@ enum class TypeRef : uint8_t {
 
 struct Type {
   TypeRef ref = TypeRef::kUnknown;
-  std::string name;       // node name of a YXmlElement, hook name of a YXmlHook
-  Item* item = nullptr;   // the item whose content this type is; nullptr for a root type
+  std::string name;      // node name of a YXmlElement, hook name of a YXmlHook
+  Item* item = nullptr;  // the item whose content this type is; nullptr for a root type
   const std::string* root_key = nullptr;  // the name of a root type (the Doc owns the string)
-  Item* start = nullptr;  // leftmost item of the list part
+  Item* start = nullptr;                  // leftmost item of the list part
   std::unordered_map<std::string, Item*> map;
   uint64_t length = 0;  // visible countable length of the list part
 

@@ -324,8 +324,8 @@ Bytes merge_updates(const std::vector<ByteView>& updates) {
       curr_decoder->next();
     }
     for (UpdateStruct* next = curr_decoder->curr();
-         next != nullptr && next->id.client == first_client && next->id.clock == curr_write->end() &&
-         next->kind != StructKind::kSkip;
+         next != nullptr && next->id.client == first_client &&
+         next->id.clock == curr_write->end() && next->kind != StructKind::kSkip;
          next = curr_decoder->next()) {
       writer.write(*curr_write, 0);
       curr_write = std::move(*next);

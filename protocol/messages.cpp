@@ -26,25 +26,39 @@ Message decode_message(crdt::ByteView bytes) {
         const uint64_t sub = dec.read_var_uint();
         const crdt::ByteView payload = dec.read_var_bytes();
         switch (static_cast<SyncType>(sub)) {
-          case SyncType::kStep1: return SyncStep1{payload};
-          case SyncType::kStep2: return SyncStep2{payload};
-          case SyncType::kUpdate: return SyncUpdate{payload};
+          case SyncType::kStep1:
+            return SyncStep1{payload};
+          case SyncType::kStep2:
+            return SyncStep2{payload};
+          case SyncType::kUpdate:
+            return SyncUpdate{payload};
         }
         throw ProtocolError("unknown sync message type " + std::to_string(sub), true);
       }
-      case MessageType::kAwareness: return AwarenessUpdate{dec.read_var_bytes()};
-      case MessageType::kQueryAwareness: return QueryAwareness{};
-      default: throw ProtocolError("unsupported message type " + std::to_string(type), true);
+      case MessageType::kAwareness:
+        return AwarenessUpdate{dec.read_var_bytes()};
+      case MessageType::kQueryAwareness:
+        return QueryAwareness{};
+      default:
+        throw ProtocolError("unsupported message type " + std::to_string(type), true);
     }
   } catch (const crdt::DecodeError& e) {
     throw ProtocolError(std::string("malformed message: ") + e.what(), false);
   }
 }
 
-crdt::Bytes encode_sync_step1(crdt::ByteView sv) { return frame(MessageType::kSync, SyncType::kStep1, sv); }
-crdt::Bytes encode_sync_step2(crdt::ByteView u) { return frame(MessageType::kSync, SyncType::kStep2, u); }
-crdt::Bytes encode_sync_update(crdt::ByteView u) { return frame(MessageType::kSync, SyncType::kUpdate, u); }
-crdt::Bytes encode_awareness(crdt::ByteView a) { return frame(MessageType::kAwareness, std::nullopt, a); }
+crdt::Bytes encode_sync_step1(crdt::ByteView sv) {
+  return frame(MessageType::kSync, SyncType::kStep1, sv);
+}
+crdt::Bytes encode_sync_step2(crdt::ByteView u) {
+  return frame(MessageType::kSync, SyncType::kStep2, u);
+}
+crdt::Bytes encode_sync_update(crdt::ByteView u) {
+  return frame(MessageType::kSync, SyncType::kUpdate, u);
+}
+crdt::Bytes encode_awareness(crdt::ByteView a) {
+  return frame(MessageType::kAwareness, std::nullopt, a);
+}
 
 crdt::Bytes encode_query_awareness() {
   crdt::Encoder enc;

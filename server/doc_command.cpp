@@ -30,7 +30,8 @@ crdt::Bytes read_file(const std::string& path) {
 
 void write_file(const std::string& path, const crdt::Bytes& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   if (!out) throw CommandError(path + ": cannot write");
 }
 
@@ -75,7 +76,8 @@ std::string id_str(const crdt::ID& id) {
 std::string content_summary(const crdt::Content& c) {
   std::string out;
   switch (c.ref()) {
-    case crdt::ContentRef::kDeleted: return "deleted";
+    case crdt::ContentRef::kDeleted:
+      return "deleted";
     case crdt::ContentRef::kString:
       out = "string ";
       crdt::append_json_string(out, crdt::utf16_to_utf8(c.as<crdt::ContentString>().str));
@@ -96,20 +98,22 @@ std::string content_summary(const crdt::Content& c) {
       return out + "]";
     case crdt::ContentRef::kBinary:
       return "binary " + std::to_string(c.as<crdt::ContentBinary>().bytes.size()) + " bytes";
-    case crdt::ContentRef::kEmbed: return "embed " + c.as<crdt::ContentEmbed>().json;
+    case crdt::ContentRef::kEmbed:
+      return "embed " + c.as<crdt::ContentEmbed>().json;
     case crdt::ContentRef::kFormat: {
       const auto& p = *c.as<crdt::ContentFormat>().p;
       return "format " + p.key + "=" + p.json;
     }
     case crdt::ContentRef::kType: {
-      static constexpr const char* kNames[] = {"YArray", "YMap", "YText", "YXmlElement",
+      static constexpr const char* kNames[] = {"YArray",       "YMap",     "YText",   "YXmlElement",
                                                "YXmlFragment", "YXmlHook", "YXmlText"};
       const crdt::Type& t = *c.type();
       out = std::string("type ") + kNames[static_cast<int>(t.ref)];
       if (!t.name.empty()) out += " <" + t.name + ">";
       return out;
     }
-    case crdt::ContentRef::kDoc: return "doc " + c.as<crdt::ContentDoc>().p->guid;
+    case crdt::ContentRef::kDoc:
+      return "doc " + c.as<crdt::ContentDoc>().p->guid;
   }
   return "?";
 }
@@ -121,13 +125,18 @@ void dump(const std::string& file, std::ostream& os) {
   for (const crdt::UpdateStruct& s : u.structs) {
     if (s.block_start) os << "  client " << s.id.client << "\n";
     switch (s.kind) {
-      case crdt::StructKind::kGC: os << "    GC   " << id_str(s.id) << " len " << s.length << "\n"; break;
-      case crdt::StructKind::kSkip: os << "    Skip " << id_str(s.id) << " len " << s.length << "\n"; break;
+      case crdt::StructKind::kGC:
+        os << "    GC   " << id_str(s.id) << " len " << s.length << "\n";
+        break;
+      case crdt::StructKind::kSkip:
+        os << "    Skip " << id_str(s.id) << " len " << s.length << "\n";
+        break;
       case crdt::StructKind::kItem: {
         os << "    Item " << id_str(s.id) << " len " << s.length;
         if (s.origin) os << " origin " << id_str(*s.origin);
         if (s.right_origin) os << " right " << id_str(*s.right_origin);
-        if (const auto* name = std::get_if<std::string>(&s.parent)) os << " parent \"" << *name << "\"";
+        if (const auto* name = std::get_if<std::string>(&s.parent))
+          os << " parent \"" << *name << "\"";
         if (const auto* pid = std::get_if<crdt::ID>(&s.parent)) os << " parent " << id_str(*pid);
         if (s.parent_sub) os << " key \"" << *s.parent_sub << "\"";
         os << " " << content_summary(s.content) << "\n";
@@ -172,7 +181,8 @@ void add_doc_command(CLI::App& app) {
   };
   auto opts = std::make_shared<Options>();
 
-  CLI::App* text = doc->add_subcommand("text", "Print the Y.Text NAME after applying the files in order");
+  CLI::App* text =
+      doc->add_subcommand("text", "Print the Y.Text NAME after applying the files in order");
   text->add_option("--name", opts->name, "Name of the Y.Text")->capture_default_str();
   text->add_option("files", opts->files, "Update files")->required();
   text->callback([opts] {
@@ -207,13 +217,15 @@ void add_doc_command(CLI::App& app) {
   merge->callback([opts] {
     run([&] {
       const auto updates = read_all(opts->files);
-      const crdt::Bytes merged =
-          named("merge", [&] { return crdt::merge_updates({updates.begin(), updates.end()}); });
+      const crdt::Bytes merged = named("merge", [&] {
+        return crdt::merge_updates({updates.begin(), updates.end()});
+      });
       write_file(opts->out, merged);
     });
   });
 
-  CLI::App* diff = doc->add_subcommand("diff", "What an update holds beyond a state vector (= Y.diffUpdate)");
+  CLI::App* diff =
+      doc->add_subcommand("diff", "What an update holds beyond a state vector (= Y.diffUpdate)");
   diff->add_option("file", opts->files, "Update file")->required()->expected(1);
   diff->add_option("--sv", opts->sv, "Binary state vector file")->required();
   diff->add_option("-o,--out", opts->out, "Output file")->required();
@@ -221,12 +233,14 @@ void add_doc_command(CLI::App& app) {
     run([&] {
       const crdt::Bytes update = read_all({opts->files.at(0)}).at(0);
       const crdt::Bytes sv_bytes = read_file(opts->sv);
-      const crdt::Bytes d = named(opts->files.at(0), [&] { return crdt::diff_update(update, sv_bytes); });
+      const crdt::Bytes d =
+          named(opts->files.at(0), [&] { return crdt::diff_update(update, sv_bytes); });
       write_file(opts->out, d);
     });
   });
 
-  CLI::App* encode = doc->add_subcommand("encode", "Apply the files and encode the state (= Y.encodeStateAsUpdate)");
+  CLI::App* encode = doc->add_subcommand(
+      "encode", "Apply the files and encode the state (= Y.encodeStateAsUpdate)");
   encode->add_option("files", opts->files, "Update files")->required();
   encode->add_option("--sv", opts->sv, "Binary state vector file: encode only what it lacks");
   encode->add_option("-o,--out", opts->out, "Output file")->required();

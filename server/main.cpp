@@ -1,21 +1,22 @@
 // main.cpp — the `weft` binary: `weft serve` (the collaboration server) and `weft doc` (update
 // tools). This is the only place that wires the parts together.
 #include <CLI/CLI.hpp>
-#include <iostream>
 
+#include "server/config.hpp"
 #include "server/doc_command.hpp"
+#include "server/server.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Weft: a real-time collaborative code editor server (Yjs-compatible)"};
   app.require_subcommand(1);
   weft::add_doc_command(app);
 
-  CLI::App* serve = app.add_subcommand("serve", "Run the collaboration server (not built yet: issue #3)");
-  serve->callback([] {
-    std::cerr << "weft serve: the server is not implemented yet (see issue #3)\n";
-    std::exit(2);
-  });
+  weft::Config config;
+  int exit_code = 0;
+  CLI::App* serve = app.add_subcommand("serve", "Run the collaboration server");
+  weft::add_serve_options(*serve, config);
+  serve->callback([&] { exit_code = weft::run_server(config); });
 
   CLI11_PARSE(app, argc, argv);
-  return 0;
+  return exit_code;
 }

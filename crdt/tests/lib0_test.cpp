@@ -15,7 +15,8 @@ Bytes encode_any(const Any& a) {
 }
 
 TEST(Lib0, VarUintRoundTrip) {
-  for (const uint64_t n : std::vector<uint64_t>{0, 1, 127, 128, 300, 16383, 16384, (1ull << 32) + 5, kMaxSafeInteger}) {
+  for (const uint64_t n : std::vector<uint64_t>{0, 1, 127, 128, 300, 16383, 16384, (1ull << 32) + 5,
+                                                kMaxSafeInteger}) {
     Encoder enc;
     enc.write_var_uint(n);
     Decoder dec(enc.bytes());
@@ -54,7 +55,7 @@ TEST(Lib0, VarIntKeepsSignAndNegativeZero) {
 TEST(Lib0, AnyPicksTheWireFormLikeLib0) {
   EXPECT_EQ(encode_any(Any(42.0)), (Bytes{125, 42}));
   EXPECT_EQ(encode_any(Any(0.5)), (Bytes{124, 0x3f, 0x00, 0x00, 0x00}));
-  EXPECT_EQ(encode_any(Any(0.1)).size(), 9u);  // float64
+  EXPECT_EQ(encode_any(Any(0.1)).size(), 9u);        // float64
   EXPECT_EQ(encode_any(Any(4294967296.0))[0], 124);  // 2^32 is exact in float32
   EXPECT_EQ(encode_any(Any(Null{})), (Bytes{126}));
   EXPECT_EQ(encode_any(Any(true)), (Bytes{120}));
@@ -76,7 +77,8 @@ TEST(Lib0, ObjectKeysFollowJavaScriptOrder) {
   Encoder enc;
   enc.write_u8(118);
   enc.write_var_uint(4);
-  for (const auto& [k, v] : std::vector<std::pair<std::string, double>>{{"b", 1}, {"2", 2}, {"a", 3}, {"1", 4}}) {
+  for (const auto& [k, v] :
+       std::vector<std::pair<std::string, double>>{{"b", 1}, {"2", 2}, {"a", 3}, {"1", 4}}) {
     enc.write_var_string(std::string_view(k));
     enc.write_any(Any(v));
   }
@@ -98,7 +100,7 @@ TEST(Lib0, Utf16ConversionHandlesSurrogates) {
   EXPECT_EQ(utf16_to_utf8(std::u16string(1, char16_t(0xD83D))), "\xef\xbf\xbd");
   EXPECT_THROW(utf8_to_utf16("\xc3"), DecodeError);
   EXPECT_THROW(utf8_to_utf16("\xed\xa0\x80"), DecodeError);  // encoded surrogate
-  EXPECT_FALSE(is_valid_utf8("\xc0\x80"));                    // overlong
+  EXPECT_FALSE(is_valid_utf8("\xc0\x80"));                   // overlong
 }
 
 TEST(Lib0, JsonValidation) {

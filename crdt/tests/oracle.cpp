@@ -89,7 +89,8 @@ json handle(const json& req) {
     const auto updates = updates_of(req.at("updates"));
     res["update"] = to_base64(crdt::merge_updates({updates.begin(), updates.end()}));
   } else if (op == "diff") {
-    res["update"] = to_base64(crdt::diff_update(from_base64(req.at("update")), from_base64(req.at("sv"))));
+    res["update"] =
+        to_base64(crdt::diff_update(from_base64(req.at("update")), from_base64(req.at("sv"))));
   } else if (op == "sv_from_update") {
     res["sv"] = to_base64(crdt::encode_state_vector_from_update(from_base64(req.at("update"))));
   } else if (op == "local") {

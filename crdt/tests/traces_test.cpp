@@ -24,7 +24,8 @@ std::string gunzip_file(const std::string& path) {
 class Traces : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Traces, ReplayEndsAtEndContent) {
-  const auto trace = nlohmann::json::parse(gunzip_file(std::string(WEFT_TRACES_DIR) + "/" + GetParam() + ".json.gz"));
+  const auto trace = nlohmann::json::parse(
+      gunzip_file(std::string(WEFT_TRACES_DIR) + "/" + GetParam() + ".json.gz"));
   Doc doc(1);
   std::vector<Bytes> updates;
   for (const auto& txn : trace.at("txns")) {

@@ -24,7 +24,9 @@ TEST(Messages, RoundTrip) {
   EXPECT_EQ(step1, (crdt::Bytes{0, 0, 3, 1, 5, 3}));
   const Message m = decode_message(step1);
   ASSERT_TRUE(std::holds_alternative<SyncStep1>(m));
-  EXPECT_EQ(crdt::Bytes(std::get<SyncStep1>(m).state_vector.begin(), std::get<SyncStep1>(m).state_vector.end()), sv);
+  EXPECT_EQ(crdt::Bytes(std::get<SyncStep1>(m).state_vector.begin(),
+                        std::get<SyncStep1>(m).state_vector.end()),
+            sv);
   EXPECT_TRUE(std::holds_alternative<SyncUpdate>(decode_message(encode_sync_update(sv))));
   EXPECT_TRUE(std::holds_alternative<SyncStep2>(decode_message(encode_sync_step2(sv))));
   EXPECT_TRUE(std::holds_alternative<AwarenessUpdate>(decode_message(encode_awareness(sv))));

@@ -1,0 +1,44 @@
+// config.cpp — flags and WEFT_* environment variables of `weft serve`.
+#include "server/config.hpp"
+
+namespace weft {
+
+namespace {
+
+template <typename T>
+void opt(CLI::App& cmd, const std::string& name, T& value, const std::string& help) {
+  std::string env = "WEFT_";
+  for (const char c : name) env.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(c)));
+  cmd.add_option("--" + name, value, help)->envname(env)->capture_default_str();
+}
+
+}  // namespace
+
+void add_serve_options(CLI::App& cmd, Config& cfg) {
+  opt(cmd, "host", cfg.host, "Address to listen on");
+  opt(cmd, "port", cfg.port, "Port to listen on");
+  opt(cmd, "data-dir", cfg.data_dir, "Directory for the SQLite database and generated secrets");
+  opt(cmd, "static-dir", cfg.static_dir, "Directory of the web app to serve");
+  opt(cmd, "database", cfg.database, "Database URL (default: SQLite file weft.db in the data dir)");
+  opt(cmd, "redis", cfg.redis, "Redis URL for scale-out (default: in-process bus)");
+  opt(cmd, "jwt-secret", cfg.jwt_secret,
+      "Secret for signing tokens (default: generated into the data dir)");
+  opt(cmd, "log-level", cfg.log_level, "debug, info, warn or error");
+  opt(cmd, "threads", cfg.threads, "I/O threads (0: one per core)");
+  opt(cmd, "max-message-bytes", cfg.max_message_bytes,
+      "Largest WebSocket message accepted (close 4413 beyond)");
+  opt(cmd, "send-queue-bytes", cfg.send_queue_bytes,
+      "Outgoing bytes queued per connection before it is dropped as a slow consumer");
+  opt(cmd, "room-grace-ms", cfg.room_grace_ms,
+      "How long a document stays loaded after its last client left");
+  opt(cmd, "batch-window-ms", cfg.batch_window_ms,
+      "Updates are written to the database in batches of this window");
+  opt(cmd, "idle-timeout-ms", cfg.idle_timeout_ms,
+      "A WebSocket peer silent this long (no pong) is dropped");
+  opt(cmd, "compact-threshold", cfg.compact_threshold,
+      "Logged updates of a document that trigger compaction");
+  opt(cmd, "tls-cert", cfg.tls_cert, "PEM certificate chain for native TLS (https/wss)");
+  opt(cmd, "tls-key", cfg.tls_key, "PEM private key for native TLS");
+}
+
+}  // namespace weft

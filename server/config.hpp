@@ -1,0 +1,34 @@
+// config.hpp — every option of `weft serve`. Each is a command-line flag and an environment
+// variable WEFT_<NAME> (flag wins); `weft serve --help` lists them all with their defaults.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+
+namespace weft {
+
+struct Config {
+  std::string host = "0.0.0.0";
+  uint16_t port = 8080;
+  std::string data_dir = "./data";
+  std::string static_dir = "web/dist";
+  std::string database;  // empty: SQLite file weft.db in data_dir
+  std::string redis;     // empty: in-process bus
+  std::string jwt_secret;
+  std::string log_level = "info";
+  unsigned threads = 0;  // 0: one per core
+  size_t max_message_bytes = 32u << 20;
+  size_t send_queue_bytes = 64u << 20;
+  uint64_t room_grace_ms = 10000;
+  uint64_t batch_window_ms = 50;
+  uint64_t idle_timeout_ms = 30000;
+  size_t compact_threshold = 1000;  // logged updates that trigger a compaction
+  std::string tls_cert;
+  std::string tls_key;
+};
+
+// Registers the options of `serve` on `cmd`, bound to `cfg`.
+void add_serve_options(CLI::App& cmd, Config& cfg);
+
+}  // namespace weft

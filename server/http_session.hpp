@@ -1,0 +1,36 @@
+// http_session.hpp — one HTTP/1.1 connection: reads requests (keep-alive), answers the fixed
+// routes (/healthz, /readyz, /metrics), serves the web app, and hands WebSocket upgrades on
+// /ws/<id> to a WsSession. Request bodies are size-limited; nothing about a request's query string
+// (where tokens travel) is ever logged.
+#pragma once
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <memory>
+#include <optional>
+
+#include "server/services.hpp"
+#include "server/static_files.hpp"
+
+namespace weft {
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(boost::asio::ip::tcp::socket&& socket, Services& services, const StaticFiles& files);
+  void run();
+
+ private:
+  void do_read();
+  void on_read(boost::beast::error_code ec, size_t bytes);
+  void on_write(bool keep_alive, boost::beast::error_code ec, size_t bytes);
+  HttpResponse handle(const HttpRequest& req);
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::shared_ptr<HttpResponse> response_;
+  Services& services_;
+  const StaticFiles& files_;
+};
+
+}  // namespace weft

@@ -1,0 +1,263 @@
+// room.cpp — joining, the y-websocket message handling, broadcast, unload and compaction.
+#include "server/room.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+
+#include "protocol/messages.hpp"
+#include "server/room_registry.hpp"
+
+namespace weft {
+
+namespace asio = boost::asio;
+
+namespace {
+
+Frame make_frame(crdt::Bytes bytes) {
+  return std::make_shared<const crdt::Bytes>(std::move(bytes));
+}
+
+// An update with no structs and no deletes: what clients send as sync step 2 when they have
+// nothing the server lacks. Applying or relaying it would be wasted work.
+bool empty_update(crdt::ByteView u) { return u.size() == 2 && u[0] == 0 && u[1] == 0; }
+
+// The store's merger: the stored state plus the log, as one state and its text.
+store::Merged merge_log(const std::optional<store::Bytes>& state,
+                        const std::vector<store::Bytes>& updates) {
+  crdt::Doc doc;
+  if (state) doc.apply_update(*state);
+  for (const auto& u : updates) {
+    try {
+      doc.apply_update(u);
+    } catch (const crdt::DecodeError& e) {
+      spdlog::error("compaction: skipping an undecodable stored update: {}", e.what());
+    }
+  }
+  return {doc.encode_state_as_update(), doc.text("content")};
+}
+
+}  // namespace
+
+Room::Room(int64_t document_id, Services& services)
+    : document_id_(document_id),
+      services_(services),
+      strand_(asio::make_strand(services.ioc)),
+      grace_timer_(strand_) {}
+
+Room::~Room() = default;
+
+void Room::start_load() {
+  auto self = shared_from_this();
+  asio::post(services_.blocking, [self] {
+    std::optional<store::StoredDocument> stored;
+    std::string error;
+    try {
+      self->services_.store.ensure_document(self->document_id_);
+      stored = self->services_.store.load(self->document_id_);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    asio::post(self->strand_,
+               [self, stored = std::move(stored), error = std::move(error)]() mutable {
+                 self->on_loaded(std::move(stored), std::move(error));
+               });
+  });
+}
+
+void Room::on_loaded(std::optional<store::StoredDocument> stored, std::string error) {
+  if (!error.empty() || !stored) {
+    spdlog::error("document {}: loading failed: {}", document_id_,
+                  error.empty() ? "not found" : error);
+    state_ = State::kFailed;
+    for (auto& [ptr, m] : members_) m.conn->close(1011, "document could not be loaded");
+    backlog_.clear();
+    return;
+  }
+  size_t bad = 0;
+  if (stored->yjs_state) {
+    try {
+      doc_.apply_update(*stored->yjs_state);
+    } catch (const crdt::DecodeError&) {
+      ++bad;
+    }
+  }
+  for (const auto& u : stored->updates) {
+    try {
+      doc_.apply_update(u);
+    } catch (const crdt::DecodeError&) {
+      ++bad;
+    }
+  }
+  if (bad) spdlog::error("document {}: {} stored updates could not be decoded", document_id_, bad);
+  logged_since_compaction_ = stored->updates.size();
+  state_ = State::kReady;
+  spdlog::debug("document {} loaded ({} logged updates)", document_id_, stored->updates.size());
+  for (auto& [ptr, m] : members_) welcome(m);
+  auto backlog = std::move(backlog_);
+  for (auto& [conn, frame] : backlog) handle(conn, frame);
+  if (members_.empty()) schedule_unload();
+}
+
+void Room::welcome(Member& m) {
+  m.conn->send(make_frame(protocol::encode_sync_step1(doc_.encode_state_vector())));
+  if (awareness_.size() > 0)
+    m.conn->send(make_frame(protocol::encode_awareness(awareness_.encode_all())));
+}
+
+void Room::join(std::shared_ptr<Connection> conn) {
+  asio::post(strand_, [self = shared_from_this(), conn = std::move(conn)] {
+    if (self->shutting_down_) {
+      conn->close(close_code::kGoingAway, "server shutting down");
+      return;
+    }
+    if (self->state_ == State::kFailed) {
+      conn->close(1011, "document could not be loaded");
+      return;
+    }
+    self->grace_timer_.cancel();
+    Member& m = self->members_[conn.get()];
+    m.conn = conn;
+    self->connection_count_.store(self->members_.size(), std::memory_order_relaxed);
+    if (self->state_ == State::kReady) self->welcome(m);
+  });
+}
+
+void Room::leave(std::shared_ptr<Connection> conn) {
+  asio::post(strand_, [self = shared_from_this(), conn = std::move(conn)] {
+    const auto it = self->members_.find(conn.get());
+    if (it == self->members_.end()) return;
+    const std::vector<uint64_t> clients = std::move(it->second.awareness_clients);
+    self->members_.erase(it);
+    self->connection_count_.store(self->members_.size(), std::memory_order_relaxed);
+    const crdt::Bytes removal = self->awareness_.remove(clients);
+    if (!removal.empty()) self->broadcast(make_frame(protocol::encode_awareness(removal)), nullptr);
+    if (self->members_.empty()) self->schedule_unload();
+  });
+}
+
+void Room::receive(std::shared_ptr<Connection> conn, Frame frame) {
+  asio::post(strand_,
+             [self = shared_from_this(), conn = std::move(conn), frame = std::move(frame)] {
+               if (self->state_ == State::kLoading) {
+                 self->backlog_.emplace_back(conn, frame);
+               } else if (self->state_ == State::kReady) {
+                 self->handle(conn, frame);
+               }
+             });
+}
+
+void Room::handle(const std::shared_ptr<Connection>& conn, const Frame& frame) {
+  const auto it = members_.find(conn.get());
+  if (it == members_.end()) return;  // already left
+  Member& m = it->second;
+  protocol::Message msg;
+  try {
+    msg = protocol::decode_message(*frame);
+  } catch (const protocol::ProtocolError& e) {
+    services_.metrics.rejected_messages.fetch_add(1, std::memory_order_relaxed);
+    conn->close(e.unsupported() ? close_code::kUnsupported : close_code::kProtocolError, e.what());
+    return;
+  }
+  try {
+    if (const auto* step1 = std::get_if<protocol::SyncStep1>(&msg)) {
+      const crdt::Bytes reply = doc_.encode_state_as_update(step1->state_vector);
+      if (!m.synced) {
+        m.synced = true;
+        if (!crdt::decode_state_vector(step1->state_vector).empty()) {
+          services_.metrics.reconnects.fetch_add(1, std::memory_order_relaxed);
+        }
+      }
+      conn->send(make_frame(protocol::encode_sync_step2(reply)));
+    } else if (const auto* step2 = std::get_if<protocol::SyncStep2>(&msg)) {
+      // Relayed to the others as a plain update carrying the same bytes.
+      apply_update(conn, step2->update, nullptr);
+    } else if (const auto* update = std::get_if<protocol::SyncUpdate>(&msg)) {
+      apply_update(conn, update->update, frame);
+    } else if (const auto* aw = std::get_if<protocol::AwarenessUpdate>(&msg)) {
+      const protocol::Awareness::Change change = awareness_.apply(aw->update);
+      if (change.empty()) return;
+      for (const uint64_t id : change.added) m.awareness_clients.push_back(id);
+      broadcast(frame, conn.get());
+    } else if (std::holds_alternative<protocol::QueryAwareness>(msg)) {
+      conn->send(make_frame(protocol::encode_awareness(awareness_.encode_all())));
+    }
+  } catch (const crdt::DecodeError& e) {
+    services_.metrics.rejected_messages.fetch_add(1, std::memory_order_relaxed);
+    conn->close(close_code::kProtocolError, std::string("malformed payload: ") + e.what());
+  }
+}
+
+void Room::apply_update(const std::shared_ptr<Connection>& conn, crdt::ByteView update,
+                        const Frame& relay) {
+  if (empty_update(update)) return;
+  if (conn->role() == Role::kViewer) {
+    services_.metrics.viewer_updates_dropped.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  doc_.apply_update(update);  // throws DecodeError before changing anything
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
+  services_.metrics.update_apply_seconds.observe(took.count());
+  services_.metrics.updates_applied.fetch_add(1, std::memory_order_relaxed);
+  broadcast(relay ? relay : make_frame(protocol::encode_sync_update(update)), conn.get());
+  services_.persister.enqueue(document_id_,
+                              std::make_shared<const store::Bytes>(update.begin(), update.end()));
+  if (++logged_since_compaction_ >= services_.config.compact_threshold && !compacting_)
+    compact(nullptr);
+}
+
+void Room::broadcast(const Frame& frame, const Connection* except) {
+  for (auto& [ptr, m] : members_) {
+    if (ptr != except) m.conn->send(frame);
+  }
+}
+
+void Room::schedule_unload() {
+  if (shutting_down_) return;
+  grace_timer_.expires_after(std::chrono::milliseconds(services_.config.room_grace_ms));
+  grace_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (ec || !self->members_.empty() || self->shutting_down_) return;
+    self->compact([self] {
+      if (self->members_.empty() && self->services_.rooms.try_unload(self.get())) {
+        spdlog::debug("document {} unloaded", self->document_id_);
+      }
+    });
+  });
+}
+
+void Room::compact(std::function<void()> then) {
+  compacting_ = true;
+  logged_since_compaction_ = 0;
+  asio::post(services_.blocking, [self = shared_from_this(), then = std::move(then)] {
+    try {
+      if (!self->services_.persister.flush())
+        throw std::runtime_error("pending updates not yet stored");
+      const size_t merged = self->services_.store.compact(self->document_id_, merge_log);
+      if (merged) self->services_.metrics.compactions.fetch_add(1, std::memory_order_relaxed);
+    } catch (const std::exception& e) {
+      spdlog::error("document {}: compaction failed: {}", self->document_id_, e.what());
+    }
+    asio::post(self->strand_, [self, then] {
+      self->compacting_ = false;
+      if (then) then();
+    });
+  });
+}
+
+void Room::shutdown(std::function<void()> done) {
+  asio::post(strand_, [self = shared_from_this(), done = std::move(done)] {
+    self->shutting_down_ = true;
+    self->grace_timer_.cancel();
+    for (auto& [ptr, m] : self->members_)
+      m.conn->close(close_code::kGoingAway, "server shutting down");
+    if (self->state_ != State::kReady) {
+      done();
+      return;
+    }
+    self->compact([done] { done(); });
+  });
+}
+
+}  // namespace weft

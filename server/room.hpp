@@ -1,0 +1,77 @@
+// room.hpp — one loaded document and the connections editing it.
+//
+// Everything a room owns (the crdt::Doc, awareness, the connection set) is touched only on the
+// room's strand, so rooms never lock and different documents proceed in parallel on all cores.
+// The broadcast path: a client's update frame is applied to the doc, then the same immutable
+// buffer (shared_ptr, never copied per receiver) is queued on every other connection and handed
+// to the persister. Loading and compaction run on the blocking pool and post back to the strand.
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "crdt/doc.hpp"
+#include "protocol/awareness.hpp"
+#include "server/connection.hpp"
+#include "server/services.hpp"
+
+namespace weft {
+
+class Room : public std::enable_shared_from_this<Room> {
+ public:
+  Room(int64_t document_id, Services& services);
+  ~Room();
+
+  int64_t document_id() const { return document_id_; }
+
+  // All three may be called from any thread; they run on the room's strand.
+  void join(std::shared_ptr<Connection> conn);
+  void leave(std::shared_ptr<Connection> conn);
+  void receive(std::shared_ptr<Connection> conn, Frame frame);
+
+  // Loads the document from the store (called once, by the registry, right after creation).
+  void start_load();
+  // Closes every connection with 1001, stores everything and compacts; then calls `done`.
+  void shutdown(std::function<void()> done);
+
+  // Connections currently joined (read from any thread, for metrics).
+  size_t connection_count() const { return connection_count_.load(std::memory_order_relaxed); }
+
+ private:
+  enum class State { kLoading, kReady, kFailed };
+  struct Member {
+    std::shared_ptr<Connection> conn;
+    std::vector<uint64_t> awareness_clients;  // awareness ids this connection introduced
+    bool synced = false;                      // has sent its first sync step 1
+  };
+
+  void on_loaded(std::optional<store::StoredDocument> stored, std::string error);
+  void welcome(Member& m);
+  void handle(const std::shared_ptr<Connection>& conn, const Frame& frame);
+  void apply_update(const std::shared_ptr<Connection>& conn, crdt::ByteView update,
+                    const Frame& relay);
+  void broadcast(const Frame& frame, const Connection* except);
+  void schedule_unload();
+  void compact(std::function<void()> then);
+
+  const int64_t document_id_;
+  Services& services_;
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  boost::asio::steady_timer grace_timer_;
+  State state_ = State::kLoading;
+  crdt::Doc doc_;
+  protocol::Awareness awareness_;
+  std::unordered_map<const Connection*, Member> members_;
+  std::vector<std::pair<std::shared_ptr<Connection>, Frame>> backlog_;  // received while loading
+  std::atomic<size_t> connection_count_{0};
+  size_t logged_since_compaction_ = 0;
+  bool compacting_ = false;
+  bool shutting_down_ = false;
+};
+
+}  // namespace weft

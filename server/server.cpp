@@ -1,0 +1,156 @@
+// server.cpp — wiring, the accept loop, threads and graceful shutdown.
+#include "server/server.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <functional>
+#include <thread>
+
+#include "server/http_session.hpp"
+#include "server/persister.hpp"
+#include "server/room.hpp"
+#include "server/room_registry.hpp"
+#include "server/services.hpp"
+#include "server/static_files.hpp"
+
+namespace weft {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(asio::io_context& ioc, tcp::endpoint endpoint, Services& services,
+           const StaticFiles& files)
+      : ioc_(ioc), acceptor_(asio::make_strand(ioc)), services_(services), files_(files) {
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+  }
+  tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+  void start() { do_accept(); }
+  void stop() {
+    asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      boost::system::error_code ignored;
+      self->acceptor_.close(ignored);
+    });
+  }
+
+ private:
+  void do_accept() {
+    acceptor_.async_accept(
+        asio::make_strand(ioc_),
+        [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+          if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) return;
+          if (!ec) {
+            socket.set_option(tcp::no_delay(true), ec);
+            std::make_shared<HttpSession>(std::move(socket), self->services_, self->files_)->run();
+          }
+          self->do_accept();
+        });
+  }
+
+  asio::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  Services& services_;
+  const StaticFiles& files_;
+};
+
+std::unique_ptr<store::Store> open_store(const Config& config) {
+  if (!config.database.empty() && config.database.rfind("sqlite:", 0) != 0) {
+    throw std::runtime_error(
+        "unsupported --database (only SQLite in this version): use a sqlite:PATH URL or leave it "
+        "empty");
+  }
+  std::string path = config.data_dir + "/weft.db";
+  if (config.database.rfind("sqlite:", 0) == 0) path = config.database.substr(7);
+  return store::open_sqlite(path);
+}
+
+}  // namespace
+
+int run_server(const Config& config) {
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  mkdir(config.data_dir.c_str(), 0700);
+  std::unique_ptr<store::Store> store;
+  try {
+    store = open_store(config);
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot open the database: {}", e.what());
+    return 1;
+  }
+
+  const unsigned threads =
+      config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+  asio::io_context ioc(static_cast<int>(threads));
+  asio::thread_pool blocking(2);
+  Metrics metrics;
+  Persister persister(*store, metrics, std::chrono::milliseconds(config.batch_window_ms));
+  StaticFiles files(config.static_dir);
+  RoomRegistry rooms;
+  Services services{config, metrics, *store, persister, ioc, blocking, rooms};
+  rooms.bind(services);
+
+  std::shared_ptr<Listener> listener;
+  try {
+    listener = std::make_shared<Listener>(
+        ioc, tcp::endpoint(asio::ip::make_address(config.host), config.port), services, files);
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot listen on {}:{}: {}", config.host, config.port, e.what());
+    return 1;
+  }
+  listener->start();
+  spdlog::info("weft listening on http://{}:{} (data in {}, {} threads)", config.host,
+               listener->local_endpoint().port(), config.data_dir, threads);
+
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int sig) {
+    spdlog::info("signal {}: shutting down", sig);
+    listener->stop();
+    auto all = rooms.all();
+    auto remaining = std::make_shared<std::atomic<size_t>>(all.size());
+    // When every room is stored, give the sessions up to 3 s to finish their close handshakes.
+    const auto stop_when_closed = [&ioc, &metrics] {
+      auto timer = std::make_shared<asio::steady_timer>(ioc);
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+      auto poll = std::make_shared<std::function<void()>>();
+      *poll = [&ioc, &metrics, timer, deadline, weak = std::weak_ptr(poll)] {
+        if (metrics.connections.load() <= 0 || std::chrono::steady_clock::now() > deadline) {
+          ioc.stop();
+          return;
+        }
+        timer->expires_after(std::chrono::milliseconds(20));
+        timer->async_wait([p = weak.lock()](const boost::system::error_code&) { (*p)(); });
+      };
+      (*poll)();
+    };
+    const auto done = [&ioc, remaining, stop_when_closed] {
+      if (remaining->fetch_sub(1) == 1) asio::post(ioc, stop_when_closed);
+    };
+    if (all.empty()) {
+      ioc.stop();
+      return;
+    }
+    for (auto& room : all) room->shutdown(done);
+  });
+
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+  blocking.join();
+  if (!persister.flush(std::chrono::seconds(10)))
+    spdlog::error("shutdown: some updates could not be stored");
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace weft

@@ -1,0 +1,61 @@
+// ws_session.hpp — one y-websocket client connection (Boost.Beast websocket over TCP).
+//
+// The session owns its socket, read buffer and send queue; its lifetime is carried by the pending
+// asynchronous operations (shared_from_this). Every handler runs on the session's strand. Reads
+// are done piecewise so that a message larger than --max-message-bytes is refused with 4413 as
+// soon as it crosses the limit, without buffering it. The send queue holds shared immutable
+// frames; when its bytes exceed --send-queue-bytes the peer is a slow consumer and is dropped, so
+// one stuck client cannot grow server memory or slow the room.
+#pragma once
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
+#include <memory>
+#include <optional>
+
+#include "server/connection.hpp"
+#include "server/services.hpp"
+
+namespace weft {
+
+class Room;
+
+class WsSession : public Connection, public std::enable_shared_from_this<WsSession> {
+ public:
+  WsSession(boost::beast::tcp_stream&& stream, Services& services);
+  ~WsSession() override;
+
+  // Completes the upgrade for `req` (target /ws/<document-id>) and starts the session.
+  void run(boost::beast::http::request<boost::beast::http::string_body> req);
+
+  void send(Frame frame) override;
+  void close(uint16_t code, std::string reason) override;
+  Role role() const override { return role_; }
+
+ private:
+  void on_accept(boost::beast::error_code ec, std::string target);
+  void do_read();
+  void on_read(boost::beast::error_code ec, size_t bytes);
+  void do_write();
+  void on_write(boost::beast::error_code ec, size_t bytes);
+  void do_close(uint16_t code, std::string reason);
+  void start_close();
+  void drop();  // abrupt end: no close handshake (slow or dead peer)
+  void finish();
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  Services& services_;
+  boost::beast::flat_buffer buffer_;
+  std::deque<Frame> queue_;
+  size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool finished_ = false;
+  std::optional<boost::beast::websocket::close_reason> pending_close_;
+  Role role_ = Role::kEditor;
+  std::shared_ptr<Room> room_;
+};
+
+}  // namespace weft

@@ -1,0 +1,143 @@
+// migrations.cpp — the schema (DESIGN.md §5) and the placeholder table that maps it to each
+// dialect.
+//
+// Only real differences between SQLite and PostgreSQL are placeholders:
+//   {{ID}}         surrogate key: SQLite `INTEGER PRIMARY KEY AUTOINCREMENT` (ids never reused,
+//   even
+//                  after the newest row is deleted) / PostgreSQL `BIGSERIAL PRIMARY KEY`.
+//   {{BLOB}}       binary column: BLOB / BYTEA.
+//   {{TIMESTAMP}}  SQLite has no time type: TEXT holding ISO 8601 UTC / TIMESTAMPTZ.
+//   {{NOW}}        the current time in that representation (SQLite with milliseconds, so values
+//                  sort and parse like PostgreSQL's).
+// What both already accept is written plainly: BIGINT for foreign keys (integer affinity in
+// SQLite), BOOLEAN with `false` (SQLite >= 3.23 reads TRUE/FALSE as 1/0), TEXT, CHECK, ON DELETE
+// CASCADE (SQLite enforces it only with `PRAGMA foreign_keys=ON`, which the adapter sets), and
+// CREATE INDEX IF NOT EXISTS.
+#include "store/migrations.hpp"
+
+#include <array>
+#include <stdexcept>
+#include <string_view>
+
+namespace store {
+
+namespace {
+
+struct Placeholder {
+  std::string_view name;
+  std::string_view sqlite;
+  std::string_view postgres;
+};
+
+constexpr std::array kPlaceholders = {
+    Placeholder{"ID", "INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY"},
+    Placeholder{"BLOB", "BLOB", "BYTEA"},
+    Placeholder{"TIMESTAMP", "TEXT", "TIMESTAMPTZ"},
+    Placeholder{"NOW", "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))", "now()"},
+};
+
+constexpr std::string_view kSchemaMigrations = R"sql(
+CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INTEGER PRIMARY KEY,
+  applied_at {{TIMESTAMP}} NOT NULL DEFAULT {{NOW}}
+);
+)sql";
+
+struct Migration {
+  int version;
+  std::string_view sql;
+};
+
+// Append-only. Version 1 is the whole schema of DESIGN.md §5: the seed's tables by their names
+// plus language, document_members, document_updates and sessions.instance_id.
+constexpr std::array kMigrations = {
+    Migration{1, R"sql(
+CREATE TABLE users (
+  id {{ID}},
+  username TEXT NOT NULL UNIQUE,
+  email TEXT UNIQUE,
+  password_hash TEXT NOT NULL,
+  created_at {{TIMESTAMP}} NOT NULL DEFAULT {{NOW}}
+);
+
+CREATE TABLE documents (
+  id {{ID}},
+  title TEXT NOT NULL DEFAULT 'Untitled',
+  content TEXT NOT NULL DEFAULT '',
+  yjs_state {{BLOB}},
+  owner_id BIGINT REFERENCES users (id) ON DELETE CASCADE,
+  created_at {{TIMESTAMP}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TIMESTAMP}} NOT NULL DEFAULT {{NOW}},
+  is_public BOOLEAN NOT NULL DEFAULT false,
+  language TEXT NOT NULL DEFAULT 'plaintext'
+);
+CREATE INDEX documents_owner ON documents (owner_id);
+
+CREATE TABLE document_members (
+  document_id BIGINT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  role TEXT NOT NULL CHECK (role IN ('editor', 'viewer')),
+  PRIMARY KEY (document_id, user_id)
+);
+CREATE INDEX document_members_user ON document_members (user_id);
+
+-- The durable update log: load and compaction read one document's rows in id order.
+CREATE TABLE document_updates (
+  id {{ID}},
+  document_id BIGINT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+  data {{BLOB}} NOT NULL,
+  created_at {{TIMESTAMP}} NOT NULL DEFAULT {{NOW}}
+);
+CREATE INDEX document_updates_document ON document_updates (document_id, id);
+
+CREATE TABLE sessions (
+  id {{ID}},
+  document_id BIGINT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+  user_id BIGINT REFERENCES users (id) ON DELETE SET NULL,
+  connected_at {{TIMESTAMP}} NOT NULL DEFAULT {{NOW}},
+  disconnected_at {{TIMESTAMP}},
+  instance_id TEXT
+);
+CREATE INDEX sessions_document ON sessions (document_id);
+)sql"},
+};
+
+std::string_view spelling(Dialect dialect, std::string_view name) {
+  for (const auto& p : kPlaceholders) {
+    if (p.name == name) return dialect == Dialect::kSqlite ? p.sqlite : p.postgres;
+  }
+  throw std::logic_error("migrations: unknown placeholder {{" + std::string(name) + "}}");
+}
+
+}  // namespace
+
+std::string render(Dialect dialect, const std::string& sql) {
+  std::string out;
+  out.reserve(sql.size());
+  size_t pos = 0;
+  while (true) {
+    const size_t open = sql.find("{{", pos);
+    if (open == std::string::npos) break;
+    const size_t close = sql.find("}}", open + 2);
+    if (close == std::string::npos) throw std::logic_error("migrations: unterminated placeholder");
+    out.append(sql, pos, open - pos);
+    out.append(spelling(dialect, std::string_view(sql).substr(open + 2, close - open - 2)));
+    pos = close + 2;
+  }
+  out.append(sql, pos);
+  return out;
+}
+
+std::string schema_migrations_table(Dialect dialect) {
+  return render(dialect, std::string(kSchemaMigrations));
+}
+
+std::vector<std::pair<int, std::string>> migrations_for(Dialect dialect) {
+  std::vector<std::pair<int, std::string>> out;
+  out.reserve(kMigrations.size());
+  for (const auto& m : kMigrations)
+    out.emplace_back(m.version, render(dialect, std::string(m.sql)));
+  return out;
+}
+
+}  // namespace store

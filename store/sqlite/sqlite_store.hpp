@@ -1,0 +1,51 @@
+// sqlite_store.hpp — the Store adapter for an embedded SQLite file (the default, one instance).
+//
+// One connection, guarded by one mutex: SQLite serializes writers to a database file anyway (one
+// write transaction at a time, across connections and processes), so a pool would buy concurrent
+// readers only, and our reads are short. See sqlite_store.cpp for the durability reasoning. Callers
+// go through store::open_sqlite(); the class is visible for tests and for main's wiring.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "store/store.hpp"
+
+struct sqlite3;
+
+namespace store::sqlite {
+
+class SqliteStore final : public Store {
+ public:
+  // Opens or creates the database at `path`, sets the pragmas and runs the migrations.
+  // Throws StoreError when the file cannot be opened or migrated.
+  explicit SqliteStore(const std::string& path);
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  void ensure_document(int64_t id) override;
+  bool document_exists(int64_t id) override;
+  std::optional<StoredDocument> load(int64_t id) override;
+  void append_updates(const std::vector<UpdateRow>& rows) override;
+  size_t compact(int64_t id, const Merger& merge) override;
+  std::optional<std::string> content(int64_t id) override;
+  bool ping() override;
+
+ private:
+  struct CloseDb {
+    void operator()(sqlite3* db) const;
+  };
+  struct Statements;  // every prepared statement, defined in the .cpp
+
+  void configure();
+  void migrate();
+
+  std::mutex mu_;  // guards db_ and every statement, including their error state
+  // Declared before stmts_ so that the statements are finalized before the connection closes.
+  std::unique_ptr<sqlite3, CloseDb> db_;
+  std::unique_ptr<Statements> stmts_;
+};
+
+}  // namespace store::sqlite
