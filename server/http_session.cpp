@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include "server/room_registry.hpp"
@@ -17,6 +18,9 @@ namespace http = beast::http;
 namespace {
 
 constexpr size_t kBodyLimit = 1 << 20;
+
+template <class Stream>
+constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
 HttpResponse text(const HttpRequest& req, http::status status, std::string body,
                   std::string_view type = "text/plain; charset=utf-8") {
@@ -33,26 +37,50 @@ std::string_view path_of(std::string_view target) { return target.substr(0, targ
 
 }  // namespace
 
-HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, Services& services,
-                         const StaticFiles& files)
-    : stream_(std::move(socket)), services_(services), files_(files) {}
+template <class Stream>
+HttpSession<Stream>::HttpSession(Stream&& stream, Services& services, const StaticFiles& files)
+    : stream_(std::move(stream)), services_(services), files_(files) {}
 
-void HttpSession::run() {
-  boost::asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+template <class Stream>
+void HttpSession<Stream>::run() {
+  boost::asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+    if constexpr (kTls<Stream>) {
+      beast::get_lowest_layer(self->stream_).expires_after(std::chrono::seconds(30));
+      self->stream_.async_handshake(boost::asio::ssl::stream_base::server,
+                                    [self](beast::error_code ec) {
+                                      if (!ec) self->do_read();
+                                    });
+    } else {
+      self->do_read();
+    }
+  });
 }
 
-void HttpSession::do_read() {
+template <class Stream>
+void HttpSession<Stream>::shutdown() {
+  if constexpr (kTls<Stream>) {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+    stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+  } else {
+    beast::error_code ignored;
+    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+  }
+}
+
+template <class Stream>
+void HttpSession<Stream>::do_read() {
   parser_.emplace();
   parser_->body_limit(kBodyLimit);
-  stream_.expires_after(std::chrono::seconds(60));
+  beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(60));
   http::async_read(
       stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, size_t n) { self->on_read(ec, n); });
+      [self = this->shared_from_this()](beast::error_code ec, size_t n) { self->on_read(ec, n); });
 }
 
-void HttpSession::on_read(beast::error_code ec, size_t) {
+template <class Stream>
+void HttpSession<Stream>::on_read(beast::error_code ec, size_t) {
   if (ec == http::error::end_of_stream) {
-    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+    shutdown();
     return;
   }
   if (ec == http::error::body_limit) {
@@ -62,7 +90,7 @@ void HttpSession::on_read(beast::error_code ec, size_t) {
         text(req, http::status::payload_too_large, "request body too large\n"));
     response_->keep_alive(false);
     http::async_write(stream_, *response_,
-                      [self = shared_from_this()](beast::error_code e, size_t n) {
+                      [self = this->shared_from_this()](beast::error_code e, size_t n) {
                         self->on_write(false, e, n);
                       });
     return;
@@ -71,28 +99,30 @@ void HttpSession::on_read(beast::error_code ec, size_t) {
   HttpRequest req = parser_->release();
   const std::string_view path = path_of(req.target());
   if (path.rfind("/ws/", 0) == 0 && beast::websocket::is_upgrade(req)) {
-    std::make_shared<WsSession>(std::move(stream_), services_)->run(std::move(req));
+    std::make_shared<WsSession<Stream>>(std::move(stream_), services_)->run(std::move(req));
     return;
   }
   response_ = std::make_shared<HttpResponse>(handle(req));
   const bool keep_alive = response_->keep_alive();
   http::async_write(stream_, *response_,
-                    [self = shared_from_this(), keep_alive](beast::error_code e, size_t n) {
+                    [self = this->shared_from_this(), keep_alive](beast::error_code e, size_t n) {
                       self->on_write(keep_alive, e, n);
                     });
 }
 
-void HttpSession::on_write(bool keep_alive, beast::error_code ec, size_t) {
+template <class Stream>
+void HttpSession<Stream>::on_write(bool keep_alive, beast::error_code ec, size_t) {
   if (ec) return;
   if (!keep_alive) {
-    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+    shutdown();
     return;
   }
   response_.reset();
   do_read();
 }
 
-HttpResponse HttpSession::handle(const HttpRequest& req) {
+template <class Stream>
+HttpResponse HttpSession<Stream>::handle(const HttpRequest& req) {
   const std::string_view path = path_of(req.target());
   if (path == "/healthz") return text(req, http::status::ok, "ok\n");
   if (path == "/readyz") {
@@ -116,5 +146,8 @@ HttpResponse HttpSession::handle(const HttpRequest& req) {
   }
   return files_.serve(req);
 }
+
+template class HttpSession<beast::tcp_stream>;
+template class HttpSession<beast::ssl_stream<beast::tcp_stream>>;
 
 }  // namespace weft

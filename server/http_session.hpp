@@ -14,18 +14,21 @@
 
 namespace weft {
 
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+// Stream: boost::beast::tcp_stream, or boost::beast::ssl_stream<tcp_stream> for https://.
+template <class Stream>
+class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  HttpSession(boost::asio::ip::tcp::socket&& socket, Services& services, const StaticFiles& files);
+  HttpSession(Stream&& stream, Services& services, const StaticFiles& files);
   void run();
 
  private:
   void do_read();
+  void shutdown();
   void on_read(boost::beast::error_code ec, size_t bytes);
   void on_write(bool keep_alive, boost::beast::error_code ec, size_t bytes);
   HttpResponse handle(const HttpRequest& req);
 
-  boost::beast::tcp_stream stream_;
+  Stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   std::shared_ptr<HttpResponse> response_;

@@ -6,8 +6,11 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <functional>
 #include <thread>
 
@@ -21,6 +24,7 @@
 namespace weft {
 
 namespace asio = boost::asio;
+namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
 namespace {
@@ -28,8 +32,12 @@ namespace {
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(asio::io_context& ioc, tcp::endpoint endpoint, Services& services,
-           const StaticFiles& files)
-      : ioc_(ioc), acceptor_(asio::make_strand(ioc)), services_(services), files_(files) {
+           const StaticFiles& files, asio::ssl::context* tls)
+      : ioc_(ioc),
+        acceptor_(asio::make_strand(ioc)),
+        services_(services),
+        files_(files),
+        tls_(tls) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -52,7 +60,17 @@ class Listener : public std::enable_shared_from_this<Listener> {
           if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) return;
           if (!ec) {
             socket.set_option(tcp::no_delay(true), ec);
-            std::make_shared<HttpSession>(std::move(socket), self->services_, self->files_)->run();
+            beast::tcp_stream stream(std::move(socket));
+            if (self->tls_) {
+              using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+              std::make_shared<HttpSession<TlsStream>>(TlsStream(std::move(stream), *self->tls_),
+                                                       self->services_, self->files_)
+                  ->run();
+            } else {
+              std::make_shared<HttpSession<beast::tcp_stream>>(std::move(stream), self->services_,
+                                                               self->files_)
+                  ->run();
+            }
           }
           self->do_accept();
         });
@@ -62,7 +80,23 @@ class Listener : public std::enable_shared_from_this<Listener> {
   tcp::acceptor acceptor_;
   Services& services_;
   const StaticFiles& files_;
+  asio::ssl::context* tls_;  // null: plain HTTP
 };
+
+// A TLS context from PEM files (certificate chain and private key); TLS 1.2 and later.
+std::unique_ptr<asio::ssl::context> make_tls(const Config& config) {
+  if (config.tls_cert.empty() && config.tls_key.empty()) return nullptr;
+  if (config.tls_cert.empty() || config.tls_key.empty()) {
+    throw std::runtime_error("--tls-cert and --tls-key go together");
+  }
+  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1);
+  ctx->use_certificate_chain_file(config.tls_cert);
+  ctx->use_private_key_file(config.tls_key, asio::ssl::context::pem);
+  return ctx;
+}
 
 std::unique_ptr<store::Store> open_store(const Config& config) {
   if (!config.database.empty() && config.database.rfind("sqlite:", 0) != 0) {
@@ -100,16 +134,24 @@ int run_server(const Config& config) {
   rooms.bind(services);
 
   std::shared_ptr<Listener> listener;
+  std::unique_ptr<asio::ssl::context> tls;
+  try {
+    tls = make_tls(config);
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot set up TLS: {}", e.what());
+    return 1;
+  }
   try {
     listener = std::make_shared<Listener>(
-        ioc, tcp::endpoint(asio::ip::make_address(config.host), config.port), services, files);
+        ioc, tcp::endpoint(asio::ip::make_address(config.host), config.port), services, files,
+        tls.get());
   } catch (const std::exception& e) {
     spdlog::critical("cannot listen on {}:{}: {}", config.host, config.port, e.what());
     return 1;
   }
   listener->start();
-  spdlog::info("weft listening on http://{}:{} (data in {}, {} threads)", config.host,
-               listener->local_endpoint().port(), config.data_dir, threads);
+  spdlog::info("weft listening on {}://{}:{} (data in {}, {} threads)", tls ? "https" : "http",
+               config.host, listener->local_endpoint().port(), config.data_dir, threads);
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int sig) {

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
+#include <boost/beast/ssl.hpp>
 #include <charconv>
 
 #include "server/room.hpp"
@@ -31,12 +32,15 @@ constexpr size_t kReadChunk = 64 * 1024;
 
 }  // namespace
 
-WsSession::WsSession(beast::tcp_stream&& stream, Services& services)
+template <class Stream>
+WsSession<Stream>::WsSession(Stream&& stream, Services& services)
     : ws_(std::move(stream)), services_(services) {}
 
-WsSession::~WsSession() = default;
+template <class Stream>
+WsSession<Stream>::~WsSession() = default;
 
-void WsSession::run(beast::http::request<beast::http::string_body> req) {
+template <class Stream>
+void WsSession<Stream>::run(beast::http::request<beast::http::string_body> req) {
   beast::get_lowest_layer(ws_).expires_never();  // the websocket timeouts take over
   websocket::stream_base::timeout timeout{};
   timeout.handshake_timeout = std::chrono::seconds(30);
@@ -48,13 +52,13 @@ void WsSession::run(beast::http::request<beast::http::string_body> req) {
   ws_.read_message_max(0);  // enforced in on_read, to answer with 4413
   ws_.binary(true);
   std::string target(req.target());
-  ws_.async_accept(
-      req, [self = shared_from_this(), target = std::move(target)](beast::error_code ec) mutable {
-        self->on_accept(ec, std::move(target));
-      });
+  ws_.async_accept(req,
+                   [self = this->shared_from_this(), target = std::move(target)](
+                       beast::error_code ec) mutable { self->on_accept(ec, std::move(target)); });
 }
 
-void WsSession::on_accept(beast::error_code ec, std::string target) {
+template <class Stream>
+void WsSession<Stream>::on_accept(beast::error_code ec, std::string target) {
   if (ec) return;
   services_.metrics.connections.fetch_add(1, std::memory_order_relaxed);
   services_.metrics.connections_total.fetch_add(1, std::memory_order_relaxed);
@@ -65,17 +69,19 @@ void WsSession::on_accept(beast::error_code ec, std::string target) {
     return;
   }
   room_ = services_.rooms.acquire(id);
-  room_->join(shared_from_this());
+  room_->join(this->shared_from_this());
   do_read();
 }
 
-void WsSession::do_read() {
+template <class Stream>
+void WsSession<Stream>::do_read() {
   ws_.async_read_some(
       buffer_, kReadChunk,
-      [self = shared_from_this()](beast::error_code ec, size_t n) { self->on_read(ec, n); });
+      [self = this->shared_from_this()](beast::error_code ec, size_t n) { self->on_read(ec, n); });
 }
 
-void WsSession::on_read(beast::error_code ec, size_t) {
+template <class Stream>
+void WsSession<Stream>::on_read(beast::error_code ec, size_t) {
   if (ec) {
     finish();
     return;
@@ -108,34 +114,45 @@ void WsSession::on_read(beast::error_code ec, size_t) {
   const auto data = static_cast<const uint8_t*>(buffer_.data().data());
   auto frame = std::make_shared<const crdt::Bytes>(data, data + buffer_.size());
   buffer_.consume(buffer_.size());
-  if (room_) room_->receive(shared_from_this(), std::move(frame));
+  if (room_) room_->receive(this->shared_from_this(), std::move(frame));
   do_read();
 }
 
-void WsSession::send(Frame frame) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)] {
+template <class Stream>
+void WsSession<Stream>::send(Frame frame) {
+  asio::post(ws_.get_executor(), [self = this->shared_from_this(), frame = std::move(frame)] {
     if (self->closing_ || self->finished_) return;
-    self->queued_bytes_ += frame->size();
-    if (self->queued_bytes_ > self->services_.config.send_queue_bytes) {
+    // The frame being written does not count: a single frame larger than the limit (the sync of a
+    // big document) still goes through when nothing else is waiting.
+    const size_t in_flight = self->writing_ ? self->queue_.front()->size() : 0;
+    const size_t backlog = self->queued_bytes_ - in_flight;
+    if (backlog > 0 && backlog + frame->size() > self->services_.config.send_queue_bytes) {
       self->services_.metrics.slow_consumer_disconnects.fetch_add(1, std::memory_order_relaxed);
       spdlog::warn("dropping a slow consumer ({} bytes queued)", self->queued_bytes_);
       self->drop();
       return;
     }
+    self->queued_bytes_ += frame->size();
     self->queue_.push_back(std::move(frame));
     if (!self->writing_) self->do_write();
   });
 }
 
-void WsSession::do_write() {
+template <class Stream>
+void WsSession<Stream>::do_write() {
   writing_ = true;
-  ws_.async_write(
-      asio::buffer(*queue_.front()),
-      [self = shared_from_this()](beast::error_code ec, size_t n) { self->on_write(ec, n); });
+  // The handler holds the frame too: drop() may clear the queue while the write is in flight.
+  Frame frame = queue_.front();
+  ws_.async_write(asio::buffer(*frame),
+                  [self = this->shared_from_this(), frame](beast::error_code ec, size_t n) {
+                    self->on_write(ec, n);
+                  });
 }
 
-void WsSession::on_write(beast::error_code ec, size_t bytes) {
+template <class Stream>
+void WsSession<Stream>::on_write(beast::error_code ec, size_t bytes) {
   writing_ = false;
+  if (finished_) return;  // dropped while this write was in flight
   if (ec) {
     drop();
     return;
@@ -151,14 +168,16 @@ void WsSession::on_write(beast::error_code ec, size_t bytes) {
   }
 }
 
-void WsSession::close(uint16_t code, std::string reason) {
+template <class Stream>
+void WsSession<Stream>::close(uint16_t code, std::string reason) {
   asio::post(ws_.get_executor(),
-             [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+             [self = this->shared_from_this(), code, reason = std::move(reason)]() mutable {
                self->do_close(code, std::move(reason));
              });
 }
 
-void WsSession::do_close(uint16_t code, std::string reason) {
+template <class Stream>
+void WsSession<Stream>::do_close(uint16_t code, std::string reason) {
   if (closing_ || finished_) return;
   closing_ = true;
   // Frames not yet started are dropped; one in flight finishes before the close frame.
@@ -171,13 +190,15 @@ void WsSession::do_close(uint16_t code, std::string reason) {
   if (!writing_) start_close();
 }
 
-void WsSession::start_close() {
-  ws_.async_close(*pending_close_, [self = shared_from_this()](beast::error_code ec) {
+template <class Stream>
+void WsSession<Stream>::start_close() {
+  ws_.async_close(*pending_close_, [self = this->shared_from_this()](beast::error_code ec) {
     if (ec) self->finish();  // otherwise the read loop ends when the peer answers
   });
 }
 
-void WsSession::drop() {
+template <class Stream>
+void WsSession<Stream>::drop() {
   closing_ = true;
   pending_close_.reset();
   queue_.clear();
@@ -188,14 +209,18 @@ void WsSession::drop() {
   finish();
 }
 
-void WsSession::finish() {
+template <class Stream>
+void WsSession<Stream>::finish() {
   if (finished_) return;
   finished_ = true;
   services_.metrics.connections.fetch_sub(1, std::memory_order_relaxed);
   if (room_) {
-    room_->leave(shared_from_this());
+    room_->leave(this->shared_from_this());
     services_.rooms.release(room_);
   }
 }
+
+template class WsSession<beast::tcp_stream>;
+template class WsSession<beast::ssl_stream<beast::tcp_stream>>;
 
 }  // namespace weft

@@ -1,4 +1,4 @@
-// ws_session.hpp — one y-websocket client connection (Boost.Beast websocket over TCP).
+// ws_session.hpp — one y-websocket client connection (Boost.Beast websocket over TCP or TLS).
 //
 // The session owns its socket, read buffer and send queue; its lifetime is carried by the pending
 // asynchronous operations (shared_from_this). Every handler runs on the session's strand. Reads
@@ -22,9 +22,11 @@ namespace weft {
 
 class Room;
 
-class WsSession : public Connection, public std::enable_shared_from_this<WsSession> {
+// Stream: boost::beast::tcp_stream, or boost::beast::ssl_stream<tcp_stream> for wss://.
+template <class Stream>
+class WsSession : public Connection, public std::enable_shared_from_this<WsSession<Stream>> {
  public:
-  WsSession(boost::beast::tcp_stream&& stream, Services& services);
+  WsSession(Stream&& stream, Services& services);
   ~WsSession() override;
 
   // Completes the upgrade for `req` (target /ws/<document-id>) and starts the session.
@@ -45,7 +47,7 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
   void drop();  // abrupt end: no close handshake (slow or dead peer)
   void finish();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::websocket::stream<Stream> ws_;
   Services& services_;
   boost::beast::flat_buffer buffer_;
   std::deque<Frame> queue_;

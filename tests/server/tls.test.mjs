@@ -1,0 +1,60 @@
+// tls.test.mjs — native TLS: with --tls-cert/--tls-key the server speaks https:// and wss://
+// directly (no proxy). A self-signed certificate is made with the openssl CLI for the test.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn, execFileSync } from 'node:child_process'
+import https from 'node:https'
+import fs from 'node:fs'
+import path from 'node:path'
+import { WebSocket, Y, WebsocketProvider, TEST_TIMEOUT, waitFor, freePort, tmpDir, WEFT_BIN } from './harness.mjs'
+
+// Trusts our self-signed certificate by not verifying it (this test checks the transport).
+class InsecureWebSocket extends WebSocket {
+  constructor (url, protocols) { super(url, protocols, { rejectUnauthorized: false }) }
+}
+
+const getHttps = (url) => new Promise((resolve, reject) => {
+  https.get(url, { rejectUnauthorized: false }, (res) => {
+    let body = ''
+    res.on('data', (c) => { body += c })
+    res.on('end', () => resolve({ status: res.statusCode, body }))
+  }).on('error', reject)
+})
+
+test('https and wss with --tls-cert/--tls-key', { timeout: TEST_TIMEOUT }, async () => {
+  const dir = tmpDir('weft-tls-')
+  const cert = path.join(dir, 'cert.pem')
+  const key = path.join(dir, 'key.pem')
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,
+    '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' })
+  const port = await freePort()
+  let stderr = ''
+  const proc = spawn(WEFT_BIN, ['serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', path.join(dir, 'data'),
+    '--static-dir', dir, '--tls-cert', cert, '--tls-key', key], { stdio: ['ignore', 'pipe', 'pipe'] })
+  proc.stderr.on('data', (c) => { stderr += c })
+  proc.stdout.on('data', (c) => { stderr += c })
+  const exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code)))
+  const providers = []
+  try {
+    await waitFor(async () => (await getHttps(`https://127.0.0.1:${port}/readyz`)).status === 200, 10000,
+      'the TLS server to be ready', () => stderr)
+    const health = await getHttps(`https://127.0.0.1:${port}/healthz`)
+    assert.equal(health.status, 200)
+
+    const docs = [new Y.Doc(), new Y.Doc()]
+    for (const d of docs) {
+      providers.push(new WebsocketProvider(`wss://127.0.0.1:${port}/ws`, '7', d,
+        { WebSocketPolyfill: InsecureWebSocket, disableBc: true }))
+    }
+    await waitFor(() => providers.every((p) => p.synced), 10000, 'both providers to sync over wss', () => stderr)
+    docs[0].getText('content').insert(0, 'secure ')
+    docs[1].getText('content').insert(0, 'hello')
+    await waitFor(() => docs[0].getText('content').toString() === docs[1].getText('content').toString() &&
+      docs[0].getText('content').length === 12, 10000, 'edits to cross over wss')
+  } finally {
+    providers.forEach((p) => p.destroy())
+    proc.kill('SIGTERM')
+    assert.equal(await exited, 0, `server exit status; log:\n${stderr}`)
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
