@@ -29,7 +29,7 @@ bench-crdt: build
 bench: bench-crdt
 
 soak: build
-	tests/crdt/soak.sh build/bin/crdt-oracle
+	WEFT_CRDT_ORACLE=build/bin/crdt-oracle tests/crdt/soak.sh
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
