@@ -42,7 +42,11 @@ void check_update(const DecodedUpdate& u) {
 
 Doc::Doc(uint64_t client_id) : client_id_(client_id) {}
 Doc::Doc() : Doc(random_client_id()) {}
-Doc::~Doc() = default;
+Doc::~Doc() {
+  for (auto& [client, structs] : clients_) {
+    for (Struct* s : structs) delete s;
+  }
+}
 
 // ---- store ----------------------------------------------------------------------------------
 
@@ -103,7 +107,7 @@ size_t Doc::find_index(const Structs& structs, uint64_t clock) {
 Struct* Doc::get_struct(const ID& id) {
   Structs* structs = structs_of(id.client);
   if (!structs) throw std::logic_error("crdt: unknown client");
-  return (*structs)[find_index(*structs, id.clock)].get();
+  return (*structs)[find_index(*structs, id.clock)];
 }
 
 void Doc::add_struct(std::unique_ptr<Struct> s) {
@@ -111,13 +115,14 @@ void Doc::add_struct(std::unique_ptr<Struct> s) {
   if (!structs.empty() && structs.back()->end() != s->id.clock) {
     throw std::logic_error("crdt: struct added out of order");
   }
-  structs.push_back(std::move(s));
+  structs.push_back(s.release());
 }
 
 void Doc::replace_with_gc(Struct* s) {
   Structs& structs = clients_[s->id.client];
   const size_t i = find_index(structs, s->id.clock);
-  structs[i] = std::make_unique<GC>(s->id, s->length);
+  structs[i] = new GC(s->id, s->length);
+  delete s;
 }
 
 Item* Doc::split_item(Transaction& tr, Item* left, uint64_t diff) {
@@ -140,7 +145,7 @@ Item* Doc::split_item(Transaction& tr, Item* left, uint64_t diff) {
   left->length = diff;
   Structs& structs = clients_[id.client];
   const size_t i = find_index(structs, left->id.clock);
-  structs.insert(structs.begin() + static_cast<ptrdiff_t>(i) + 1, std::move(right));
+  structs.insert(structs.begin() + static_cast<ptrdiff_t>(i) + 1, right.release());
   return r;
 }
 
@@ -530,13 +535,13 @@ std::optional<Bytes> Doc::apply_delete_set(Transaction& tr, const DeleteSet& ds)
         if (state < clock_end) unapplied.add(client, state, clock_end - state);
         Structs& structs = clients_[client];
         size_t index = find_index(structs, clock);
-        Struct* s = structs[index].get();
+        Struct* s = structs[index];
         if (!s->deleted() && s->id.clock < clock) {
           split_item(tr, static_cast<Item*>(s), clock - s->id.clock);
           ++index;
         }
         while (index < structs.size()) {
-          s = structs[index++].get();
+          s = structs[index++];
           if (s->id.clock >= clock_end) break;
           if (!s->deleted()) {
             Item* item = static_cast<Item*>(s);
@@ -607,8 +612,8 @@ bool Doc::merge_items(Item* left, Item* right) {
 // removes the merged ones; returns how many were removed.
 size_t Doc::try_merge_with_lefts(Structs& structs, size_t pos) {
   size_t i = pos;
-  Struct* right = structs[pos].get();
-  Struct* left = structs[pos - 1].get();
+  Struct* right = structs[pos];
+  Struct* left = structs[pos - 1];
   while (i > 0) {
     bool merged = false;
     if (left->deleted() == right->deleted() && left->is_gc == right->is_gc) {
@@ -628,10 +633,11 @@ size_t Doc::try_merge_with_lefts(Structs& structs, size_t pos) {
     if (!merged) break;
     right = left;
     --i;
-    left = i > 0 ? structs[i - 1].get() : nullptr;
+    left = i > 0 ? structs[i - 1] : nullptr;
   }
   const size_t merged = pos - i;
   if (merged) {
+    for (size_t k = i + 1; k <= pos; ++k) delete structs[k];
     structs.erase(structs.begin() + static_cast<ptrdiff_t>(i) + 1,
                   structs.begin() + static_cast<ptrdiff_t>(pos) + 1);
   }
@@ -648,7 +654,7 @@ void Doc::cleanup(Transaction& tr) {
       const uint64_t end = d->clock + d->len;
       for (size_t si = find_index(structs, d->clock);
            si < structs.size() && structs[si]->id.clock < end; ++si) {
-        Item* item = as_item(structs[si].get());
+        Item* item = as_item(structs[si]);
         if (item && item->is_deleted && !item->keep) gc_item(item, false);
       }
     }

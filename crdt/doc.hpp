@@ -79,12 +79,11 @@ class Doc {
 
   // ---- introspection (weft doc dump, tests, benchmarks) ----
   size_t struct_count() const;
-  const std::unordered_map<uint64_t, std::vector<std::unique_ptr<Struct>>>& clients() const {
-    return clients_;
-  }
 
  private:
-  using Structs = std::vector<std::unique_ptr<Struct>>;
+  // Owning: the Doc deletes these structs (raw pointers so that the splits and merges that shift
+  // a client's vector are plain memmoves; see the struct store in docs/ARCHITECTURE.md).
+  using Structs = std::vector<Struct*>;
   struct RefList;
   struct Pending {
     StateVector missing;

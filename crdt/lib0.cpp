@@ -383,12 +383,54 @@ void Encoder::write_var_int(double num) {
 }
 
 void Encoder::write_var_string(std::u16string_view s) {
-  // Strings are mostly ASCII: encode straight into the buffer after a length guess, and only
-  // re-encode the length when the guess was wrong.
-  std::string tmp;
-  tmp.reserve(s.size());
-  append_utf8(tmp, s);
-  write_var_string(std::string_view(tmp));
+  // Two passes straight into the buffer: the UTF-8 length (the varUint prefix), then the bytes.
+  size_t len = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char16_t c = s[i];
+    if (c < 0x80) {
+      len += 1;
+    } else if (c < 0x800) {
+      len += 2;
+    } else if (c >= 0xD800 && c <= 0xDBFF && i + 1 < s.size() && s[i + 1] >= 0xDC00 &&
+               s[i + 1] <= 0xDFFF) {
+      len += 4;
+      ++i;
+    } else {
+      len += 3;  // BMP character, or a lone surrogate written as U+FFFD
+    }
+  }
+  write_var_uint(len);
+  const size_t start = buf_.size();
+  buf_.resize(start + len);
+  uint8_t* out = buf_.data() + start;
+  for (size_t i = 0; i < s.size(); ++i) {
+    uint32_t c = s[i];
+    if (c < 0x80) {
+      *out++ = static_cast<uint8_t>(c);
+      continue;
+    }
+    if (c >= 0xD800 && c <= 0xDFFF) {
+      if (c <= 0xDBFF && i + 1 < s.size() && s[i + 1] >= 0xDC00 && s[i + 1] <= 0xDFFF) {
+        c = 0x10000 + ((c - 0xD800) << 10) + (s[i + 1] - 0xDC00);
+        ++i;
+      } else {
+        c = 0xFFFD;
+      }
+    }
+    if (c < 0x800) {
+      *out++ = static_cast<uint8_t>(0xC0 | (c >> 6));
+      *out++ = static_cast<uint8_t>(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+      *out++ = static_cast<uint8_t>(0xE0 | (c >> 12));
+      *out++ = static_cast<uint8_t>(0x80 | ((c >> 6) & 0x3F));
+      *out++ = static_cast<uint8_t>(0x80 | (c & 0x3F));
+    } else {
+      *out++ = static_cast<uint8_t>(0xF0 | (c >> 18));
+      *out++ = static_cast<uint8_t>(0x80 | ((c >> 12) & 0x3F));
+      *out++ = static_cast<uint8_t>(0x80 | ((c >> 6) & 0x3F));
+      *out++ = static_cast<uint8_t>(0x80 | (c & 0x3F));
+    }
+  }
 }
 
 void Encoder::write_float32(float f) {
