@@ -91,36 +91,71 @@ std::u16string utf8_to_utf16(std::string_view s) {
   return out;
 }
 
-void append_utf8(std::string& out, std::u16string_view s) {
+namespace {
+
+// UTF-16 → UTF-8 in two passes (length, then bytes) so callers can write straight into their
+// buffer. A lone surrogate becomes U+FFFD, as TextEncoder writes it.
+bool pair_at(std::u16string_view s, size_t i) {
+  return s[i] >= 0xD800 && s[i] <= 0xDBFF && i + 1 < s.size() && s[i + 1] >= 0xDC00 &&
+         s[i + 1] <= 0xDFFF;
+}
+
+size_t utf8_length(std::u16string_view s) {
+  size_t len = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char16_t c = s[i];
+    if (c < 0x80) {
+      len += 1;
+    } else if (c < 0x800) {
+      len += 2;
+    } else if (pair_at(s, i)) {
+      len += 4;
+      ++i;
+    } else {
+      len += 3;
+    }
+  }
+  return len;
+}
+
+template <typename Byte>
+void write_utf8(std::u16string_view s, Byte* out) {
   for (size_t i = 0; i < s.size(); ++i) {
     uint32_t c = s[i];
     if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
+      *out++ = static_cast<Byte>(c);
       continue;
     }
     if (c >= 0xD800 && c <= 0xDFFF) {
-      const bool pair = c <= 0xDBFF && i + 1 < s.size() && s[i + 1] >= 0xDC00 && s[i + 1] <= 0xDFFF;
-      if (pair) {
+      if (pair_at(s, i)) {
         c = 0x10000 + ((c - 0xD800) << 10) + (s[i + 1] - 0xDC00);
         ++i;
       } else {
-        c = 0xFFFD;  // lone surrogate, as TextEncoder writes it
+        c = 0xFFFD;
       }
     }
     if (c < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+      *out++ = static_cast<Byte>(0xC0 | (c >> 6));
+      *out++ = static_cast<Byte>(0x80 | (c & 0x3F));
     } else if (c < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+      *out++ = static_cast<Byte>(0xE0 | (c >> 12));
+      *out++ = static_cast<Byte>(0x80 | ((c >> 6) & 0x3F));
+      *out++ = static_cast<Byte>(0x80 | (c & 0x3F));
     } else {
-      out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+      *out++ = static_cast<Byte>(0xF0 | (c >> 18));
+      *out++ = static_cast<Byte>(0x80 | ((c >> 12) & 0x3F));
+      *out++ = static_cast<Byte>(0x80 | ((c >> 6) & 0x3F));
+      *out++ = static_cast<Byte>(0x80 | (c & 0x3F));
     }
   }
+}
+
+}  // namespace
+
+void append_utf8(std::string& out, std::u16string_view s) {
+  const size_t start = out.size();
+  out.resize(start + utf8_length(s));
+  write_utf8(s, out.data() + start);
 }
 
 std::string utf16_to_utf8(std::u16string_view s) {
@@ -383,54 +418,11 @@ void Encoder::write_var_int(double num) {
 }
 
 void Encoder::write_var_string(std::u16string_view s) {
-  // Two passes straight into the buffer: the UTF-8 length (the varUint prefix), then the bytes.
-  size_t len = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char16_t c = s[i];
-    if (c < 0x80) {
-      len += 1;
-    } else if (c < 0x800) {
-      len += 2;
-    } else if (c >= 0xD800 && c <= 0xDBFF && i + 1 < s.size() && s[i + 1] >= 0xDC00 &&
-               s[i + 1] <= 0xDFFF) {
-      len += 4;
-      ++i;
-    } else {
-      len += 3;  // BMP character, or a lone surrogate written as U+FFFD
-    }
-  }
+  const size_t len = utf8_length(s);
   write_var_uint(len);
   const size_t start = buf_.size();
   buf_.resize(start + len);
-  uint8_t* out = buf_.data() + start;
-  for (size_t i = 0; i < s.size(); ++i) {
-    uint32_t c = s[i];
-    if (c < 0x80) {
-      *out++ = static_cast<uint8_t>(c);
-      continue;
-    }
-    if (c >= 0xD800 && c <= 0xDFFF) {
-      if (c <= 0xDBFF && i + 1 < s.size() && s[i + 1] >= 0xDC00 && s[i + 1] <= 0xDFFF) {
-        c = 0x10000 + ((c - 0xD800) << 10) + (s[i + 1] - 0xDC00);
-        ++i;
-      } else {
-        c = 0xFFFD;
-      }
-    }
-    if (c < 0x800) {
-      *out++ = static_cast<uint8_t>(0xC0 | (c >> 6));
-      *out++ = static_cast<uint8_t>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-      *out++ = static_cast<uint8_t>(0xE0 | (c >> 12));
-      *out++ = static_cast<uint8_t>(0x80 | ((c >> 6) & 0x3F));
-      *out++ = static_cast<uint8_t>(0x80 | (c & 0x3F));
-    } else {
-      *out++ = static_cast<uint8_t>(0xF0 | (c >> 18));
-      *out++ = static_cast<uint8_t>(0x80 | ((c >> 12) & 0x3F));
-      *out++ = static_cast<uint8_t>(0x80 | ((c >> 6) & 0x3F));
-      *out++ = static_cast<uint8_t>(0x80 | (c & 0x3F));
-    }
-  }
+  write_utf8(s, buf_.data() + start);
 }
 
 void Encoder::write_float32(float f) {
