@@ -19,7 +19,9 @@ void add_serve_options(CLI::App& cmd, Config& cfg) {
   opt(cmd, "port", cfg.port, "Port to listen on");
   opt(cmd, "data-dir", cfg.data_dir, "Directory for the SQLite database and generated secrets");
   opt(cmd, "static-dir", cfg.static_dir, "Directory of the web app to serve");
-  opt(cmd, "database", cfg.database, "Database URL (default: SQLite file weft.db in the data dir)");
+  opt(cmd, "database", cfg.database,
+      "Database: sqlite:PATH or postgresql://... (default: SQLite file weft.db in the data dir)");
+  opt(cmd, "db-pool-size", cfg.db_pool_size, "PostgreSQL connections kept by this instance");
   opt(cmd, "redis", cfg.redis, "Redis URL for scale-out (default: in-process bus)");
   opt(cmd, "jwt-secret", cfg.jwt_secret,
       "Secret for signing tokens (default: generated into the data dir)");

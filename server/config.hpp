@@ -13,8 +13,9 @@ struct Config {
   uint16_t port = 8080;
   std::string data_dir = "./data";
   std::string static_dir = "web/dist";
-  std::string database;  // empty: SQLite file weft.db in data_dir
-  std::string redis;     // empty: in-process bus
+  std::string database;     // empty: SQLite file weft.db in data_dir
+  size_t db_pool_size = 8;  // PostgreSQL connections per instance
+  std::string redis;        // empty: in-process bus
   std::string jwt_secret;
   std::string log_level = "info";
   unsigned threads = 0;  // 0: one per core

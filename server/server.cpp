@@ -98,15 +98,16 @@ std::unique_ptr<asio::ssl::context> make_tls(const Config& config) {
   return ctx;
 }
 
+// --database: empty (SQLite in the data dir), sqlite:PATH, or a postgresql:// (postgres://) URL.
 std::unique_ptr<store::Store> open_store(const Config& config) {
-  if (!config.database.empty() && config.database.rfind("sqlite:", 0) != 0) {
-    throw std::runtime_error(
-        "unsupported --database (only SQLite in this version): use a sqlite:PATH URL or leave it "
-        "empty");
+  const std::string& url = config.database;
+  if (url.empty()) return store::open_sqlite(config.data_dir + "/weft.db");
+  if (url.rfind("sqlite:", 0) == 0) return store::open_sqlite(url.substr(7));
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+    return store::open_postgres(url, config.db_pool_size);
   }
-  std::string path = config.data_dir + "/weft.db";
-  if (config.database.rfind("sqlite:", 0) == 0) path = config.database.substr(7);
-  return store::open_sqlite(path);
+  throw std::runtime_error(
+      "unsupported --database: use sqlite:PATH, a postgresql:// URL, or leave it empty");
 }
 
 }  // namespace

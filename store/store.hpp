@@ -2,14 +2,15 @@
 //
 // The server appends every applied update to `document_updates` (in batches), loads a document as
 // its merged state (`documents.yjs_state`) plus the updates logged since, and now and then compacts
-// the log into the state. Adapters: sqlite/ (default, a file in the data directory) and, with
-// issue #4, postgres/; both pass the same test suite (store/tests). Adapters know nothing about
-// Yjs: merging is a function the caller passes to compact().
+// the log into the state. Adapters: sqlite/ (default, a file in the data directory) and postgres/
+// (several instances sharing one database); both pass the same test suite (store/tests). Adapters
+// know nothing about Yjs: merging is a function the caller passes to compact().
 //
 // Thread safety: every method may be called from any thread; adapters serialize internally.
 // Errors: adapters throw StoreError (connection lost, constraint violated, I/O).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -71,5 +72,10 @@ class Store {
 
 // Opens (creating if needed) the SQLite database at `path` in WAL mode and runs migrations.
 std::unique_ptr<Store> open_sqlite(const std::string& path);
+
+// Connects to the PostgreSQL database at `url` (a libpq connection string: postgresql://… or
+// key=value), keeping up to `pool_size` connections, and runs migrations. Throws StoreError when
+// the database cannot be reached or migrated.
+std::unique_ptr<Store> open_postgres(const std::string& url, size_t pool_size);
 
 }  // namespace store

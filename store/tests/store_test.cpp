@@ -2,8 +2,10 @@
 //
 // Each backend provides a fresh, empty database per test and a factory that opens a new connection
 // to it (a new Store); calling the factory twice is how the tests simulate a restarted process or a
-// second instance. To add an adapter (PostgreSQL, issue #4), write a Backend whose create() makes a
-// fresh database (or schema) and drop() removes it, and add it to INSTANTIATE_TEST_SUITE_P below.
+// second instance. Backends: SQLite (a file in a temp dir) and PostgreSQL (a database per test on
+// the server named by WEFT_TEST_POSTGRES_URL, which tests/postgres/with-postgres.sh starts; without
+// it the PostgreSQL tests are skipped). To add an adapter, write a Backend whose create() makes a
+// fresh database and drop() removes it, and add it to INSTANTIATE_TEST_SUITE_P below.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "store/store.hpp"
+#include "store/tests/postgres_test_database.hpp"
 #include "store/tests/temp_dir.hpp"
 
 namespace store {
@@ -37,6 +40,8 @@ struct TestDatabase {
 struct Backend {
   std::string name;
   std::function<TestDatabase()> create;
+  // Why this backend cannot run here (empty: it can); the tests are then skipped with the reason.
+  std::function<std::string()> unavailable = [] { return std::string(); };
 };
 void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
 
@@ -44,6 +49,20 @@ TestDatabase sqlite_database() {
   auto dir = std::make_shared<testing::TempDir>();
   const std::string path = (dir->path() / "weft.db").string();
   return {.open = [path] { return open_sqlite(path); }, .drop = [dir]() mutable { dir.reset(); }};
+}
+
+// A database of its own on the test server (postgres_test_database.hpp), dropped after the test.
+TestDatabase postgres_database() {
+  auto db = std::make_shared<testing::PostgresTestDatabase>();
+  const std::string url = db->url();
+  return {.open = [url] { return open_postgres(url, 4); }, .drop = [db] { db->drop(); }};
+}
+
+std::string postgres_unavailable() {
+  return testing::PostgresTestDatabase::server_url().empty()
+             ? "WEFT_TEST_POSTGRES_URL is not set; run under tests/postgres/with-postgres.sh to "
+               "test the PostgreSQL adapter"
+             : "";
 }
 
 Bytes bytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
@@ -69,8 +88,13 @@ Merged concat_as_text(const std::optional<Bytes>& state, const std::vector<Bytes
 
 class StoreTest : public ::testing::TestWithParam<Backend> {
  protected:
-  void SetUp() override { db_ = GetParam().create(); }
-  void TearDown() override { db_.drop(); }
+  void SetUp() override {
+    if (const std::string why = GetParam().unavailable(); !why.empty()) GTEST_SKIP() << why;
+    db_ = GetParam().create();
+  }
+  void TearDown() override {
+    if (db_.drop) db_.drop();
+  }
 
   std::unique_ptr<Store> open() { return db_.open(); }
 
@@ -446,7 +470,10 @@ TEST_P(StoreTest, AcknowledgedAppendSurvivesKill) {
   EXPECT_EQ(updates_text(*open()->load(1)), std::vector<std::string>{"acknowledged"});
 }
 
-INSTANTIATE_TEST_SUITE_P(Adapters, StoreTest, ::testing::Values(Backend{"sqlite", sqlite_database}),
+INSTANTIATE_TEST_SUITE_P(Adapters, StoreTest,
+                         ::testing::Values(Backend{"sqlite", sqlite_database},
+                                           Backend{"postgres", postgres_database,
+                                                   postgres_unavailable}),
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace

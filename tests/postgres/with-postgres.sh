@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Runs a command next to a throwaway PostgreSQL server:
+#   tests/postgres/with-postgres.sh CMD [ARGS…]
+# initdb into a fresh temp directory, start the server on 127.0.0.1 at a free port (its Unix socket
+# in the temp directory, so it never meets a system cluster), wait until it accepts connections,
+# create the database weft_test, then run CMD with
+#   WEFT_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:PORT/weft_test
+# (trust authentication; the store tests create one database per test through it). The server is
+# stopped by its PID and the directory removed however CMD ends; the exit status is CMD's.
+# PostgreSQL refuses to run as root, so as root the server runs as the `postgres` system user (the
+# Debian package creates it; created here if missing). PG_BIN overrides the binaries' directory.
+set -euo pipefail
+if [ $# -eq 0 ]; then
+  echo "usage: $0 CMD [ARGS…]" >&2
+  exit 2
+fi
+
+PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
+if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ]; then
+  echo "with-postgres: no PostgreSQL server binaries (scripts/bootstrap installs them)" >&2
+  exit 1
+fi
+STARTUP_SECONDS=${WEFT_PG_STARTUP_SECONDS:-30}
+
+# As root, run the server's programs as `postgres`; setpriv execs (no intermediate process), so $!
+# below is the server's own PID.
+as_server_user=()
+if [ "$(id -u)" -eq 0 ]; then
+  if ! id postgres >/dev/null 2>&1; then
+    useradd --system --no-create-home --shell /usr/sbin/nologin postgres
+  fi
+  as_server_user=(setpriv --reuid=postgres --regid=postgres --init-groups --)
+fi
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/weft-pg-XXXXXX")
+pid=""
+cleanup() {
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -INT "$pid" 2>/dev/null || true  # fast shutdown: disconnect clients, roll back, stop
+    for _ in $(seq 1 300); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [ ${#as_server_user[@]} -gt 0 ]; then chown postgres: "$dir"; fi
+chmod 700 "$dir"
+"${as_server_user[@]}" "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 \
+  --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 || {
+  cat "$dir/initdb.log" >&2
+  exit 1
+}
+
+# A free port: the kernel picks one for a listener that closes at once. Another process could take
+# it before the server does; the server then fails to start and we try again with a new one.
+free_port() {
+  node -e 'const s = require("net").createServer();
+           s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+
+for attempt in 1 2 3; do
+  port=$(free_port)
+  # Durability settings off: the server lives for one test run (the tests kill clients, not it).
+  "${as_server_user[@]}" "$PG_BIN/postgres" -D "$dir/data" -p "$port" \
+    -c listen_addresses=127.0.0.1 -c unix_socket_directories="$dir" \
+    -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+    >>"$dir/postgres.log" 2>&1 &
+  pid=$!
+  deadline=$((SECONDS + STARTUP_SECONDS))
+  until "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -t 1; do
+    if ! kill -0 "$pid" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then break; fi
+    sleep 0.1
+  done
+  if "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -t 1; then break; fi
+  echo "with-postgres: the server did not start on port $port (attempt $attempt)" >&2
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  pid=""
+done
+if [ -z "$pid" ]; then
+  cat "$dir/postgres.log" >&2
+  exit 1
+fi
+
+"$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U postgres weft_test
+export WEFT_TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$port/weft_test"
+echo "with-postgres: PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') at $WEFT_TEST_POSTGRES_URL"
+
+status=0
+"$@" || status=$?
+exit "$status"
