@@ -54,7 +54,7 @@ DeleteSet DeleteSet::read(Decoder& dec) {
     const uint64_t n = dec.read_var_uint();
     if (n > dec.remaining()) throw DecodeError("delete set length exceeds data");
     if (n == 0) continue;
-    auto& dels = ds.clients[client];
+    auto& dels = ds.slot(client);
     for (uint64_t k = 0; k < n; ++k) {
       const uint64_t clock = dec.read_var_uint();
       const uint64_t len = dec.read_var_uint();
@@ -68,8 +68,9 @@ DeleteSet DeleteSet::read(Decoder& dec) {
 DeleteSet merge_delete_sets(const std::vector<DeleteSet>& sets) {
   DeleteSet merged;
   for (const DeleteSet& ds : sets) {
-    for (const auto& [client, dels] : ds.clients) {
-      auto& out = merged.clients[client];
+    for (const uint64_t client : ds.order) {
+      const auto& dels = ds.clients.at(client);
+      auto& out = merged.slot(client);
       out.insert(out.end(), dels.begin(), dels.end());
     }
   }

@@ -21,9 +21,15 @@ struct DeleteItem {
 
 struct DeleteSet {
   std::map<uint64_t, std::vector<DeleteItem>> clients;
+  // Clients in the order they were first added or read. yjs applies and garbage-collects in that
+  // order (a JavaScript Map), and the order decides which items transaction cleanup merges.
+  std::vector<uint64_t> order;
 
-  void add(uint64_t client, uint64_t clock, uint64_t len) {
-    clients[client].push_back({clock, len});
+  void add(uint64_t client, uint64_t clock, uint64_t len) { slot(client).push_back({clock, len}); }
+  std::vector<DeleteItem>& slot(uint64_t client) {
+    auto [it, inserted] = clients.try_emplace(client);
+    if (inserted) order.push_back(client);
+    return it->second;
   }
   bool empty() const { return clients.empty(); }
   void sort_and_merge();

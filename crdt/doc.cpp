@@ -526,7 +526,8 @@ void Doc::delete_item(Transaction& tr, Item* item) {
 // yjs readAndApplyDeleteSet: deletes what exists; returns the rest as an update to keep pending.
 std::optional<Bytes> Doc::apply_delete_set(Transaction& tr, const DeleteSet& ds) {
   DeleteSet unapplied;
-  for (const auto& [client, dels] : ds.clients) {
+  for (const uint64_t client : ds.order) {
+    const auto& dels = ds.clients.at(client);
     const uint64_t state = get_state(client);
     for (const DeleteItem& d : dels) {
       const uint64_t clock = d.clock;
@@ -648,7 +649,8 @@ void Doc::cleanup(Transaction& tr) {
   tr.ds.sort_and_merge();
   const StateVector after_state = state_vector();
   // Replace deleted content by ContentDeleted / GC: this is where content leaves the doc.
-  for (const auto& [client, dels] : tr.ds.clients) {
+  for (const uint64_t client : tr.ds.order) {
+    const auto& dels = tr.ds.clients.at(client);
     Structs& structs = clients_[client];
     for (auto d = dels.rbegin(); d != dels.rend(); ++d) {
       const uint64_t end = d->clock + d->len;
@@ -660,7 +662,8 @@ void Doc::cleanup(Transaction& tr) {
     }
   }
   // Merge deleted neighbours, right to left.
-  for (const auto& [client, dels] : tr.ds.clients) {
+  for (const uint64_t client : tr.ds.order) {
+    const auto& dels = tr.ds.clients.at(client);
     Structs& structs = clients_[client];
     for (auto d = dels.rbegin(); d != dels.rend(); ++d) {
       const size_t last = find_index(structs, d->clock + d->len - 1);
