@@ -171,10 +171,8 @@ void Doc::apply_update(ByteView update) {
   DecodedUpdate u = decode_update(update);  // throws before anything changes
   check_update(u);
   Transaction tr{*this, false, state_vector(), {}, {}};
-  current_ = &tr;
   read_update(tr, std::move(u));
   cleanup(tr);
-  current_ = nullptr;
   // Someone else wrote with our client id: pick a new one, as yjs does.
   if (state_of(tr.before_state, client_id_) != get_state(client_id_))
     client_id_ = random_client_id();
@@ -764,16 +762,13 @@ Bytes Doc::encode_state_as_update(ByteView state_vector) const {
 
 Bytes Doc::transact(const std::function<void(Transaction&)>& fn, bool want_update) {
   Transaction tr{*this, true, state_vector(), {}, {}};
-  current_ = &tr;
   try {
     fn(tr);
   } catch (...) {
     cleanup(tr);
-    current_ = nullptr;
     throw;
   }
   cleanup(tr);
-  current_ = nullptr;
   if (!want_update) return {};
   if (tr.ds.empty() && state_vector() == tr.before_state) return {};
   Encoder enc;

@@ -132,7 +132,6 @@ class Doc {
   std::map<std::string, std::unique_ptr<Type>, std::less<>> roots_;
   std::optional<Pending> pending_structs_;
   std::optional<Bytes> pending_ds_;  // an update with no structs and the undeliverable deletes
-  Transaction* current_ = nullptr;
   // Scratch sets of the conflict resolution loop, kept to avoid reallocating per integration.
   std::unordered_set<const Struct*> conflicting_;
   std::unordered_set<const Struct*> before_origin_;

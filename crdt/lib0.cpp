@@ -223,12 +223,11 @@ void append_json_number(std::string& out, double d) {
 
 namespace {
 
-void append_json_value(std::string& out, const Any& value, bool in_array) {
+void append_json_value(std::string& out, const Any& value) {
   std::visit(
       [&](const auto& x) {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, Undefined> || std::is_same_v<T, Null>) {
-          (void)in_array;
           out += "null";
         } else if constexpr (std::is_same_v<T, double>) {
           append_json_number(out, x);
@@ -242,7 +241,7 @@ void append_json_value(std::string& out, const Any& value, bool in_array) {
           out.push_back('[');
           for (size_t i = 0; i < x.size(); ++i) {
             if (i) out.push_back(',');
-            append_json_value(out, x[i], true);
+            append_json_value(out, x[i]);
           }
           out.push_back(']');
         } else if constexpr (std::is_same_v<T, AnyObject>) {
@@ -254,7 +253,7 @@ void append_json_value(std::string& out, const Any& value, bool in_array) {
             first = false;
             append_json_string(out, k);
             out.push_back(':');
-            append_json_value(out, v, false);
+            append_json_value(out, v);
           }
           out.push_back('}');
         } else if constexpr (std::is_same_v<T, Bytes>) {
@@ -400,7 +399,7 @@ class JsonChecker {
 
 }  // namespace
 
-void append_json(std::string& out, const Any& value) { append_json_value(out, value, false); }
+void append_json(std::string& out, const Any& value) { append_json_value(out, value); }
 
 bool is_valid_json(std::string_view text) { return JsonChecker(text).check(); }
 

@@ -134,7 +134,6 @@ class Decoder {
 
   bool has_content() const { return p_ < end_; }
   size_t remaining() const { return static_cast<size_t>(end_ - p_); }
-  const uint8_t* position() const { return p_; }
 
   uint8_t read_u8() {
     need(1);
