@@ -41,6 +41,14 @@ void add_serve_options(CLI::App& cmd, Config& cfg) {
       "Logged updates of a document that trigger compaction");
   opt(cmd, "tls-cert", cfg.tls_cert, "PEM certificate chain for native TLS (https/wss)");
   opt(cmd, "tls-key", cfg.tls_key, "PEM private key for native TLS");
+  opt(cmd, "cors-origins", cfg.cors_origins,
+      "Origins allowed to call the API from a browser, comma-separated (default: same origin)");
+  opt(cmd, "instance-id", cfg.instance_id,
+      "Stable name of this instance in the sessions table (default: hostname:port)");
+  opt(cmd, "auth-rate-limit", cfg.auth_rate_limit,
+      "Login and registration attempts allowed per minute per IP and per username (0: no limit)");
+  opt(cmd, "max-body-bytes", cfg.max_body_bytes,
+      "Largest HTTP request body (PUT content); JSON bodies are limited to 64 KiB");
 }
 
 }  // namespace weft

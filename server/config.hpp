@@ -27,6 +27,10 @@ struct Config {
   size_t compact_threshold = 1000;  // logged updates that trigger a compaction
   std::string tls_cert;
   std::string tls_key;
+  std::string cors_origins;     // comma-separated allowed origins; empty: same origin only
+  std::string instance_id;      // empty: <hostname>:<port>
+  size_t auth_rate_limit = 10;  // login/registration attempts per minute per IP and per username
+  size_t max_body_bytes = 8u << 20;  // largest HTTP request body (PUT content); JSON bodies 64 KiB
 };
 
 // Registers the options of `serve` on `cmd`, bound to `cfg`.

@@ -1,7 +1,8 @@
 // connection.hpp — what a Room needs from a client connection, independent of sockets.
 //
-// The WebSocket session implements it; a room only sends frames, closes, and asks the role.
-// send() and close() may be called from any thread (the session hops to its own strand).
+// The WebSocket session implements it; a room only sends frames, closes, asks and changes the
+// role, and asks who is connected. send() and close() may be called from any thread (the session
+// hops to its own strand); role() and set_role() are atomic.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +36,10 @@ class Connection {
   virtual void send(Frame frame) = 0;
   virtual void close(uint16_t code, std::string reason) = 0;
   virtual Role role() const = 0;
+  // The role changes when the owner changes a member's role while they are connected.
+  virtual void set_role(Role role) = 0;
+  // The signed-in user behind the connection.
+  virtual int64_t user_id() const = 0;
 };
 
 }  // namespace weft

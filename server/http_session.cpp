@@ -4,20 +4,22 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "server/api.hpp"
 #include "server/room_registry.hpp"
+#include "server/url.hpp"
 #include "server/ws_session.hpp"
 
 namespace weft {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace asio = boost::asio;
 
 namespace {
-
-constexpr size_t kBodyLimit = 1 << 20;
 
 template <class Stream>
 constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
@@ -33,7 +35,24 @@ HttpResponse text(const HttpRequest& req, http::status status, std::string body,
   return res;
 }
 
-std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
+std::string error_json(std::string_view code, std::string_view message) {
+  return R"({"error":{"code":")" + std::string(code) + R"(","message":")" + std::string(message) +
+         R"("}})";
+}
+
+bool origin_listed(const std::string& list, std::string_view origin) {
+  std::string_view rest = list;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item == "*" || item == origin) return true;
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -70,7 +89,7 @@ void HttpSession<Stream>::shutdown() {
 template <class Stream>
 void HttpSession<Stream>::do_read() {
   parser_.emplace();
-  parser_->body_limit(kBodyLimit);
+  parser_->body_limit(services_.config.max_body_bytes);
   beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(60));
   http::async_read(
       stream_, buffer_, *parser_,
@@ -87,7 +106,8 @@ void HttpSession<Stream>::on_read(beast::error_code ec, size_t) {
     HttpRequest req;
     req.version(11);
     response_ = std::make_shared<HttpResponse>(
-        text(req, http::status::payload_too_large, "request body too large\n"));
+        text(req, http::status::payload_too_large,
+             error_json("payload_too_large", "request body too large"), "application/json"));
     response_->keep_alive(false);
     http::async_write(stream_, *response_,
                       [self = this->shared_from_this()](beast::error_code e, size_t n) {
@@ -102,12 +122,81 @@ void HttpSession<Stream>::on_read(beast::error_code ec, size_t) {
     std::make_shared<WsSession<Stream>>(std::move(stream_), services_)->run(std::move(req));
     return;
   }
-  response_ = std::make_shared<HttpResponse>(handle(req));
+  if (path.rfind("/api/", 0) == 0 && req.method() != http::verb::options) {
+    call_api(std::move(req));
+    return;
+  }
+  write(handle(req));
+}
+
+template <class Stream>
+void HttpSession<Stream>::write(HttpResponse res) {
+  response_ = std::make_shared<HttpResponse>(std::move(res));
   const bool keep_alive = response_->keep_alive();
   http::async_write(stream_, *response_,
                     [self = this->shared_from_this(), keep_alive](beast::error_code e, size_t n) {
                       self->on_write(keep_alive, e, n);
                     });
+}
+
+template <class Stream>
+void HttpSession<Stream>::call_api(HttpRequest req) {
+  ApiRequest api;
+  api.method = std::string(req.method_string());
+  api.target = std::string(req.target());
+  api.body = std::move(req.body());
+  api.authorization = std::string(req[http::field::authorization]);
+  beast::error_code ec;
+  const auto remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+  api.client_ip = ec ? "unknown" : remote.address().to_string();
+  const unsigned version = req.version();
+  const bool keep_alive = req.keep_alive();
+  const std::string origin = allowed_origin(req);
+  auto self = this->shared_from_this();
+  asio::post(services_.blocking, [self, api = std::move(api), version, keep_alive, origin] {
+    handle_api(self->services_, std::move(api), [self, version, keep_alive, origin](ApiResponse r) {
+      HttpResponse res{static_cast<http::status>(r.status), version};
+      if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
+      res.set(http::field::cache_control, "no-store");
+      for (const auto& [name, value] : r.headers) res.set(name, value);
+      if (!origin.empty()) {
+        res.set(http::field::access_control_allow_origin, origin);
+        res.set(http::field::vary, "Origin");
+      }
+      res.keep_alive(keep_alive);
+      res.body() = std::move(r.body);
+      res.prepare_payload();
+      asio::dispatch(self->stream_.get_executor(),
+                     [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
+    });
+  });
+}
+
+template <class Stream>
+std::string HttpSession<Stream>::allowed_origin(const HttpRequest& req) const {
+  const auto origin = req[http::field::origin];
+  if (origin.empty() || !origin_listed(services_.config.cors_origins, origin)) return {};
+  return std::string(origin);
+}
+
+// A CORS preflight: allowed origins get the methods and headers the API uses; others a 403 (the
+// browser then refuses the real request). Same-origin requests never preflight.
+template <class Stream>
+HttpResponse HttpSession<Stream>::preflight(const HttpRequest& req) const {
+  const std::string origin = allowed_origin(req);
+  if (origin.empty()) {
+    return text(req, http::status::forbidden,
+                error_json("forbidden", "this origin may not call the API"), "application/json");
+  }
+  HttpResponse res{http::status::no_content, req.version()};
+  res.set(http::field::access_control_allow_origin, origin);
+  res.set(http::field::access_control_allow_methods, "GET, POST, PUT, PATCH, DELETE");
+  res.set(http::field::access_control_allow_headers, "Authorization, Content-Type");
+  res.set(http::field::access_control_max_age, "600");
+  res.set(http::field::vary, "Origin");
+  res.keep_alive(req.keep_alive());
+  res.prepare_payload();
+  return res;
 }
 
 template <class Stream>
@@ -140,10 +229,7 @@ HttpResponse HttpSession<Stream>::handle(const HttpRequest& req) {
   }
   if (path.rfind("/ws/", 0) == 0)
     return text(req, http::status::upgrade_required, "WebSocket upgrade required\n");
-  if (path.rfind("/api/", 0) == 0) {
-    return text(req, http::status::not_found,
-                R"({"error":{"code":"not_found","message":"no such route"}})", "application/json");
-  }
+  if (path.rfind("/api/", 0) == 0) return preflight(req);  // OPTIONS; the rest went to call_api
   return files_.serve(req);
 }
 

@@ -1,7 +1,9 @@
 // http_session.hpp — one HTTP/1.1 connection: reads requests (keep-alive), answers the fixed
-// routes (/healthz, /readyz, /metrics), serves the web app, and hands WebSocket upgrades on
-// /ws/<id> to a WsSession. Request bodies are size-limited; nothing about a request's query string
-// (where tokens travel) is ever logged.
+// routes (/healthz, /readyz, /metrics), serves the web app, hands /api/ requests to the API on the
+// blocking pool (answering CORS preflights itself), and hands WebSocket upgrades on /ws/<id> to a
+// WsSession. Request bodies are size-limited (--max-body-bytes); nothing about a request's query
+// string (where tokens travel) is ever logged. One request at a time per connection: the next is
+// read only after the answer is written.
 #pragma once
 
 #include <boost/beast/core.hpp>
@@ -27,6 +29,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   void on_read(boost::beast::error_code ec, size_t bytes);
   void on_write(bool keep_alive, boost::beast::error_code ec, size_t bytes);
   HttpResponse handle(const HttpRequest& req);
+  void call_api(HttpRequest req);
+  void write(HttpResponse res);
+  // The allowed origin to echo in Access-Control-Allow-Origin, or empty.
+  std::string allowed_origin(const HttpRequest& req) const;
+  HttpResponse preflight(const HttpRequest& req) const;
 
   Stream stream_;
   boost::beast::flat_buffer buffer_;

@@ -61,6 +61,9 @@ std::string Metrics::render(
          "Malformed or unsupported messages (connection closed)", rejected_messages);
   metric(out, "weft_viewer_updates_dropped_total", "counter",
          "Updates from read-only connections not applied", viewer_updates_dropped);
+  metric(out, "weft_rejected_connections_total", "counter",
+         "WebSocket connections refused for a missing/bad token or no access",
+         rejected_connections);
   metric(out, "weft_slow_consumer_disconnects_total", "counter",
          "Connections dropped because their send queue overflowed", slow_consumer_disconnects);
   metric(out, "weft_persist_queue_depth", "gauge", "Updates waiting to be written to the database",

@@ -38,6 +38,7 @@ struct Metrics {
   std::atomic<uint64_t> updates_applied{0};
   std::atomic<uint64_t> rejected_messages{0};
   std::atomic<uint64_t> viewer_updates_dropped{0};
+  std::atomic<uint64_t> rejected_connections{0};  // refused with 4401/4403
   std::atomic<uint64_t> slow_consumer_disconnects{0};
   std::atomic<int64_t> persist_queue_depth{0};
   std::atomic<uint64_t> persist_errors{0};

@@ -3,6 +3,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <utility>
+
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 
@@ -54,7 +57,6 @@ void Room::start_load() {
     std::optional<store::StoredDocument> stored;
     std::string error;
     try {
-      self->services_.store.ensure_document(self->document_id_);
       stored = self->services_.store.load(self->document_id_);
     } catch (const std::exception& e) {
       error = e.what();
@@ -67,12 +69,18 @@ void Room::start_load() {
 }
 
 void Room::on_loaded(std::optional<store::StoredDocument> stored, std::string error) {
+  if (state_ == State::kGone) return;  // deleted while loading
   if (!error.empty() || !stored) {
-    spdlog::error("document {}: loading failed: {}", document_id_,
-                  error.empty() ? "not found" : error);
-    state_ = State::kFailed;
-    for (auto& [ptr, m] : members_) m.conn->close(1011, "document could not be loaded");
     backlog_.clear();
+    if (error.empty()) {  // deleted between the access check and the load
+      state_ = State::kGone;
+      close_all(close_code::kNotFound, "no such document");
+    } else {
+      spdlog::error("document {}: loading failed: {}", document_id_, error);
+      state_ = State::kFailed;
+      close_all(1011, "document could not be loaded");
+    }
+    for (auto& op : std::exchange(waiting_, {})) op();
     return;
   }
   size_t bad = 0;
@@ -97,6 +105,7 @@ void Room::on_loaded(std::optional<store::StoredDocument> stored, std::string er
   for (auto& [ptr, m] : members_) welcome(m);
   auto backlog = std::move(backlog_);
   for (auto& [conn, frame] : backlog) handle(conn, frame);
+  for (auto& op : std::exchange(waiting_, {})) op();
   if (members_.empty()) schedule_unload();
 }
 
@@ -114,6 +123,10 @@ void Room::join(std::shared_ptr<Connection> conn) {
     }
     if (self->state_ == State::kFailed) {
       conn->close(1011, "document could not be loaded");
+      return;
+    }
+    if (self->state_ == State::kGone) {
+      conn->close(close_code::kNotFound, "document deleted");
       return;
     }
     self->grace_timer_.cancel();
@@ -201,11 +214,103 @@ void Room::apply_update(const std::shared_ptr<Connection>& conn, crdt::ByteView 
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
   services_.metrics.update_apply_seconds.observe(took.count());
   services_.metrics.updates_applied.fetch_add(1, std::memory_order_relaxed);
-  broadcast(relay ? relay : make_frame(protocol::encode_sync_update(update)), conn.get());
+  publish(update, relay, conn.get());
+}
+
+void Room::publish(crdt::ByteView update, const Frame& relay, const Connection* origin) {
+  broadcast(relay ? relay : make_frame(protocol::encode_sync_update(update)), origin);
   services_.persister.enqueue(document_id_,
                               std::make_shared<const store::Bytes>(update.begin(), update.end()));
   if (++logged_since_compaction_ >= services_.config.compact_threshold && !compacting_)
     compact(nullptr);
+}
+
+void Room::close_all(uint16_t code, const std::string& reason) {
+  for (auto& [ptr, m] : members_) m.conn->close(code, reason);
+}
+
+void Room::when_loaded(std::function<void()> op) {
+  asio::post(strand_, [self = shared_from_this(), op = std::move(op)]() mutable {
+    if (self->state_ == State::kLoading) {
+      self->waiting_.push_back(std::move(op));
+    } else {
+      op();
+    }
+  });
+}
+
+void Room::read_text(std::function<void(std::optional<std::string>)> done) {
+  when_loaded([self = shared_from_this(), done = std::move(done)] {
+    if (self->state_ != State::kReady) return done(std::nullopt);
+    done(self->doc_.text("content"));
+  });
+}
+
+namespace {
+
+bool is_high_surrogate(char16_t c) { return c >= 0xD800 && c <= 0xDBFF; }
+bool is_low_surrogate(char16_t c) { return c >= 0xDC00 && c <= 0xDFFF; }
+
+}  // namespace
+
+void Room::replace_text(std::string text, std::function<void(bool)> done) {
+  when_loaded([self = shared_from_this(), text = std::move(text), done = std::move(done)] {
+    if (self->state_ != State::kReady) return done(false);
+    const std::u16string before = self->doc_.text16("content");
+    const std::u16string after = crdt::utf8_to_utf16(text);
+    // The common prefix and suffix, never ending between the two halves of a surrogate pair
+    // (Yjs positions count UTF-16 units; a split pair would store half a character).
+    const size_t shorter = std::min(before.size(), after.size());
+    size_t prefix = 0;
+    while (prefix < shorter && before[prefix] == after[prefix]) ++prefix;
+    if (prefix > 0 && is_high_surrogate(before[prefix - 1])) --prefix;
+    size_t suffix = 0;
+    while (suffix < shorter - prefix &&
+           before[before.size() - 1 - suffix] == after[after.size() - 1 - suffix]) {
+      ++suffix;
+    }
+    if (suffix > 0 && is_low_surrogate(before[before.size() - suffix])) --suffix;
+    const size_t removed = before.size() - prefix - suffix;
+    const std::u16string_view inserted =
+        std::u16string_view(after).substr(prefix, after.size() - prefix - suffix);
+    const crdt::Bytes update = self->doc_.transact([&](crdt::Transaction& tr) {
+      if (removed > 0) self->doc_.delete_text(tr, "content", prefix, removed);
+      if (!inserted.empty()) self->doc_.insert_text(tr, "content", prefix, inserted);
+    });
+    if (!update.empty()) {
+      self->services_.metrics.updates_applied.fetch_add(1, std::memory_order_relaxed);
+      self->publish(update, nullptr, nullptr);
+    }
+    done(true);
+  });
+}
+
+void Room::set_access(int64_t user_id, std::optional<Role> role) {
+  asio::post(strand_, [self = shared_from_this(), user_id, role] {
+    for (auto& [ptr, m] : self->members_) {
+      if (m.conn->user_id() != user_id) continue;
+      if (role) {
+        m.conn->set_role(*role);
+      } else {
+        m.conn->close(close_code::kForbidden, "access revoked");
+      }
+    }
+  });
+}
+
+void Room::remove() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->state_ = State::kGone;
+    self->backlog_.clear();
+    self->close_all(close_code::kNotFound, "document deleted");
+    for (auto& op : std::exchange(self->waiting_, {})) op();
+  });
+}
+
+void Room::unload_if_idle() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->members_.empty() && self->state_ != State::kLoading) self->schedule_unload();
+  });
 }
 
 void Room::broadcast(const Frame& frame, const Connection* except) {

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -36,6 +38,23 @@ class Room : public std::enable_shared_from_this<Room> {
 
   // Loads the document from the store (called once, by the registry, right after creation).
   void start_load();
+
+  // The live text of `content`, once loaded (nullopt if the document could not be loaded or is
+  // gone). `done` runs on the room's strand.
+  void read_text(std::function<void(std::optional<std::string>)> done);
+  // Turns the text into `text` with one minimal edit (the common prefix and suffix stay), applied
+  // like a client's update: broadcast to every connection and stored. `done(false)` when the
+  // document could not be loaded or is gone.
+  void replace_text(std::string text, std::function<void(bool)> done);
+  // After a change of permissions: `user_id`'s connections get `role`, or are closed with 4403
+  // when the user lost access (nullopt).
+  void set_access(int64_t user_id, std::optional<Role> role);
+  // The document was deleted: every connection is closed with 4404, later joins too, and nothing
+  // more is applied or stored.
+  void remove();
+  // Schedules the unload if nobody is connected (after a holder that is not a connection, such as
+  // an API edit, let go).
+  void unload_if_idle();
   // Closes every connection with 1001, stores everything and compacts; then calls `done`.
   void shutdown(std::function<void()> done);
 
@@ -43,7 +62,7 @@ class Room : public std::enable_shared_from_this<Room> {
   size_t connection_count() const { return connection_count_.load(std::memory_order_relaxed); }
 
  private:
-  enum class State { kLoading, kReady, kFailed };
+  enum class State { kLoading, kReady, kFailed, kGone };
   struct Member {
     std::shared_ptr<Connection> conn;
     std::vector<uint64_t> awareness_clients;  // awareness ids this connection introduced
@@ -55,7 +74,11 @@ class Room : public std::enable_shared_from_this<Room> {
   void handle(const std::shared_ptr<Connection>& conn, const Frame& frame);
   void apply_update(const std::shared_ptr<Connection>& conn, crdt::ByteView update,
                     const Frame& relay);
+  void publish(crdt::ByteView update, const Frame& relay, const Connection* origin);
   void broadcast(const Frame& frame, const Connection* except);
+  void close_all(uint16_t code, const std::string& reason);
+  // Runs `op` now when the room is loaded (or failed), else once loading ends.
+  void when_loaded(std::function<void()> op);
   void schedule_unload();
   void compact(std::function<void()> then);
 
@@ -68,6 +91,7 @@ class Room : public std::enable_shared_from_this<Room> {
   protocol::Awareness awareness_;
   std::unordered_map<const Connection*, Member> members_;
   std::vector<std::pair<std::shared_ptr<Connection>, Frame>> backlog_;  // received while loading
+  std::vector<std::function<void()>> waiting_;  // API operations waiting for the load
   std::atomic<size_t> connection_count_{0};
   size_t logged_since_compaction_ = 0;
   bool compacting_ = false;

@@ -26,9 +26,20 @@ std::shared_ptr<Room> RoomRegistry::acquire(int64_t document_id) {
 }
 
 void RoomRegistry::release(const std::shared_ptr<Room>& room) {
+  bool last = false;
+  {
+    std::lock_guard lock(mu_);
+    const auto it = rooms_.find(room->document_id());
+    if (it != rooms_.end() && it->second.room == room && it->second.holders > 0)
+      last = --it->second.holders == 0;
+  }
+  if (last) room->unload_if_idle();
+}
+
+std::shared_ptr<Room> RoomRegistry::find(int64_t document_id) {
   std::lock_guard lock(mu_);
-  const auto it = rooms_.find(room->document_id());
-  if (it != rooms_.end() && it->second.room == room && it->second.holders > 0) --it->second.holders;
+  const auto it = rooms_.find(document_id);
+  return it != rooms_.end() ? it->second.room : nullptr;
 }
 
 bool RoomRegistry::try_unload(const Room* room) {

@@ -25,7 +25,10 @@ class RoomRegistry {
 
   // The room of `document_id`, created (and loading) if it was not loaded. Counts one holder.
   std::shared_ptr<Room> acquire(int64_t document_id);
+  // Drops one holder; the last one lets an idle room unload.
   void release(const std::shared_ptr<Room>& room);
+  // The room of `document_id` if it is loaded (without holding it).
+  std::shared_ptr<Room> find(int64_t document_id);
   // Removes `room` if nobody holds it; true if removed.
   bool try_unload(const Room* room);
 

@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -14,6 +15,7 @@
 #include <functional>
 #include <thread>
 
+#include "server/auth/secret.hpp"
 #include "server/http_session.hpp"
 #include "server/persister.hpp"
 #include "server/room.hpp"
@@ -123,15 +125,45 @@ int run_server(const Config& config) {
     return 1;
   }
 
+  std::string secret = config.jwt_secret;
+  if (secret.empty()) {
+    try {
+      secret = auth::load_or_create_secret(config.data_dir);
+    } catch (const std::exception& e) {
+      spdlog::critical("cannot read or create the JWT secret in {}: {}", config.data_dir, e.what());
+      return 1;
+    }
+  } else if (secret.size() < auth::kMinSecretBytes) {
+    spdlog::critical("--jwt-secret must be at least {} characters", auth::kMinSecretBytes);
+    return 1;
+  }
+  std::string instance_id = config.instance_id;
+  if (instance_id.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    instance_id = std::string(host) + ":" + std::to_string(config.port);
+  }
+  store::Accounts accounts(*store);
+  try {
+    if (const size_t stale = accounts.close_instance_sessions(instance_id))
+      spdlog::info("closed {} sessions left open by a previous run of {}", stale, instance_id);
+  } catch (const std::exception& e) {
+    spdlog::warn("cannot close stale sessions: {}", e.what());
+  }
+
   const unsigned threads =
       config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context ioc(static_cast<int>(threads));
-  asio::thread_pool blocking(2);
+  // Blocking work: database reads, compaction, and bcrypt (~0.25 s a login) — enough threads that
+  // a burst of logins does not stall room loads.
+  asio::thread_pool blocking(4);
   Metrics metrics;
   Persister persister(*store, metrics, std::chrono::milliseconds(config.batch_window_ms));
   StaticFiles files(config.static_dir);
   RoomRegistry rooms;
-  Services services{config, metrics, *store, persister, ioc, blocking, rooms};
+  RateLimiter auth_limiter(config.auth_rate_limit);
+  Services services{config, metrics,  *store,       persister, ioc,        blocking,
+                    rooms,  accounts, auth_limiter, secret,    instance_id};
   rooms.bind(services);
 
   std::shared_ptr<Listener> listener;

@@ -1,14 +1,18 @@
-// services.hpp — what rooms and sessions share: configuration, metrics, the store, the batch
-// writer, the I/O context and a small pool for blocking work (database reads, compaction).
+// services.hpp — what rooms and sessions share: configuration, metrics, the store and the
+// accounts on it, the batch writer, the I/O context, a small pool for blocking work (database
+// reads, compaction, bcrypt), the JWT secret and the login rate limiter.
 // Owned by Server; everything else holds a reference that the server outlives.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <string>
 
 #include "server/config.hpp"
 #include "server/metrics.hpp"
 #include "server/persister.hpp"
+#include "server/rate_limiter.hpp"
+#include "store/accounts.hpp"
 #include "store/store.hpp"
 
 namespace weft {
@@ -23,6 +27,10 @@ struct Services {
   boost::asio::io_context& ioc;
   boost::asio::thread_pool& blocking;
   RoomRegistry& rooms;
+  store::Accounts& accounts;
+  RateLimiter& auth_limiter;
+  std::string jwt_secret;
+  std::string instance_id;  // this instance's name in the sessions table
 };
 
 }  // namespace weft

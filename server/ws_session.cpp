@@ -6,9 +6,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/ssl.hpp>
 #include <charconv>
+#include <utility>
 
+#include "server/api.hpp"
 #include "server/room.hpp"
 #include "server/room_registry.hpp"
+#include "server/url.hpp"
 
 namespace weft {
 
@@ -68,7 +71,62 @@ void WsSession<Stream>::on_accept(beast::error_code ec, std::string target) {
     do_read();
     return;
   }
-  room_ = services_.rooms.acquire(id);
+  authorize(id, query_param(target, "token").value_or(""));
+}
+
+// On the blocking pool: who is this, and what may they do with the document?
+template <class Stream>
+void WsSession<Stream>::authorize(int64_t document_id, std::string token) {
+  asio::post(
+      services_.blocking, [self = this->shared_from_this(), document_id, token = std::move(token)] {
+        uint16_t refusal = 0;
+        std::string reason;
+        try {
+          const auto user = authenticate(self->services_, token);
+          const auto access =
+              user ? self->services_.accounts.access(document_id, user->id) : std::nullopt;
+          const auto role = access ? role_for(*access) : std::nullopt;
+          if (!user) {
+            refusal = close_code::kUnauthorized;
+            reason = token.empty() ? "sign in first" : "invalid or expired token";
+          } else if (!access) {
+            refusal = close_code::kNotFound;
+            reason = "no such document";
+          } else if (!role) {
+            refusal = close_code::kForbidden;
+            reason = "no access to this document";
+          } else {
+            self->user_id_ = user->id;
+            self->role_.store(*role, std::memory_order_relaxed);
+            self->session_id_ = self->services_.accounts.open_session(document_id, user->id,
+                                                                      self->services_.instance_id);
+          }
+        } catch (const std::exception& e) {
+          spdlog::error("document {}: authorizing a connection failed: {}", document_id, e.what());
+          refusal = 1011;
+          reason = "internal error";
+        }
+        asio::post(self->ws_.get_executor(),
+                   [self, document_id, refusal, reason = std::move(reason)]() mutable {
+                     self->on_authorized(document_id, refusal, std::move(reason));
+                   });
+      });
+}
+
+template <class Stream>
+void WsSession<Stream>::on_authorized(int64_t document_id, uint16_t refusal, std::string reason) {
+  if (refusal != 0) {
+    if (refusal == close_code::kUnauthorized || refusal == close_code::kForbidden)
+      services_.metrics.rejected_connections.fetch_add(1, std::memory_order_relaxed);
+    do_close(refusal, std::move(reason));
+    do_read();
+    return;
+  }
+  if (finished_) {  // dropped meanwhile
+    close_session_row();
+    return;
+  }
+  room_ = services_.rooms.acquire(document_id);
   room_->join(this->shared_from_this());
   do_read();
 }
@@ -217,6 +275,20 @@ void WsSession<Stream>::finish() {
   if (room_) {
     room_->leave(this->shared_from_this());
     services_.rooms.release(room_);
+  }
+  close_session_row();
+}
+
+template <class Stream>
+void WsSession<Stream>::close_session_row() {
+  if (session_id_ != 0) {
+    asio::post(services_.blocking, [&services = services_, id = std::exchange(session_id_, 0)] {
+      try {
+        services.accounts.close_session(id);
+      } catch (const std::exception& e) {
+        spdlog::warn("closing session row {} failed: {}", id, e.what());
+      }
+    });
   }
 }
 

@@ -49,7 +49,8 @@ struct Migration {
 };
 
 // Append-only. Version 1 is the whole schema of DESIGN.md §5: the seed's tables by their names
-// plus language, document_members, document_updates and sessions.instance_id.
+// plus language, document_members, document_updates and sessions.instance_id. Both dialects accept
+// expression and partial indexes as written in version 2.
 constexpr std::array kMigrations = {
     Migration{1, R"sql(
 CREATE TABLE users (
@@ -99,6 +100,14 @@ CREATE TABLE sessions (
   instance_id TEXT
 );
 CREATE INDEX sessions_document ON sessions (document_id);
+)sql"},
+    // Accounts (accounts.hpp): usernames and emails are unique case-insensitively (the lookups use
+    // the same lower() expressions, so they are index lookups), and the open sessions of an
+    // instance are found without scanning closed ones.
+    Migration{2, R"sql(
+CREATE UNIQUE INDEX users_username_lower ON users (lower(username));
+CREATE UNIQUE INDEX users_email_lower ON users (lower(email));
+CREATE INDEX sessions_open ON sessions (instance_id) WHERE disconnected_at IS NULL;
 )sql"},
 };
 

@@ -12,9 +12,9 @@
 #include <utility>
 #include <vector>
 
-namespace store {
+#include "store/store.hpp"  // Dialect
 
-enum class Dialect { kSqlite, kPostgres };
+namespace store {
 
 // Replaces every {{NAME}} placeholder in `sql` with its spelling in `dialect`. Adapters use it for
 // their own statements too (e.g. {{NOW}}), so each dialect difference is spelled in one place.

@@ -6,8 +6,14 @@
 // (several instances sharing one database); both pass the same test suite (store/tests). Adapters
 // know nothing about Yjs: merging is a function the caller passes to compact().
 //
+// Everything else (accounts.hpp: users, document metadata, members, sessions) is written once over
+// transact(), a generic SQL primitive: one write transaction in which the caller runs parameterized
+// statements. Statements are written once for both dialects, with `$1, $2, …` parameters and
+// migrations.hpp's {{placeholders}}; values travel only as parameters, never in SQL text.
+//
 // Thread safety: every method may be called from any thread; adapters serialize internally.
-// Errors: adapters throw StoreError (connection lost, constraint violated, I/O).
+// Errors: adapters throw StoreError (connection lost, constraint violated, I/O), and Conflict when
+// a unique constraint on a users field refuses a write.
 #pragma once
 
 #include <cstddef>
@@ -18,6 +24,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace store {
@@ -27,6 +34,56 @@ using Bytes = std::vector<uint8_t>;
 class StoreError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// A unique constraint refused the write: `field` is "username" or "email".
+class Conflict : public StoreError {
+ public:
+  explicit Conflict(const std::string& field)
+      : StoreError("conflict: " + field + " already taken"), field_(field) {}
+  const std::string& field() const { return field_; }
+
+ private:
+  std::string field_;
+};
+
+// For adapters: the Conflict a unique violation stands for, from the database's message (which
+// names the violated index, constraint or column); nullopt when it is not about a users field.
+std::optional<Conflict> conflict_from_message(const std::string& message);
+
+enum class Dialect { kSqlite, kPostgres };
+
+// A statement parameter. Bytes go to BLOB / BYTEA columns; bool to BOOLEAN ones.
+using SqlValue = std::variant<std::nullptr_t, int64_t, std::string, bool, Bytes>;
+
+// One result row, every column as text as the database spells it (NULL as nullopt): integers in
+// decimal, booleans "1"/"0" (SQLite) or "t"/"f" (PostgreSQL), timestamps as stored. Binary columns
+// are not meant to be read this way (PostgreSQL would give their hex form); Store::load reads them.
+struct SqlRow {
+  std::vector<std::optional<std::string>> values;
+
+  bool is_null(size_t i) const { return !values.at(i).has_value(); }
+  // The readers below give "" / 0 / false for NULL; check is_null() where that matters. They
+  // throw StoreError when the text is not of the type asked for.
+  std::string text(size_t i) const { return values.at(i).value_or(std::string()); }
+  int64_t int64(size_t i) const;
+  bool boolean(size_t i) const;  // "t", "true" or "1" is true; "f", "false" or "0" false
+  // A timestamp column as ISO 8601 UTC with milliseconds ("2026-11-25T17:30:35.123Z"), from
+  // SQLite's TEXT ("2026-11-25T17:30:35.123Z") or PostgreSQL's TIMESTAMPTZ read in UTC
+  // ("2026-11-25 17:30:35.123456+00", fraction trimmed or absent). "" for NULL.
+  std::string timestamp(size_t i) const;
+};
+
+// Runs statements inside one Store::transact() call; valid only during that call.
+class Sql {
+ public:
+  virtual ~Sql() = default;
+  virtual Dialect dialect() const = 0;
+  // Runs one statement (no ';'-separated lists) with `params` bound to $1, $2, … and returns its
+  // rows (none for statements without a result or RETURNING). Throws Conflict on a unique
+  // violation of a users field and StoreError on any other failure; the transaction is then lost,
+  // so let the exception leave the transact() body.
+  virtual std::vector<SqlRow> exec(const std::string& sql, const std::vector<SqlValue>& params) = 0;
 };
 
 struct StoredDocument {
@@ -68,6 +125,10 @@ class Store {
   virtual std::optional<std::string> content(int64_t id) = 0;
   // True when the database answers (for /readyz).
   virtual bool ping() = 0;
+  // Runs `body` in one write transaction and commits it; rolls back and rethrows when `body`
+  // throws. Serialized with the other writers like every method here; keep the body short (no
+  // waiting on anything but the database).
+  virtual void transact(const std::function<void(Sql&)>& body) = 0;
 };
 
 // Opens (creating if needed) the SQLite database at `path` in WAL mode and runs migrations.

@@ -4,7 +4,13 @@
 // SQL. Every statement that carries a value is a prepared statement (kStatements, registered on
 // each new connection and prepared by the server on first use) run with parameters; bytes travel as
 // binary parameters (pqxx::binarystring), never escaped into SQL text. Only constant SQL without
-// values — the DDL of migrations.cpp — goes through exec().
+// values — the DDL of migrations.cpp — goes through exec(). The statements of transact() bodies
+// (accounts.cpp) are shared with SQLite and go through exec_params: values are parameters there
+// too, in text format (a bytea value as its '\x…' hex input form), and the server infers their
+// types from where they are used. Unique violations of a users field become Conflict (store.hpp).
+//
+// Time zone. Every connection sets its session TimeZone to UTC when it is opened, so TIMESTAMPTZ
+// values read back as "…+00", which SqlRow::timestamp() turns into ISO 8601.
 //
 // Migrations. Each migration runs in its own transaction that first takes
 // pg_advisory_xact_lock(kMigrationsLock), then checks schema_migrations, applies and records it.
@@ -25,7 +31,9 @@
 // documents created later with DEFAULT ids (by a future API) would then collide. So whenever it
 // actually inserts a row, it moves the sequence forward to at least that id, under the advisory
 // lock kDocumentIdsLock (setval is not transactional, and a read-then-set by two callers at once
-// could move it backwards). Whoever creates documents from the sequence must take the same lock.
+// could move it backwards). Accounts::create_document takes ids from the sequence without the
+// lock: its nextval cannot move the sequence backwards, and an id that ensure_document inserted
+// but has not yet pushed the sequence past makes that one create fail on the primary key.
 //
 // Timeouts. Unless the URL sets them, connections get connect_timeout (a server that is down or
 // unreachable fails a borrow instead of hanging it) and TCP keepalives plus tcp_user_timeout (a
@@ -41,10 +49,12 @@
 #include <pqxx/binarystring>
 #include <pqxx/except>
 #include <pqxx/nontransaction>
+#include <pqxx/prepared_statement>
 #include <pqxx/result>
 #include <pqxx/transaction>
 #include <string_view>
 #include <utility>
+#include <variant>
 
 #include "store/migrations.hpp"
 
@@ -89,8 +99,15 @@ constexpr Statement kLockDocument{
 constexpr Statement kSelectContent{"select_content", "SELECT content FROM documents WHERE id = $1"};
 constexpr Statement kSelectUpdates{
     "select_updates", "SELECT data FROM document_updates WHERE document_id = $1 ORDER BY id"};
-constexpr Statement kInsertUpdate{
-    "insert_update", "INSERT INTO document_updates (document_id, data) VALUES ($1, $2)"};
+// Skips an update whose document is gone (deleted while the update waited in a batch). FOR KEY
+// SHARE makes the check see a concurrent delete: it waits for it and, once it commits, finds no
+// row, where a plain snapshot read would still see the row and the foreign key would then fail
+// the whole batch. KEY SHARE is the lock the foreign key takes anyway; compaction does not block
+// it.
+constexpr Statement kInsertUpdate{"insert_update", R"sql(
+INSERT INTO document_updates (document_id, data)
+SELECT $1::bigint, $2::bytea
+WHERE EXISTS (SELECT 1 FROM documents WHERE id = $1::bigint FOR KEY SHARE))sql"};
 constexpr Statement kTakeUpdates{"take_updates", R"sql(
 WITH taken AS (DELETE FROM document_updates WHERE document_id = $1 RETURNING id, data)
 SELECT data FROM taken ORDER BY id)sql"};
@@ -104,7 +121,9 @@ constexpr std::array kStatements = {
     &kTakeUpdates,    &kUpdateDocument,
 };
 
-void prepare_statements(pqxx::connection& conn) {
+// The pool's Setup: runs on every new connection.
+void set_up_connection(pqxx::connection& conn) {
+  conn.set_variable("TimeZone", "'UTC'");  // kept by libpqxx across its own reconnects
   for (const Statement* s : kStatements) {
     conn.prepare(s->name, render(Dialect::kPostgres, std::string(s->sql)));
   }
@@ -157,6 +176,66 @@ void check_id(int64_t id) {
   }
 }
 
+// bytea's hex input format: "\x" and two lowercase hex digits per byte.
+std::string bytea_hex(const Bytes& bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out = "\\x";
+  out.reserve(2 + 2 * bytes.size());
+  for (uint8_t b : bytes) {
+    out += kDigits[b >> 4];
+    out += kDigits[b & 0xf];
+  }
+  return out;
+}
+
+// The Sql of one transact() call: the caller's transaction on a borrowed connection.
+class PostgresSql final : public Sql {
+ public:
+  explicit PostgresSql(pqxx::work& tx) : tx_(tx) {}
+
+  Dialect dialect() const override { return Dialect::kPostgres; }
+
+  std::vector<SqlRow> exec(const std::string& sql, const std::vector<SqlValue>& params) override {
+    // Text parameters; a null pointer is SQL NULL. `texts` owns what `pointers` point into.
+    std::vector<std::string> texts(params.size());
+    std::vector<const char*> pointers(params.size(), nullptr);
+    for (size_t i = 0; i < params.size(); ++i) {
+      const SqlValue& value = params[i];
+      if (std::holds_alternative<std::nullptr_t>(value)) continue;
+      if (const auto* n = std::get_if<int64_t>(&value)) texts[i] = std::to_string(*n);
+      if (const auto* t = std::get_if<std::string>(&value)) texts[i] = *t;
+      if (const auto* b = std::get_if<bool>(&value)) texts[i] = *b ? "true" : "false";
+      if (const auto* bytes = std::get_if<Bytes>(&value)) texts[i] = bytea_hex(*bytes);
+      pointers[i] = texts[i].c_str();
+    }
+    pqxx::result result;
+    try {
+      result = tx_.exec_params(sql, pqxx::prepare::make_dynamic_params(pointers));
+    } catch (const pqxx::unique_violation& e) {
+      if (auto conflict = conflict_from_message(e.what())) throw *conflict;
+      throw;
+    }
+    std::vector<SqlRow> rows;
+    rows.reserve(result.size());
+    for (const auto& row : result) {
+      SqlRow out;
+      out.values.reserve(row.size());
+      for (const auto& field : row) {
+        if (field.is_null()) {
+          out.values.emplace_back(std::nullopt);
+        } else {
+          out.values.emplace_back(std::string(field.c_str(), field.size()));
+        }
+      }
+      rows.push_back(std::move(out));
+    }
+    return rows;
+  }
+
+ private:
+  pqxx::work& tx_;
+};
+
 // Runs `body` with a borrowed connection and turns libpqxx's exceptions into StoreError; others
 // (a merger's) pass through. A connection that broke is discarded, so the next borrow reconnects.
 template <typename Body>
@@ -179,7 +258,7 @@ auto with_connection(ConnectionPool& pool, std::string_view what, Body&& body) {
 }  // namespace
 
 PostgresStore::PostgresStore(const std::string& url, size_t pool_size)
-    : pool_(with_timeouts(url), pool_size, prepare_statements),
+    : pool_(with_timeouts(url), pool_size, set_up_connection),
       probe_(with_timeouts(url), kPingTimeout) {
   migrate();
 }
@@ -283,6 +362,15 @@ std::optional<std::string> PostgresStore::content(int64_t id) {
 }
 
 bool PostgresStore::ping() { return probe_.ping(); }
+
+void PostgresStore::transact(const std::function<void(Sql&)>& body) {
+  with_connection(pool_, "transact", [&](pqxx::connection& conn) {
+    pqxx::work tx(conn);
+    PostgresSql sql(tx);
+    body(sql);
+    tx.commit();
+  });
+}
 
 }  // namespace postgres
 }  // namespace store

@@ -17,14 +17,21 @@
 //
 // SQL. Every statement that carries a value is prepared once and bound with parameters. Constant
 // SQL without values (pragmas, DDL from migrations.cpp, BEGIN/COMMIT/ROLLBACK) goes through
-// sqlite3_exec.
+// sqlite3_exec. The statements of transact() bodies (accounts.cpp) are written for both dialects
+// with `$1, $2, …`; SQLite reads `$1` as a named parameter, so they are rewritten to `?1, ?2, …`
+// (numbered, so `$1` used twice is one value) and cached by their text like the others.
+//
+// Unique violations of a users field become Conflict (store.hpp), wherever they happen.
 #include "store/sqlite/sqlite_store.hpp"
 
 #include <sqlite3.h>
 
+#include <cctype>
 #include <chrono>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
+#include <variant>
 
 #include "store/migrations.hpp"
 
@@ -53,12 +60,20 @@ void exec(sqlite3* db, const std::string& sql) {
   }
 }
 
-// A prepared statement, finalized on destruction.
+// A prepared statement, finalized on destruction. Holds exactly one SQL statement: text after the
+// first one would be silently ignored by SQLite, so it is refused.
 class Statement {
  public:
   Statement(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK) {
+    const char* tail = nullptr;
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, &tail) != SQLITE_OK) {
       fail(db, std::string("prepare ") + sql);
+    }
+    for (; *tail != '\0'; ++tail) {
+      if (std::isspace(static_cast<unsigned char>(*tail)) == 0 && *tail != ';') {
+        sqlite3_finalize(stmt_);
+        throw StoreError(std::string("sqlite: more than one statement in ") + sql);
+      }
     }
   }
   ~Statement() { sqlite3_finalize(stmt_); }
@@ -85,10 +100,15 @@ class Query {
   Query(const Query&) = delete;
   Query& operator=(const Query&) = delete;
 
+  Query& bind(int index, std::nullptr_t) {
+    check(sqlite3_bind_null(stmt_, index), "bind");
+    return *this;
+  }
   Query& bind(int index, int64_t value) {
     check(sqlite3_bind_int64(stmt_, index, value), "bind");
     return *this;
   }
+  Query& bind(int index, bool value) { return bind(index, int64_t{value ? 1 : 0}); }
   Query& bind(int index, std::string_view text) {
     check(
         sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
@@ -110,6 +130,9 @@ class Query {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
+    if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+      if (auto conflict = conflict_from_message(sqlite3_errmsg(db_))) throw *conflict;
+    }
     fail(db_, std::string("step ") + sqlite3_sql(stmt_));
   }
   // Runs a statement that returns no rows.
@@ -127,6 +150,20 @@ class Query {
     const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
     const int size = sqlite3_column_bytes(stmt_, column);
     return data != nullptr ? std::string(data, static_cast<size_t>(size)) : std::string{};
+  }
+  // The current row, every column as text (SQLite converts numbers), NULL as nullopt.
+  SqlRow row() const {
+    SqlRow out;
+    const int columns = sqlite3_column_count(stmt_);
+    out.values.reserve(static_cast<size_t>(columns));
+    for (int c = 0; c < columns; ++c) {
+      if (is_null(c)) {
+        out.values.emplace_back(std::nullopt);
+      } else {
+        out.values.emplace_back(text(c));
+      }
+    }
+    return out;
   }
 
  private:
@@ -189,6 +226,19 @@ void check_id(int64_t id) {
   if (id <= 0) throw StoreError("sqlite: document id must be positive, got " + std::to_string(id));
 }
 
+// `$N` → `?N`. Our SQL has no '$' inside string literals, so no quoting needs to be understood.
+std::string numbered_parameters(const std::string& sql) {
+  std::string out = sql;
+  for (size_t i = 0; i + 1 < out.size(); ++i) {
+    if (out[i] == '$' && out[i + 1] >= '0' && out[i + 1] <= '9') out[i] = '?';
+  }
+  return out;
+}
+
+// More distinct transact() statements than this means someone builds SQL from values; the cache
+// is then dropped rather than grown without bound (accounts.cpp uses about 25).
+constexpr size_t kMaxCachedStatements = 128;
+
 }  // namespace
 
 struct SqliteStore::Statements {
@@ -198,13 +248,24 @@ struct SqliteStore::Statements {
         select_content(db, "SELECT content FROM documents WHERE id = ?"),
         select_updates(db,
                        "SELECT id, data FROM document_updates WHERE document_id = ? ORDER BY id"),
-        insert_update(db, "INSERT INTO document_updates (document_id, data) VALUES (?, ?)"),
+        // A document deleted while its updates waited in a batch has nothing to log them for.
+        insert_update(db,
+                      "INSERT INTO document_updates (document_id, data) SELECT ?1, ?2 "
+                      "WHERE EXISTS (SELECT 1 FROM documents WHERE id = ?1)"),
         update_document(db, render(Dialect::kSqlite,
                                    "UPDATE documents SET yjs_state = ?, content = ?, "
                                    "updated_at = {{NOW}} WHERE id = ?")
                                 .c_str()),
         delete_updates(db, "DELETE FROM document_updates WHERE document_id = ? AND id <= ?"),
         ping(db, "SELECT count(*) FROM schema_migrations") {}
+
+  // A transact() statement, prepared on first use and cached by its `$N` text.
+  Statement& by_text(sqlite3* db, const std::string& sql) {
+    if (auto it = by_text_.find(sql); it != by_text_.end()) return *it->second;
+    if (by_text_.size() >= kMaxCachedStatements) by_text_.clear();
+    auto statement = std::make_unique<Statement>(db, numbered_parameters(sql).c_str());
+    return *by_text_.emplace(sql, std::move(statement)).first->second;
+  }
 
   Statement insert_document;
   Statement select_document;
@@ -214,7 +275,42 @@ struct SqliteStore::Statements {
   Statement update_document;
   Statement delete_updates;
   Statement ping;
+
+ private:
+  std::unordered_map<std::string, std::unique_ptr<Statement>> by_text_;
 };
+
+namespace {
+
+// The Sql of one transact() call: the connection inside the caller's write transaction.
+class SqliteSql final : public Sql {
+ public:
+  SqliteSql(sqlite3* db, SqliteStore::Statements& statements) : db_(db), statements_(statements) {}
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+
+  std::vector<SqlRow> exec(const std::string& sql, const std::vector<SqlValue>& params) override {
+    Statement& statement = statements_.by_text(db_, sql);
+    const int expected = sqlite3_bind_parameter_count(statement.get());
+    if (static_cast<size_t>(expected) != params.size()) {
+      throw StoreError("sqlite: " + std::to_string(params.size()) + " parameters for " +
+                       std::to_string(expected) + " in " + sql);
+    }
+    Query query(statement);
+    for (size_t i = 0; i < params.size(); ++i) {
+      std::visit([&](const auto& value) { query.bind(static_cast<int>(i) + 1, value); }, params[i]);
+    }
+    std::vector<SqlRow> rows;
+    while (query.step()) rows.push_back(query.row());
+    return rows;
+  }
+
+ private:
+  sqlite3* db_;
+  SqliteStore::Statements& statements_;
+};
+
+}  // namespace
 
 void SqliteStore::CloseDb::operator()(sqlite3* db) const { sqlite3_close(db); }
 
@@ -340,6 +436,14 @@ std::optional<std::string> SqliteStore::content(int64_t id) {
   Query query(stmts_->select_content);
   if (!query.bind(1, id).step()) return std::nullopt;
   return query.text(0);
+}
+
+void SqliteStore::transact(const std::function<void(Sql&)>& body) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_.get(), Transaction::Kind::kWrite);
+  SqliteSql sql(db_.get(), *stmts_);
+  body(sql);
+  tx.commit();
 }
 
 bool SqliteStore::ping() {

@@ -32,12 +32,15 @@ class SqliteStore final : public Store {
   size_t compact(int64_t id, const Merger& merge) override;
   std::optional<std::string> content(int64_t id) override;
   bool ping() override;
+  // Holds mu_ for the whole body: the body must not call back into this store.
+  void transact(const std::function<void(Sql&)>& body) override;
+
+  struct Statements;  // every prepared statement, defined in the .cpp
 
  private:
   struct CloseDb {
     void operator()(sqlite3* db) const;
   };
-  struct Statements;  // every prepared statement, defined in the .cpp
 
   void configure();
   void migrate();

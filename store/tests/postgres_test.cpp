@@ -1,7 +1,8 @@
 // postgres_test.cpp — what only the PostgreSQL adapter has: the documents id sequence kept ahead of
 // explicit ids, the schema as PostgreSQL sees it, reconnecting after the server drops a connection,
-// and a ping that answers within its deadline when the server cannot. The behaviour every adapter
-// shares is in store_test.cpp. Tests that need a server skip without WEFT_TEST_POSTGRES_URL
+// sessions in UTC whatever the server or URL says, appends that skip a document deleted under
+// them, and a ping that answers within its deadline when the server cannot. The behaviour every
+// adapter shares is in store_test.cpp. Tests that need a server skip without WEFT_TEST_POSTGRES_URL
 // (tests/postgres/with-postgres.sh); the ping and connect-failure tests need none.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -14,11 +15,13 @@
 #include <pqxx/connection>
 #include <pqxx/nontransaction>
 #include <pqxx/result>
+#include <pqxx/transaction>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "store/accounts.hpp"
 #include "store/migrations.hpp"
 #include "store/postgres/probe.hpp"
 #include "store/store.hpp"
@@ -133,6 +136,62 @@ TEST_F(PostgresTest, ReconnectsAfterTheServerDropsTheConnection) {
   s->append_updates({{1, std::make_shared<const Bytes>(Bytes{1, 2, 3})}});
   EXPECT_EQ(s->load(1)->updates.size(), 1u);
   EXPECT_TRUE(s->ping());
+}
+
+// Timestamps are read back in UTC even when the connection would default to another zone (here
+// set through the URL, as a server's or role's configuration could).
+TEST_F(PostgresTest, SessionsReadTimestampsInUtc) {
+  auto s = open_postgres(db_->url() + "?options=-c%20TimeZone%3DAmerica%2FNew_York", 2);
+  Accounts accounts(*s);
+  const User ann = accounts.create_user("ann", std::nullopt, "h");
+  auto conn = raw();
+  pqxx::nontransaction tx(conn);
+  const std::string expected =
+      tx.exec_params1(
+            "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') "
+            "FROM users WHERE id = $1",
+            ann.id)[0]
+          .as<std::string>();
+  EXPECT_EQ(ann.created_at, expected);
+  EXPECT_EQ(accounts.user(ann.id)->created_at, expected);
+}
+
+// An append whose document is being deleted by another transaction waits for it and, once the
+// delete commits, skips the row instead of failing the batch on the foreign key.
+TEST_F(PostgresTest, AppendSkipsADocumentDeletedConcurrently) {
+  auto s = open();
+  s->ensure_document(1);
+  s->ensure_document(2);
+  auto deleter = raw();
+  pqxx::work del(deleter);
+  del.exec0("DELETE FROM documents WHERE id = 1");  // holds the row lock until commit
+
+  std::string error;
+  std::thread appender([&] {
+    try {
+      s->append_updates({{2, std::make_shared<const Bytes>(Bytes{2})},
+                         {1, std::make_shared<const Bytes>(Bytes{1})}});
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  });
+  // Wait (with a deadline) until the appender is blocked on the deleter's row lock.
+  auto watcher = raw();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  bool waiting = false;
+  while (!waiting && std::chrono::steady_clock::now() < deadline) {
+    pqxx::nontransaction tx(watcher);
+    waiting = !tx.exec(
+                     "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+                     "AND wait_event_type = 'Lock'")
+                   .empty();
+  }
+  del.commit();
+  appender.join();
+  ASSERT_TRUE(waiting) << "the append never waited for the delete";
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(s->load(1), std::nullopt);
+  EXPECT_EQ(s->load(2)->updates, std::vector<Bytes>{Bytes{2}});
 }
 
 TEST(PostgresConnect, UnreachableServerIsAStoreError) {

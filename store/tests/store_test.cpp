@@ -1,11 +1,5 @@
-// store_test.cpp — the behaviour every Store adapter must have, as one value-parameterized suite.
-//
-// Each backend provides a fresh, empty database per test and a factory that opens a new connection
-// to it (a new Store); calling the factory twice is how the tests simulate a restarted process or a
-// second instance. Backends: SQLite (a file in a temp dir) and PostgreSQL (a database per test on
-// the server named by WEFT_TEST_POSTGRES_URL, which tests/postgres/with-postgres.sh starts; without
-// it the PostgreSQL tests are skipped). To add an adapter, write a Backend whose create() makes a
-// fresh database and drop() removes it, and add it to INSTANTIATE_TEST_SUITE_P below.
+// store_test.cpp — the behaviour every Store adapter must have, as one value-parameterized suite
+// over the backends of backends.hpp (SQLite, and PostgreSQL under tests/postgres/with-postgres.sh).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -23,47 +17,10 @@
 #include <vector>
 
 #include "store/store.hpp"
-#include "store/tests/postgres_test_database.hpp"
-#include "store/tests/temp_dir.hpp"
+#include "store/tests/backends.hpp"
 
 namespace store {
 namespace {
-
-using StoreFactory = std::function<std::unique_ptr<Store>()>;
-
-// One test's database.
-struct TestDatabase {
-  StoreFactory open;           // each call: a new connection to this database
-  std::function<void()> drop;  // removes the database after the test
-};
-
-struct Backend {
-  std::string name;
-  std::function<TestDatabase()> create;
-  // Why this backend cannot run here (empty: it can); the tests are then skipped with the reason.
-  std::function<std::string()> unavailable = [] { return std::string(); };
-};
-void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
-
-TestDatabase sqlite_database() {
-  auto dir = std::make_shared<testing::TempDir>();
-  const std::string path = (dir->path() / "weft.db").string();
-  return {.open = [path] { return open_sqlite(path); }, .drop = [dir]() mutable { dir.reset(); }};
-}
-
-// A database of its own on the test server (postgres_test_database.hpp), dropped after the test.
-TestDatabase postgres_database() {
-  auto db = std::make_shared<testing::PostgresTestDatabase>();
-  const std::string url = db->url();
-  return {.open = [url] { return open_postgres(url, 4); }, .drop = [db] { db->drop(); }};
-}
-
-std::string postgres_unavailable() {
-  return testing::PostgresTestDatabase::server_url().empty()
-             ? "WEFT_TEST_POSTGRES_URL is not set; run under tests/postgres/with-postgres.sh to "
-               "test the PostgreSQL adapter"
-             : "";
-}
 
 Bytes bytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
 std::string text(const Bytes& b) { return std::string(b.begin(), b.end()); }
@@ -86,20 +43,7 @@ Merged concat_as_text(const std::optional<Bytes>& state, const std::vector<Bytes
   return merged;
 }
 
-class StoreTest : public ::testing::TestWithParam<Backend> {
- protected:
-  void SetUp() override {
-    if (const std::string why = GetParam().unavailable(); !why.empty()) GTEST_SKIP() << why;
-    db_ = GetParam().create();
-  }
-  void TearDown() override {
-    if (db_.drop) db_.drop();
-  }
-
-  std::unique_ptr<Store> open() { return db_.open(); }
-
-  TestDatabase db_;
-};
+class StoreTest : public testing::BackendTest {};
 
 std::vector<std::string> updates_text(const StoredDocument& doc) {
   std::vector<std::string> out;
@@ -207,14 +151,95 @@ TEST_P(StoreTest, AppendIsAllOrNothing) {
   auto s = open();
   s->ensure_document(1);
   s->append_updates({row(1, bytes("before"))});
-  // The last row names a document that does not exist: the whole batch must be refused.
-  EXPECT_THROW(s->append_updates({row(1, bytes("x")), row(1, bytes("y")), row(99, bytes("z"))}),
+  // The last row has no data: the whole batch must be refused.
+  EXPECT_THROW(s->append_updates({row(1, bytes("x")), row(1, bytes("y")), UpdateRow{1, nullptr}}),
                StoreError);
-  EXPECT_THROW(s->append_updates({row(1, bytes("x")), UpdateRow{1, nullptr}}), StoreError);
   EXPECT_EQ(updates_text(*s->load(1)), std::vector<std::string>{"before"});
-  EXPECT_FALSE(s->document_exists(99));
   s->append_updates({row(1, bytes("after"))});  // the store is still usable
   EXPECT_EQ(updates_text(*s->load(1)), (std::vector<std::string>{"before", "after"}));
+}
+
+// Deletes document `id` the way Accounts::delete_document does (its log goes with it).
+void delete_document(Store& s, int64_t id) {
+  s.transact([&](Sql& sql) { sql.exec("DELETE FROM documents WHERE id = $1", {id}); });
+}
+
+TEST_P(StoreTest, UpdatesForMissingDocumentsAreSkipped) {
+  auto s = open();
+  s->ensure_document(1);
+  s->ensure_document(2);
+  s->append_updates({row(2, bytes("queued"))});
+  delete_document(*s, 2);
+  // Edits of document 2 that were still queued when it was deleted, and of one that never was.
+  s->append_updates(
+      {row(1, bytes("a")), row(2, bytes("late")), row(99, bytes("none")), row(1, bytes("b"))});
+  EXPECT_EQ(updates_text(*s->load(1)), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(s->load(2), std::nullopt);
+  EXPECT_FALSE(s->document_exists(2));
+  EXPECT_FALSE(s->document_exists(99));
+  // Nothing was logged for them: recreating the id finds an empty log.
+  s->ensure_document(2);
+  EXPECT_TRUE(s->load(2)->updates.empty());
+}
+
+TEST_P(StoreTest, CompactOfADeletedDocumentMergesNothing) {
+  auto s = open();
+  s->ensure_document(1);
+  s->append_updates({row(1, bytes("a")), row(1, bytes("b"))});
+  delete_document(*s, 1);
+  bool called = false;
+  EXPECT_EQ(s->compact(1,
+                       [&](const auto& st, const auto& u) {
+                         called = true;
+                         return concat(st, u);
+                       }),
+            0u);
+  EXPECT_FALSE(called);
+  EXPECT_EQ(s->load(1), std::nullopt);
+}
+
+TEST_P(StoreTest, TransactRollsBackWhenTheBodyThrows) {
+  auto s = open();
+  s->ensure_document(1);
+  EXPECT_THROW(s->transact([](Sql& sql) {
+    sql.exec("UPDATE documents SET title = $1 WHERE id = $2", {std::string("changed"), int64_t{1}});
+    throw std::runtime_error("body failed");
+  }),
+               std::runtime_error);
+  // A failing statement loses the whole transaction too: the insert before it is undone.
+  EXPECT_THROW(s->transact([](Sql& sql) {
+    sql.exec("INSERT INTO documents (id, title) VALUES ($1, $2)", {int64_t{2}, std::string("t")});
+    sql.exec("INSERT INTO documents (id) VALUES ($1)", {int64_t{1}});  // primary key taken
+  }),
+               StoreError);
+  std::vector<SqlRow> rows;
+  s->transact(
+      [&](Sql& sql) { rows = sql.exec("SELECT id, title FROM documents ORDER BY id", {}); });
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].int64(0), 1);
+  EXPECT_EQ(rows[0].text(1), "Untitled");
+}
+
+TEST_P(StoreTest, SqlBindsEveryValueKind) {
+  auto s = open();
+  const Bytes blob = {0, 1, 0xfe, 0xff};
+  std::vector<SqlRow> rows;
+  s->transact([&](Sql& sql) {
+    sql.exec(
+        "INSERT INTO documents (id, title, is_public, yjs_state, owner_id) "
+        "VALUES ($1, $2, $3, $4, $5)",
+        {int64_t{7}, std::string("it's \"$2\""), true, blob, nullptr});
+    rows =
+        sql.exec("SELECT id, title, is_public, owner_id, $2 = title FROM documents WHERE id = $1",
+                 {int64_t{7}, std::string("it's \"$2\"")});
+  });
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].int64(0), 7);
+  EXPECT_EQ(rows[0].text(1), "it's \"$2\"");
+  EXPECT_TRUE(rows[0].boolean(2));
+  EXPECT_TRUE(rows[0].is_null(3));
+  EXPECT_TRUE(rows[0].boolean(4));
+  EXPECT_EQ(s->load(7)->yjs_state, blob);
 }
 
 TEST_P(StoreTest, CompactMergesAndDeletesExactlyWhatItMerged) {
@@ -470,11 +495,8 @@ TEST_P(StoreTest, AcknowledgedAppendSurvivesKill) {
   EXPECT_EQ(updates_text(*open()->load(1)), std::vector<std::string>{"acknowledged"});
 }
 
-INSTANTIATE_TEST_SUITE_P(Adapters, StoreTest,
-                         ::testing::Values(Backend{"sqlite", sqlite_database},
-                                           Backend{"postgres", postgres_database,
-                                                   postgres_unavailable}),
-                         [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Adapters, StoreTest, ::testing::ValuesIn(testing::all_backends()),
+                         testing::backend_name);
 
 }  // namespace
 }  // namespace store

@@ -203,7 +203,48 @@ export class Server {
     }, READY_MS, `${WEFT_BIN} to answer 200 on /readyz`)
       .catch((e) => { if (this.running) this.proc.kill('SIGKILL'); throw e })
     expectedUp.add(this)
+    await this.signIn()
     return this
+  }
+
+  // Calls the JSON API. body: an object (sent as JSON) or a string (sent as is). Returns
+  // {status, headers, text, json} (json: the parsed body, or undefined).
+  async api (method, p, { body, token = this.token, headers = {} } = {}) {
+    const h = { ...headers }
+    if (token) h.authorization = `Bearer ${token}`
+    let payload
+    if (body !== undefined) {
+      payload = typeof body === 'string' ? body : JSON.stringify(body)
+      if (typeof body !== 'string' && !h['content-type']) h['content-type'] = 'application/json'
+    }
+    const r = await fetch(this.httpUrl + p, { method, headers: h, body: payload, signal: AbortSignal.timeout(15000) })
+    const text = await r.text()
+    let json
+    try { json = JSON.parse(text) } catch {}
+    return { status: r.status, headers: r.headers, text, json }
+  }
+
+  // Registers a user (or signs in when it exists: a restarted server keeps its accounts).
+  // Returns {token, user}.
+  async account (username, password = `pw-${username}-secret`) {
+    let r = await this.api('POST', '/api/auth/register', { body: { username, password }, token: null })
+    if (r.status === 409) r = await this.api('POST', '/api/auth/login', { body: { username, password }, token: null })
+    if (r.status !== 200 && r.status !== 201) throw new Error(`account ${username}: HTTP ${r.status} ${r.text}`)
+    return r.json
+  }
+
+  // The harness's own account: the default token of clients and API calls.
+  async signIn () {
+    const { token, user } = await this.account('harness')
+    this.token = token
+    this.user = user
+  }
+
+  // Creates a document (public unless told otherwise) owned by the harness account; returns its id.
+  async newDoc ({ title = 'test.txt', is_public: isPublic = true, token = this.token } = {}) {
+    const r = await this.api('POST', '/api/documents', { body: { title, is_public: isPublic }, token })
+    if (r.status !== 201) throw new Error(`creating a document: HTTP ${r.status} ${r.text}`)
+    return r.json.id
   }
 
   // SIGTERM, then SIGKILL if it has not exited within timeoutMs. Returns {code, signal, forced}.
@@ -300,13 +341,14 @@ export function parseMetrics (body) {
 // Clients
 
 export class Client {
-  constructor (server, docId, { connect = true, name = 'client' } = {}) {
+  // token: the JWT sent as ?token= (default: the server's harness account).
+  constructor (server, docId, { connect = true, name = 'client', token = server.token } = {}) {
     this.name = name
     this.doc = new Y.Doc()
     this.ytext = this.doc.getText('content')
     this.closes = [] // {code, reason} per connection the server closed (null: closed by us)
     this.provider = new WebsocketProvider(server.wsBase, String(docId), this.doc, {
-      WebSocketPolyfill: WebSocket, connect, disableBc: true
+      WebSocketPolyfill: WebSocket, connect, disableBc: true, params: token ? { token } : {}
     })
     this.provider.on('connection-close', (ev) => {
       this.closes.push(ev ? { code: ev.code, reason: ev.reason } : null)
@@ -333,9 +375,10 @@ export class Client {
 }
 
 // Opens a raw `ws` WebSocket (no Yjs) to a document. Collects messages; `closed` resolves with
-// {code, reason} when the connection closes.
-export function rawWs (server, docId) {
-  const ws = new WebSocket(`${server.wsBase}/${docId}`)
+// {code, reason} when the connection closes. token: as for Client (null: none).
+export function rawWs (server, docId, token = server.token) {
+  const query = token ? `?token=${encodeURIComponent(token)}` : ''
+  const ws = new WebSocket(`${server.wsBase}/${docId}${query}`)
   ws.binaryType = 'nodebuffer'
   const messages = []
   ws.on('message', (data, isBinary) => messages.push({ data, isBinary }))

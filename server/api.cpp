@@ -1,0 +1,591 @@
+// api.cpp — routing, validation, permissions and the handlers of the HTTP API.
+//
+// Handlers are written straight-line: helpers that find something wrong throw ApiError, and
+// handle_api turns it into the error response, so every check is one line and no path can forget
+// to answer. Permissions in one place (require_document): owner > editor > viewer > none, as
+// computed by store::Accounts::access.
+#include "server/api.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "crdt/doc.hpp"
+#include "server/auth/jwt.hpp"
+#include "server/auth/password.hpp"
+#include "server/room.hpp"
+#include "server/room_registry.hpp"
+#include "server/url.hpp"
+
+namespace weft {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr auto kTokenLifetime = std::chrono::hours(24 * 7);
+
+// Monaco language ids a document may have.
+constexpr std::array<std::string_view, 30> kLanguages = {
+    "plaintext",   "c",    "cpp",   "csharp",     "css",  "dockerfile", "go",   "graphql",
+    "html",        "ini",  "java",  "javascript", "json", "kotlin",     "lua",  "markdown",
+    "objective-c", "perl", "php",   "python",     "r",    "ruby",       "rust", "scss",
+    "shell",       "sql",  "swift", "typescript", "xml",  "yaml"};
+
+// File extensions → language, for documents created without one.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 38> kExtensions = {{
+    {"c", "c"},
+    {"h", "c"},
+    {"cc", "cpp"},
+    {"cpp", "cpp"},
+    {"cxx", "cpp"},
+    {"hpp", "cpp"},
+    {"hh", "cpp"},
+    {"cs", "csharp"},
+    {"css", "css"},
+    {"go", "go"},
+    {"graphql", "graphql"},
+    {"html", "html"},
+    {"htm", "html"},
+    {"ini", "ini"},
+    {"java", "java"},
+    {"js", "javascript"},
+    {"mjs", "javascript"},
+    {"jsx", "javascript"},
+    {"json", "json"},
+    {"kt", "kotlin"},
+    {"lua", "lua"},
+    {"md", "markdown"},
+    {"m", "objective-c"},
+    {"pl", "perl"},
+    {"php", "php"},
+    {"py", "python"},
+    {"r", "r"},
+    {"rb", "ruby"},
+    {"rs", "rust"},
+    {"scss", "scss"},
+    {"sh", "shell"},
+    {"sql", "sql"},
+    {"swift", "swift"},
+    {"ts", "typescript"},
+    {"tsx", "typescript"},
+    {"xml", "xml"},
+    {"yaml", "yaml"},
+    {"yml", "yaml"},
+}};
+
+struct ApiError {
+  unsigned status;
+  std::string code;
+  std::string message;
+  std::string field;  // the request field at fault, for validation and conflicts
+  std::vector<std::pair<std::string, std::string>> headers;  // Retry-After, Allow
+};
+
+[[noreturn]] void fail(unsigned status, std::string code, std::string message,
+                       std::string field = {}) {
+  throw ApiError{status, std::move(code), std::move(message), std::move(field), {}};
+}
+[[noreturn]] void invalid(std::string field, std::string message) {
+  fail(400, "validation", std::move(message), std::move(field));
+}
+
+ApiResponse json_response(unsigned status, const json& body) {
+  return {status, body.dump(), "application/json", {}};
+}
+ApiResponse no_content() { return {204, "", "", {}}; }
+
+ApiResponse error_response(const ApiError& e) {
+  json err = {{"code", e.code}, {"message", e.message}};
+  if (!e.field.empty()) err["field"] = e.field;
+  ApiResponse r = json_response(e.status, {{"error", err}});
+  r.headers = e.headers;
+  return r;
+}
+
+// ---- validation ----
+
+// Characters (code points) in valid UTF-8.
+size_t char_count(std::string_view s) {
+  return static_cast<size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+bool has_control(std::string_view s) {
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+void check_username(const std::string& v, const std::string& field = "username") {
+  if (v.size() < 3 || v.size() > 50) invalid(field, "username must be 3 to 50 characters");
+  for (const char c : v) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-')
+      invalid(field, "username may contain only letters, digits, '_', '.' and '-'");
+  }
+}
+
+void check_email(const std::string& v) {
+  const size_t at = v.find('@');
+  const bool shape = at != std::string::npos && at > 0 &&
+                     v.find('@', at + 1) == std::string::npos &&
+                     v.find('.', at + 2) != std::string::npos && v.back() != '.' &&
+                     v.find("..", at) == std::string::npos;
+  const bool clean = std::none_of(v.begin(), v.end(), [](char c) {
+    return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == ',' ||
+           c == ';' || c == '"' || c == '\\';
+  });
+  if (v.size() > 100) invalid("email", "email must be at most 100 characters");
+  if (!shape || !clean) invalid("email", "email must look like name@example.com");
+}
+
+void check_password(const std::string& v) {
+  const size_t n = char_count(v);
+  if (n < 8 || n > 256 || v.size() > auth::kMaxPasswordBytes)
+    invalid("password", "password must be 8 to 256 characters");
+  if (v.find('\0') != std::string::npos) invalid("password", "password must not contain NUL");
+}
+
+void check_title(const std::string& v) {
+  const size_t n = char_count(v);
+  if (n < 1 || n > 255) invalid("title", "title must be 1 to 255 characters");
+  if (has_control(v)) invalid("title", "title must not contain control characters");
+  if (std::all_of(v.begin(), v.end(), [](char c) { return c == ' '; }))
+    invalid("title", "title must not be blank");
+}
+
+void check_language(const std::string& v) {
+  if (std::find(kLanguages.begin(), kLanguages.end(), v) == kLanguages.end())
+    invalid("language", "unknown language '" + v + "'");
+}
+
+std::string language_from_title(const std::string& title) {
+  const size_t dot = title.rfind('.');
+  if (dot == std::string::npos) return "plaintext";
+  std::string ext = title.substr(dot + 1);
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const auto& [e, lang] : kExtensions) {
+    if (e == ext) return std::string(lang);
+  }
+  return "plaintext";
+}
+
+// A JSON object body whose keys are all in `allowed`.
+json parse_object(const std::string& body, std::initializer_list<std::string_view> allowed) {
+  if (body.size() > kMaxJsonBodyBytes)
+    fail(413, "payload_too_large", "JSON bodies are limited to 64 KiB");
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded()) fail(400, "bad_json", "the body is not valid JSON");
+  if (!j.is_object()) fail(400, "bad_json", "the body must be a JSON object");
+  for (const auto& [key, value] : j.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+      invalid(key, "unknown field '" + key + "'");
+  }
+  return j;
+}
+
+std::optional<std::string> opt_string(const json& j, const std::string& key) {
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string()) invalid(key, key + " must be a string");
+  return it->get<std::string>();
+}
+std::string req_string(const json& j, const std::string& key) {
+  auto v = opt_string(j, key);
+  if (!v) invalid(key, key + " is required");
+  return *v;
+}
+std::optional<bool> opt_bool(const json& j, const std::string& key) {
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  if (!it->is_boolean()) invalid(key, key + " must be true or false");
+  return it->get<bool>();
+}
+
+int64_t parse_id(std::string_view s) {
+  int64_t id = 0;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
+  if (ec != std::errc() || ptr != s.data() + s.size() || id <= 0 || s.size() > 15)
+    invalid("id", "document ids are positive integers");
+  return id;
+}
+
+// ---- JSON shapes ----
+
+json user_json(const store::User& u) {
+  return {{"id", u.id},
+          {"username", u.username},
+          {"email", u.email ? json(*u.email) : json(nullptr)},
+          {"created_at", u.created_at}};
+}
+// What other people see of a user.
+json person_json(int64_t id, const std::string& username) {
+  return {{"id", id}, {"username", username}};
+}
+
+json document_json(const store::DocumentInfo& d, store::Access access) {
+  return {{"id", d.id},
+          {"title", d.title},
+          {"language", d.language},
+          {"is_public", d.is_public},
+          {"owner", d.owner_id ? person_json(d.owner_id, d.owner_username) : json(nullptr)},
+          {"role", store::access_name(access)},
+          {"created_at", d.created_at},
+          {"updated_at", d.updated_at}};
+}
+
+json auth_json(Services& s, const store::User& u) {
+  return {{"token", auth::issue_token(u.id, u.username, kTokenLifetime, s.jwt_secret)},
+          {"user", user_json(u)}};
+}
+
+// ---- the request being handled ----
+
+struct Call {
+  Services& s;
+  ApiRequest req;
+  Respond respond;
+  std::vector<std::string> segments;  // path after /api/, split on '/', %-decoded
+  std::optional<store::User> user;
+
+  const store::User& signed_in() {
+    if (!user) {
+      std::string_view auth = req.authorization;
+      constexpr std::string_view kBearer = "Bearer ";
+      if (auth.size() <= kBearer.size() || auth.substr(0, kBearer.size()) != kBearer)
+        fail(401, "unauthorized", "sign in first (Authorization: Bearer <token>)");
+      user = authenticate(s, auth.substr(kBearer.size()));
+      if (!user) fail(401, "unauthorized", "the token is invalid or expired");
+    }
+    return *user;
+  }
+
+  // The document and the caller's access to it, which must be at least `least`.
+  std::pair<store::DocumentInfo, store::Access> require_document(int64_t id, store::Access least) {
+    const store::User& u = signed_in();
+    auto doc = s.accounts.document(id);
+    if (!doc) fail(404, "not_found", "no such document");
+    const store::Access access = s.accounts.access(id, u.id).value_or(store::Access::kNone);
+    if (access == store::Access::kNone)
+      fail(403, "forbidden", "you have no access to this document");
+    if (access < least) {
+      fail(403, "forbidden",
+           least == store::Access::kOwner ? "only the owner may do this"
+                                          : "viewers cannot change this document");
+    }
+    return {std::move(*doc), access};
+  }
+
+  void reply(ApiResponse r) { respond(std::move(r)); }
+  void reply(unsigned status, const json& body) { respond(json_response(status, body)); }
+};
+
+// Rate limiting of bcrypt-guarded routes, by key.
+void limit(Services& s, const std::string& key) {
+  if (const auto wait = s.auth_limiter.attempt(key)) {
+    throw ApiError{429,
+                   "rate_limited",
+                   "too many attempts; try again later",
+                   {},
+                   {{"Retry-After", std::to_string(wait->count())}}};
+  }
+}
+
+// Tells a loaded room that `user_id`'s access to `document_id` may have changed.
+void refresh_access(Services& s, int64_t document_id, int64_t user_id) {
+  const auto room = s.rooms.find(document_id);
+  if (!room) return;
+  room->set_access(
+      user_id, role_for(s.accounts.access(document_id, user_id).value_or(store::Access::kNone)));
+}
+
+// ---- handlers ----
+
+void register_user(Call& c) {
+  const json j = parse_object(c.req.body, {"username", "email", "password"});
+  const std::string username = req_string(j, "username");
+  std::optional<std::string> email = opt_string(j, "email");
+  const std::string password = req_string(j, "password");
+  check_username(username);
+  if (email) check_email(*email);
+  check_password(password);
+  limit(c.s, "register-ip:" + c.req.client_ip);
+  const std::string hash = auth::hash_password(password);
+  try {
+    const store::User u = c.s.accounts.create_user(username, email, hash);
+    spdlog::info("registered user {} ({})", u.id, u.username);
+    c.reply(201, auth_json(c.s, u));
+  } catch (const store::Conflict& e) {
+    fail(409, "conflict", e.field() + " is already taken", e.field());
+  }
+}
+
+void login(Call& c) {
+  const json j = parse_object(c.req.body, {"username", "email", "password"});
+  auto login = opt_string(j, "username");
+  if (!login) login = opt_string(j, "email");
+  if (!login || login->empty()) invalid("username", "username or email is required");
+  if (login->size() > 100) invalid("username", "no account has a name that long");
+  const std::string password = req_string(j, "password");
+  if (password.empty() || password.size() > auth::kMaxPasswordBytes ||
+      password.find('\0') != std::string::npos)
+    invalid("password", "password must be 1 to 256 characters");
+  std::string key = *login;
+  std::transform(key.begin(), key.end(), key.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  limit(c.s, "login-ip:" + c.req.client_ip);
+  limit(c.s, "login-user:" + key);
+  const auto creds = c.s.accounts.find_login(*login);
+  if (!creds) {
+    auth::equalize_login_timing();
+    fail(401, "invalid_credentials", "wrong username or password");
+  }
+  if (!auth::verify_password(password, creds->password_hash))
+    fail(401, "invalid_credentials", "wrong username or password");
+  c.reply(200, auth_json(c.s, creds->user));
+}
+
+void list_documents(Call& c) {
+  json out = json::array();
+  for (const auto& [doc, access] : c.s.accounts.documents_for(c.signed_in().id))
+    out.push_back(document_json(doc, access));
+  c.reply(200, out);
+}
+
+void create_document(Call& c) {
+  const store::User& u = c.signed_in();
+  const json j = parse_object(c.req.body, {"title", "language", "is_public", "content"});
+  store::NewDocument doc;
+  doc.owner_id = u.id;
+  doc.title = req_string(j, "title");
+  check_title(doc.title);
+  doc.language = opt_string(j, "language").value_or(language_from_title(doc.title));
+  check_language(doc.language);
+  doc.is_public = opt_bool(j, "is_public").value_or(false);
+  if (auto content = opt_string(j, "content"); content && !content->empty()) {
+    crdt::Doc ydoc;
+    const std::u16string text = crdt::utf8_to_utf16(*content);
+    ydoc.transact([&](crdt::Transaction& tr) { ydoc.insert_text(tr, "content", 0, text); });
+    doc.yjs_state = ydoc.encode_state_as_update();
+    doc.content = std::move(*content);
+  }
+  const store::DocumentInfo created = c.s.accounts.create_document(doc);
+  c.reply(201, document_json(created, store::Access::kOwner));
+}
+
+void get_document(Call& c, int64_t id) {
+  const auto [doc, access] = c.require_document(id, store::Access::kViewer);
+  c.reply(200, document_json(doc, access));
+}
+
+void patch_document(Call& c, int64_t id) {
+  const json j = parse_object(c.req.body, {"title", "language", "is_public"});
+  store::DocumentPatch patch;
+  patch.title = opt_string(j, "title");
+  patch.language = opt_string(j, "language");
+  patch.is_public = opt_bool(j, "is_public");
+  if (patch.title) check_title(*patch.title);
+  if (patch.language) check_language(*patch.language);
+  const auto [doc, access] =
+      c.require_document(id, patch.is_public ? store::Access::kOwner : store::Access::kEditor);
+  c.s.accounts.update_document(id, patch);
+  if (patch.is_public && *patch.is_public != doc.is_public) {
+    // Who is connected may have gained or lost access.
+    std::set<int64_t> users;
+    for (const auto& session : c.s.accounts.open_sessions(id)) users.insert(session.user_id);
+    for (const int64_t user : users) refresh_access(c.s, id, user);
+  }
+  auto updated = c.s.accounts.document(id);
+  if (!updated) fail(404, "not_found", "no such document");
+  c.reply(200, document_json(*updated, access));
+}
+
+void delete_document(Call& c, int64_t id) {
+  c.require_document(id, store::Access::kOwner);
+  c.s.accounts.delete_document(id);
+  if (const auto room = c.s.rooms.find(id)) room->remove();
+  spdlog::info("document {} deleted by user {}", id, c.user->id);
+  c.reply(no_content());
+}
+
+void get_content(Call& c, int64_t id) {
+  c.require_document(id, store::Access::kViewer);
+  Services& s = c.s;
+  const auto room = s.rooms.acquire(id);
+  room->read_text([&s, room, respond = c.respond](std::optional<std::string> text) {
+    s.rooms.release(room);
+    if (!text) {
+      respond(error_response({404, "not_found", "no such document", {}, {}}));
+      return;
+    }
+    respond({200, std::move(*text), "text/plain; charset=utf-8", {}});
+  });
+}
+
+void put_content(Call& c, int64_t id) {
+  c.require_document(id, store::Access::kEditor);
+  if (!crdt::is_valid_utf8(c.req.body)) invalid("content", "the text must be UTF-8");
+  Services& s = c.s;
+  const auto room = s.rooms.acquire(id);
+  room->replace_text(std::move(c.req.body), [&s, room, respond = c.respond](bool ok) {
+    s.rooms.release(room);
+    respond(ok ? no_content() : error_response({404, "not_found", "no such document", {}, {}}));
+  });
+}
+
+void list_members(Call& c, int64_t id) {
+  const auto [doc, access] = c.require_document(id, store::Access::kViewer);
+  json out = json::array();
+  if (doc.owner_id) {
+    out.push_back({{"user", person_json(doc.owner_id, doc.owner_username)}, {"role", "owner"}});
+  }
+  for (const auto& m : c.s.accounts.members(id))
+    out.push_back({{"user", person_json(m.user_id, m.username)}, {"role", m.role}});
+  c.reply(200, out);
+}
+
+store::User member_user(Call& c, const std::string& username) {
+  check_username(username);
+  auto u = c.s.accounts.user_by_username(username);
+  if (!u) fail(404, "not_found", "no user named '" + username + "'");
+  return *u;
+}
+
+void put_member(Call& c, int64_t id, const std::string& username) {
+  const json j = parse_object(c.req.body, {"role"});
+  const std::string role = req_string(j, "role");
+  if (role != "editor" && role != "viewer") invalid("role", "role must be editor or viewer");
+  const auto [doc, access] = c.require_document(id, store::Access::kOwner);
+  const store::User u = member_user(c, username);
+  if (u.id == doc.owner_id) invalid("username", "the owner already has every right");
+  c.s.accounts.set_member(id, u.id, role);
+  refresh_access(c.s, id, u.id);
+  c.reply(200, {{"user", person_json(u.id, u.username)}, {"role", role}});
+}
+
+void delete_member(Call& c, int64_t id, const std::string& username) {
+  c.require_document(id, store::Access::kOwner);
+  const store::User u = member_user(c, username);
+  if (!c.s.accounts.remove_member(id, u.id))
+    fail(404, "not_found", "'" + u.username + "' is not a member");
+  refresh_access(c.s, id, u.id);
+  c.reply(no_content());
+}
+
+void list_sessions(Call& c, int64_t id) {
+  c.require_document(id, store::Access::kViewer);
+  json out = json::array();
+  for (const auto& session : c.s.accounts.open_sessions(id)) {
+    out.push_back({{"id", session.id},
+                   {"user", person_json(session.user_id, session.username)},
+                   {"connected_at", session.connected_at},
+                   {"instance_id", session.instance_id}});
+  }
+  c.reply(200, out);
+}
+
+// ---- routing ----
+
+[[noreturn]] void method_not_allowed(const std::string& allow) {
+  throw ApiError{405, "method_not_allowed", "allowed: " + allow, {}, {{"Allow", allow}}};
+}
+
+void route(Call& c) {
+  const auto& seg = c.segments;
+  const std::string& m = c.req.method;
+  const size_t n = seg.size();
+  if (n == 2 && seg[0] == "auth" && (seg[1] == "register" || seg[1] == "login")) {
+    if (m != "POST") method_not_allowed("POST");
+    return seg[1] == "register" ? register_user(c) : login(c);
+  }
+  if (n == 1 && seg[0] == "me") {
+    if (m != "GET") method_not_allowed("GET");
+    return c.reply(200, user_json(c.signed_in()));
+  }
+  if (n >= 1 && seg[0] == "documents") {
+    if (n == 1) {
+      if (m == "GET") return list_documents(c);
+      if (m == "POST") return create_document(c);
+      method_not_allowed("GET, POST");
+    }
+    const int64_t id = parse_id(seg[1]);
+    if (n == 2) {
+      if (m == "GET") return get_document(c, id);
+      if (m == "PATCH") return patch_document(c, id);
+      if (m == "DELETE") return delete_document(c, id);
+      method_not_allowed("GET, PATCH, DELETE");
+    }
+    if (n == 3 && seg[2] == "content") {
+      if (m == "GET") return get_content(c, id);
+      if (m == "PUT") return put_content(c, id);
+      method_not_allowed("GET, PUT");
+    }
+    if (n == 3 && (seg[2] == "members" || seg[2] == "sessions")) {
+      if (m != "GET") method_not_allowed("GET");
+      return seg[2] == "members" ? list_members(c, id) : list_sessions(c, id);
+    }
+    if (n == 4 && seg[2] == "members") {
+      if (m == "PUT") return put_member(c, id, seg[3]);
+      if (m == "DELETE") return delete_member(c, id, seg[3]);
+      method_not_allowed("PUT, DELETE");
+    }
+  }
+  fail(404, "not_found", "no such route");
+}
+
+std::optional<std::vector<std::string>> split_path(std::string_view path) {
+  std::vector<std::string> out;
+  while (!path.empty()) {
+    const size_t slash = path.find('/');
+    auto part = percent_decode(path.substr(0, slash), false);
+    if (!part) return std::nullopt;
+    if (!part->empty()) out.push_back(std::move(*part));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<Role> role_for(store::Access access) {
+  switch (access) {
+    case store::Access::kOwner:
+    case store::Access::kEditor:
+      return Role::kEditor;
+    case store::Access::kViewer:
+      return Role::kViewer;
+    case store::Access::kNone:
+      break;
+  }
+  return std::nullopt;
+}
+
+std::optional<store::User> authenticate(Services& services, std::string_view token) {
+  const auto claims =
+      auth::verify_token(token, services.jwt_secret, std::chrono::system_clock::now());
+  if (!claims) return std::nullopt;
+  return services.accounts.user(claims->user_id);
+}
+
+void handle_api(Services& services, ApiRequest req, Respond respond) {
+  Call c{services, std::move(req), std::move(respond), {}, {}};
+  try {
+    auto segments = split_path(path_of(c.req.target).substr(std::string_view("/api/").size()));
+    if (!segments) fail(400, "bad_request", "malformed %-escape in the path");
+    c.segments = std::move(*segments);
+    route(c);
+  } catch (const ApiError& e) {
+    c.respond(error_response(e));
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: {}", c.req.method, path_of(c.req.target), e.what());
+    c.respond(error_response({500, "internal", "internal error; see the server log", {}, {}}));
+  }
+}
+
+}  // namespace weft

@@ -1,0 +1,131 @@
+// accounts.hpp — users, document metadata, sharing and WebSocket sessions (DESIGN.md §4, §5).
+//
+// Written once, over the Sql primitive every Store adapter provides (Store::transact), so SQLite
+// and PostgreSQL run the same statements: parameters are `$1, $2, …` (the SQLite adapter turns
+// them into `?1, ?2, …`), dialect differences go through migrations.hpp's {{placeholders}}, and no
+// value is ever spliced into SQL text. Every method is one transaction.
+//
+// Times are ISO 8601 UTC strings with milliseconds ("2026-11-25T17:30:35.123Z") whatever the
+// backend stores. Usernames are unique case-insensitively ("Alice" and "alice" are one account)
+// but kept as typed; emails are stored lower-cased. Validation of lengths and characters is the
+// API's job; this layer stores what it is given.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace store {
+
+// Conflict (a username or email already taken) is declared in store.hpp: the adapters throw it too,
+// when a unique index catches a race that the checks here could not.
+
+// The `{}` initializers below let callers use designated initializers that name only some fields
+// (GCC's -Wmissing-field-initializers warns about members without one).
+struct User {
+  int64_t id = 0;
+  std::string username{};
+  std::optional<std::string> email{};
+  std::string created_at{};
+};
+
+struct UserCredentials {
+  User user{};
+  std::string password_hash{};
+};
+
+// What a caller may do with a document.
+enum class Access { kNone, kViewer, kEditor, kOwner };
+// "owner" / "editor" / "viewer" / "none".
+const char* access_name(Access a);
+
+struct DocumentInfo {
+  int64_t id = 0;
+  std::string title{};
+  std::string language{};
+  bool is_public = false;
+  int64_t owner_id = 0;  // 0 for documents without an owner (made by `weft doc` or old data)
+  std::string owner_username{};
+  std::string created_at{};
+  std::string updated_at{};
+};
+
+struct MemberInfo {
+  int64_t user_id = 0;
+  std::string username{};
+  std::string role{};  // "editor" | "viewer"
+};
+
+struct SessionInfo {
+  int64_t id = 0;
+  int64_t user_id = 0;
+  std::string username{};
+  std::string connected_at{};
+  std::string instance_id{};
+};
+
+struct NewDocument {
+  int64_t owner_id = 0;
+  std::string title{};
+  std::string language = "plaintext";
+  bool is_public = false;
+  std::optional<Bytes> yjs_state{};  // initial state (from `content`), stored as the merged state
+  std::string content{};             // its plain text, the snapshot column
+};
+
+struct DocumentPatch {
+  std::optional<std::string> title{};
+  std::optional<std::string> language{};
+  std::optional<bool> is_public{};
+};
+
+class Accounts {
+ public:
+  explicit Accounts(Store& store) : store_(store) {}
+
+  // Throws Conflict("username"/"email") when taken (case-insensitively).
+  User create_user(const std::string& username, const std::optional<std::string>& email,
+                   const std::string& password_hash);
+  // By username (case-insensitive) or, when `login` contains '@', by email.
+  std::optional<UserCredentials> find_login(const std::string& login);
+  std::optional<User> user(int64_t id);
+  std::optional<User> user_by_username(const std::string& username);  // case-insensitive
+
+  DocumentInfo create_document(const NewDocument& doc);
+  std::optional<DocumentInfo> document(int64_t id);
+  // What `user_id` may do with document `id`: owner; else the member's role (an explicit viewer
+  // stays a viewer even on a public document); else editor when the document is public (any
+  // signed-in user); else none. nullopt when the document does not exist.
+  std::optional<Access> access(int64_t document_id, int64_t user_id);
+  // Documents the user owns, is a member of, or that are public; each with the user's access,
+  // most recently updated first.
+  std::vector<std::pair<DocumentInfo, Access>> documents_for(int64_t user_id);
+  // Applies the set fields and bumps updated_at; false when there is no such document.
+  bool update_document(int64_t id, const DocumentPatch& patch);
+  // Deletes the document with its log, members and sessions; false when there was none.
+  bool delete_document(int64_t id);
+
+  // Members other than the owner, by username.
+  std::vector<MemberInfo> members(int64_t document_id);
+  // Adds or changes a member's role ("editor" | "viewer").
+  void set_member(int64_t document_id, int64_t user_id, const std::string& role);
+  // False when the user was not a member.
+  bool remove_member(int64_t document_id, int64_t user_id);
+
+  // A row per WebSocket connection: opened on join, closed on leave.
+  int64_t open_session(int64_t document_id, int64_t user_id, const std::string& instance_id);
+  void close_session(int64_t session_id);
+  // Closes every row `instance_id` left open (it crashed); returns how many.
+  size_t close_instance_sessions(const std::string& instance_id);
+  // Open sessions of a document, oldest first.
+  std::vector<SessionInfo> open_sessions(int64_t document_id);
+
+ private:
+  Store& store_;
+};
+
+}  // namespace store
