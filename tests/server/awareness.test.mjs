@@ -9,8 +9,8 @@ import { TEST_TIMEOUT, scenario, waitFor, rawWs, Y } from './harness.mjs'
 const userOf = (client, id) => client.awareness.getStates().get(id)?.user
 
 test('B sees A\'s awareness appear and disappear when A leaves', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
-  const DOC = 31
   const srv = await s.server()
+  const DOC = await srv.newDoc()
   const a = s.client(srv, DOC, { name: 'a' })
   const b = s.client(srv, DOC, { name: 'b' })
   await a.waitSynced()
@@ -34,8 +34,8 @@ test('B sees A\'s awareness appear and disappear when A leaves', { timeout: TEST
 }))
 
 test('a dropped connection\'s awareness state is removed by the server', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
-  const DOC = 32
   const srv = await s.server()
+  const DOC = await srv.newDoc()
   const b = s.client(srv, DOC, { name: 'b' })
   await b.waitSynced()
 

@@ -37,13 +37,14 @@ test('options can come from WEFT_ environment variables', { timeout: TEST_TIMEOU
 
 test('a peer that never answers pings is dropped after the idle timeout', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
   const srv = await s.server({ 'idle-timeout-ms': 600 })
+  const DOC = await srv.newDoc()
   const sock = net.connect(srv.port, srv.host)
   let closed = false
   sock.on('close', () => { closed = true })
   sock.on('error', () => {})
   sock.on('data', () => {}) // reads everything, answers nothing (no pong)
   const key = crypto.randomBytes(16).toString('base64')
-  sock.on('connect', () => sock.write(`GET /ws/5 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+  sock.on('connect', () => sock.write(`GET /ws/${DOC}?token=${encodeURIComponent(srv.token)} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
     `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`))
   await waitFor(async () => (await srv.metrics()).weft_connections === 1, 5000, 'the raw peer to be connected')
   const t0 = Date.now()

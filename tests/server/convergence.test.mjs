@@ -6,12 +6,12 @@ import { TEST_TIMEOUT, scenario, waitFor, seedFromEnv, rng, randomText, delay, Y
 
 const CLIENTS = Number(process.env.WEFT_TEST_CLIENTS || 8)
 const OPS = Number(process.env.WEFT_TEST_OPS || 80)
-const DOC = 7
 
 test(`${CLIENTS} clients with random edits and reconnects converge, and the store agrees`, { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
   const seed = seedFromEnv()
   s.log(`seed ${seed} (WEFT_TEST_SEED=${seed} to replay the edit script)`)
   const srv = await s.server({ 'batch-window-ms': 20 })
+  const DOC = await srv.newDoc()
   const clients = Array.from({ length: CLIENTS }, (_, i) => s.client(srv, DOC, { name: `client${i}` }))
   await Promise.all(clients.map((c) => c.waitSynced()))
 

@@ -7,6 +7,9 @@
 //   WEFT_TEST_READY_MS   how long a server may take to answer /readyz (default 20000)
 //   WEFT_TEST_SEED       seed for the randomized tests (default: random, printed)
 //   WEFT_TEST_TIMEOUT_MS bound on each test (default 120000); pass `{ timeout: TEST_TIMEOUT }`
+//   WEFT_TEST_SERVER_DATABASE=postgres  servers use a fresh PostgreSQL database each, made on the
+//                        server of WEFT_TEST_POSTGRES_URL (tests/postgres/with-postgres.sh); tests
+//                        that read SQLite directly (storedDocument) need the default, SQLite
 import { after } from 'node:test'
 import { spawn, spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
@@ -26,6 +29,19 @@ const LOG_LEVEL = process.env.WEFT_TEST_LOG_LEVEL || 'info'
 const READY_MS = Number(process.env.WEFT_TEST_READY_MS || 20000)
 const STDERR_KEEP = 256 * 1024
 export const TEST_TIMEOUT = Number(process.env.WEFT_TEST_TIMEOUT_MS || 120000)
+const SERVER_DATABASE = process.env.WEFT_TEST_SERVER_DATABASE || 'sqlite'
+
+// A new, empty PostgreSQL database on the test server; returns its URL.
+function freshPostgresDatabase () {
+  const base = process.env.WEFT_TEST_POSTGRES_URL
+  if (!base) throw new Error('WEFT_TEST_SERVER_DATABASE=postgres needs WEFT_TEST_POSTGRES_URL (run under tests/postgres/with-postgres.sh)')
+  const name = `weft_srv_${crypto.randomBytes(6).toString('hex')}`
+  const r = spawnSync('psql', [base, '-v', 'ON_ERROR_STOP=1', '-qc', `CREATE DATABASE ${name}`], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`psql CREATE DATABASE: ${r.stderr || r.error}`)
+  const url = new URL(base)
+  url.pathname = `/${name}`
+  return url.toString()
+}
 
 // A test that timed out leaves its clients' timers behind, which would keep this file's process
 // alive until the runner's file timeout. Once every test has finished, give the process 2 s to end
@@ -405,6 +421,7 @@ export async function scenario (t, fn) {
     async server (flags = {}, { dataDir, port } = {}) {
       const staticDir = tmpDir('weft-static-')
       fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>weft test</title>\n')
+      if (SERVER_DATABASE === 'postgres' && !('database' in flags)) flags = { ...flags, database: freshPostgresDatabase() }
       const srv = new Server({
         port: port ?? await freePort(),
         dataDir: dataDir ?? tmpDir('weft-data-'),

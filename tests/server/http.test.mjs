@@ -27,8 +27,8 @@ test('metrics follow connections and messages', { timeout: TEST_TIMEOUT }, (t) =
   const before = await srv.metrics()
   assert.equal(before.weft_connections, 0, 'no connections before any client')
 
-  const a = s.client(srv, 101)
-  const b = s.client(srv, 102)
+  const a = s.client(srv, await srv.newDoc())
+  const b = s.client(srv, await srv.newDoc())
   await a.waitSynced()
   await b.waitSynced()
   a.ytext.insert(0, 'counting')

@@ -8,10 +8,10 @@ const SIZE = 1 << 20
 const CHUNK = 1024
 
 test('a 1 MB document syncs to a newly joining client', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
-  const DOC = 21
   const seed = seedFromEnv()
   s.log(`seed ${seed}`)
   const srv = await s.server({ 'batch-window-ms': 20 })
+  const DOC = await srv.newDoc()
   const writer = s.client(srv, DOC, { name: 'writer' })
   const watcher = s.client(srv, DOC, { name: 'watcher' })
   await writer.waitSynced()

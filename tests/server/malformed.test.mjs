@@ -7,7 +7,6 @@ import * as encoding from 'lib0/encoding'
 import { TEST_TIMEOUT, scenario, waitFor, rawWs, within, Y } from './harness.mjs'
 
 const MAX = 65536
-const DOC = 41
 const TEXT = 'fn main() {\n  println!("intact");\n}\n'
 
 const frame = (...parts) => {
@@ -48,6 +47,7 @@ const cases = [
 
 test('malformed frames close the connection with the contract\'s code; the server keeps serving', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
   const srv = await s.server({ 'max-message-bytes': MAX })
+  const DOC = await srv.newDoc()
   const owner = s.client(srv, DOC, { name: 'owner' })
   await owner.waitSynced()
   owner.ytext.insert(0, TEXT)
@@ -109,6 +109,6 @@ test('a non-numeric document id is closed with 4404', { timeout: TEST_TIMEOUT },
     assert.ok(closed, `/ws/${id}: closed within 5 s`)
     assert.equal(closed.code, 4404, `/ws/${id}: close code (reason ${JSON.stringify(closed.reason)})`)
   }
-  const c = s.client(srv, 5, { name: 'after' })
+  const c = s.client(srv, await srv.newDoc(), { name: 'after' })
   await c.waitSynced()
 }))

@@ -8,8 +8,8 @@ import { TEST_TIMEOUT, scenario, waitFor, seedFromEnv, rng, delay, Y } from './h
 const FLAGS = { 'batch-window-ms': 20, 'room-grace-ms': 200 }
 
 test('a graceful restart keeps the text; 1001 on shutdown; old and new clients agree', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
-  const DOC = 11
   const srv = await s.server(FLAGS)
+  const DOC = await srv.newDoc()
   const a = s.client(srv, DOC, { name: 'a' })
   const b = s.client(srv, DOC, { name: 'b' })
   await a.waitSynced()
@@ -40,8 +40,8 @@ test('a graceful restart keeps the text; 1001 on shutdown; old and new clients a
 }))
 
 test('kill -9 loses nothing the server relayed once the batch window has passed', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
-  const DOC = 12
   const srv = await s.server(FLAGS)
+  const DOC = await srv.newDoc()
   const a = s.client(srv, DOC, { name: 'a' })
   const b = s.client(srv, DOC, { name: 'b' })
   await a.waitSynced()
@@ -71,10 +71,10 @@ test('kill -9 loses nothing the server relayed once the batch window has passed'
 }))
 
 test('kill -9 mid-editing: providers reconnect by themselves and every edit survives', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
-  const DOC = 13
   const seed = seedFromEnv()
   s.log(`seed ${seed}`)
   const srv = await s.server(FLAGS)
+  const DOC = await srv.newDoc()
   const clients = ['p', 'q', 'r'].map((name) => s.client(srv, DOC, { name }))
   await Promise.all(clients.map((c) => c.waitSynced()))
 

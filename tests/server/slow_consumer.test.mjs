@@ -8,7 +8,6 @@ import crypto from 'node:crypto'
 import net from 'node:net'
 import { TEST_TIMEOUT, scenario, waitFor, median } from './harness.mjs'
 
-const DOC = 51
 const SEND_QUEUE = 1024 * 1024 // 4x a round's burst, so that only a consumer that stopped reading fills it
 const CHUNK = 64 * 1024
 const CHUNKS_PER_ROUND = 4
@@ -39,7 +38,7 @@ function slowConsumer (srv, docId) {
     }
     sock.on('data', onData)
     sock.on('connect', () => sock.write(
-      `GET /ws/${docId} HTTP/1.1\r\nHost: ${srv.host}:${srv.port}\r\nUpgrade: websocket\r\n` +
+      `GET /ws/${docId}?token=${encodeURIComponent(srv.token)} HTTP/1.1\r\nHost: ${srv.host}:${srv.port}\r\nUpgrade: websocket\r\n` +
       `Connection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`))
     setTimeout(() => reject(new Error('handshake timed out')), 5000).unref()
   })
@@ -72,6 +71,7 @@ test('a consumer that never reads is dropped; the others keep low latency', { ti
     'max-message-bytes': 4 * 1024 * 1024,
     'idle-timeout-ms': 600000 // so that only the queue limit can drop the slow one
   })
+  const DOC = await srv.newDoc()
   const a = s.client(srv, DOC, { name: 'a' })
   const b = s.client(srv, DOC, { name: 'b' })
   const w = s.client(srv, DOC, { name: 'bulk writer' })
@@ -139,10 +139,11 @@ test('a storm of slow-consumer drops with writes in flight does not crash the se
   // gets overflows the queue while its first frames are being written, and the providers reconnect
   // at once, over and over. Whether the server drops them or lets the sync through, it must live.
   const srv = await s.server({ 'send-queue-bytes': 65536, 'idle-timeout-ms': 600000 })
-  const w = s.client(srv, 61, { name: 'writer' })
+  const DOC = await srv.newDoc()
+  const w = s.client(srv, DOC, { name: 'writer' })
   await w.waitSynced()
   for (let i = 0; i < 16; i++) w.ytext.insert(w.ytext.length, String.fromCharCode(97 + i).repeat(16384))
-  const joiners = Array.from({ length: 6 }, (_, i) => s.client(srv, 61, { name: `joiner${i}` }))
+  const joiners = Array.from({ length: 6 }, (_, i) => s.client(srv, DOC, { name: `joiner${i}` }))
   const end = await waitFor(async () => {
     const m = await srv.metrics()
     if (m.weft_slow_consumer_disconnects_total >= 60) return `${m.weft_slow_consumer_disconnects_total} drops`
@@ -155,10 +156,11 @@ test('a storm of slow-consumer drops with writes in flight does not crash the se
   // still alive and serving
   assert.equal(srv.running, true, 'the server is still running')
   assert.equal((await srv.get('/healthz')).status, 200)
-  const probe = s.client(srv, 62, { name: 'probe' })
+  const PROBE_DOC = await srv.newDoc()
+  const probe = s.client(srv, PROBE_DOC, { name: 'probe' })
   await probe.waitSynced()
   probe.ytext.insert(0, 'alive')
-  const other = s.client(srv, 62, { name: 'other' })
+  const other = s.client(srv, PROBE_DOC, { name: 'other' })
   await waitFor(() => other.text() === 'alive', 5000, 'an edit to reach another client after the storm')
   assert.deepEqual(w.serverCloses().filter((c) => c.code !== 1006), [], 'the writer was not closed with a code')
 }))

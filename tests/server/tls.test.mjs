@@ -13,13 +13,19 @@ class InsecureWebSocket extends WebSocket {
   constructor (url, protocols) { super(url, protocols, { rejectUnauthorized: false }) }
 }
 
-const getHttps = (url) => new Promise((resolve, reject) => {
-  https.get(url, { rejectUnauthorized: false }, (res) => {
-    let body = ''
-    res.on('data', (c) => { body += c })
-    res.on('end', () => resolve({ status: res.statusCode, body }))
-  }).on('error', reject)
+const requestHttps = (method, url, { body, token } = {}) => new Promise((resolve, reject) => {
+  const headers = {}
+  if (token) headers.authorization = `Bearer ${token}`
+  if (body !== undefined) headers['content-type'] = 'application/json'
+  const req = https.request(url, { method, headers, rejectUnauthorized: false }, (res) => {
+    let text = ''
+    res.on('data', (c) => { text += c })
+    res.on('end', () => resolve({ status: res.statusCode, body: text }))
+  })
+  req.on('error', reject)
+  req.end(body === undefined ? undefined : JSON.stringify(body))
 })
+const getHttps = (url) => requestHttps('GET', url)
 
 test('https and wss with --tls-cert/--tls-key', { timeout: TEST_TIMEOUT }, async () => {
   const dir = tmpDir('weft-tls-')
@@ -41,10 +47,20 @@ test('https and wss with --tls-cert/--tls-key', { timeout: TEST_TIMEOUT }, async
     const health = await getHttps(`https://127.0.0.1:${port}/healthz`)
     assert.equal(health.status, 200)
 
+    // The API over https too: an account, and a document to open over wss.
+    const reg = await requestHttps('POST', `https://127.0.0.1:${port}/api/auth/register`,
+      { body: { username: 'tls', password: 'pw-tls-secret' } })
+    assert.equal(reg.status, 201, `register over https: ${reg.body}`)
+    const { token } = JSON.parse(reg.body)
+    const created = await requestHttps('POST', `https://127.0.0.1:${port}/api/documents`,
+      { body: { title: 'tls.txt', is_public: true }, token })
+    assert.equal(created.status, 201, `create a document over https: ${created.body}`)
+    const docId = String(JSON.parse(created.body).id)
+
     const docs = [new Y.Doc(), new Y.Doc()]
     for (const d of docs) {
-      providers.push(new WebsocketProvider(`wss://127.0.0.1:${port}/ws`, '7', d,
-        { WebSocketPolyfill: InsecureWebSocket, disableBc: true }))
+      providers.push(new WebsocketProvider(`wss://127.0.0.1:${port}/ws`, docId, d,
+        { WebSocketPolyfill: InsecureWebSocket, disableBc: true, params: { token } }))
     }
     await waitFor(() => providers.every((p) => p.synced), 10000, 'both providers to sync over wss', () => stderr)
     docs[0].getText('content').insert(0, 'secure ')
