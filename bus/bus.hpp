@@ -1,0 +1,56 @@
+// bus.hpp — how instances of weft serve exchange edits: publish/subscribe on per-document channels.
+//
+// The server publishes a document's local updates and awareness changes on channel
+// `weft:doc:<id>` while it has the room loaded, and relays what other instances publish there to
+// its own connections. The bus is a dumb transport: it moves opaque payloads (the server's
+// envelope, which carries the sender's instance id so echoes can be ignored) and says nothing about
+// delivery — a message published while the connection is down is lost, and the server's
+// anti-entropy (a state-vector exchange after every reconnect) recovers the missed edits.
+//
+// Adapters: local/ (in-process; the default single instance: instances on one Hub — tests — hear
+// each other) and redis/ (hiredis's async API driven by the server's Asio event loop).
+//
+// Threading: every method may be called from any thread. The handlers are called on the adapter's
+// own strand (never concurrently with each other) and must not block.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bus {
+
+using Payload = std::shared_ptr<const std::vector<uint8_t>>;
+
+// `weft:doc:<id>`.
+std::string channel_of(int64_t document_id);
+inline constexpr const char* kInstancesChannel = "weft:instances";
+
+class Bus {
+ public:
+  struct Handlers {
+    // A message on a subscribed channel (including this instance's own).
+    std::function<void(const std::string& channel, Payload payload)> on_message;
+    // The connection came back after a loss (subscriptions are restored first): time for
+    // anti-entropy. Not called for the first connection.
+    std::function<void()> on_reconnect;
+  };
+
+  virtual ~Bus() = default;
+  // Set once, before start().
+  virtual void set_handlers(Handlers handlers) = 0;
+  // Connects (and keeps reconnecting with backoff until stopped).
+  virtual void start() = 0;
+  // Disconnects; no handler is called afterwards.
+  virtual void stop() = 0;
+  virtual void subscribe(const std::string& channel) = 0;
+  virtual void unsubscribe(const std::string& channel) = 0;
+  // Dropped when disconnected (see above).
+  virtual void publish(const std::string& channel, Payload payload) = 0;
+  // True while connected with every subscription in place (for /readyz).
+  virtual bool healthy() const = 0;
+};
+
+}  // namespace bus
