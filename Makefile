@@ -17,16 +17,24 @@ build-san: bootstrap
 	cmake -S . -B build-san -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEFT_SANITIZE=ON
 	cmake --build build-san -j $(JOBS)
 
-run: build
+# The web app: web/ → web/dist (tsc + Vite; skipped when up to date).
+.PHONY: web
+web: bootstrap
+	scripts/build-web
+
+run: build web
 	scripts/run
 
-test: build-san
+test: build-san web
 	scripts/test build-san
 
 bench-crdt: build
 	scripts/bench-crdt
 
-bench: bench-crdt
+# The server benchmark: Weft against the reference y-websocket server and Hocuspocus
+# (scripts/bench; writes the server section of docs/BENCHMARKS.md). The CRDT one is bench-crdt.
+bench: build
+	scripts/bench
 
 soak: build
 	WEFT_CRDT_ORACLE=build/bin/crdt-oracle tests/crdt/soak.sh

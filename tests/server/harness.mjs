@@ -418,9 +418,11 @@ export async function scenario (t, fn) {
   const clients = []
   const extra = []
   const s = {
-    async server (flags = {}, { dataDir, port } = {}) {
-      const staticDir = tmpDir('weft-static-')
-      fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>weft test</title>\n')
+    // staticDir: serve this directory (the browser tests pass web/dist); default: a temporary one
+    // holding a stub index.html.
+    async server (flags = {}, { dataDir, port, staticDir: givenStaticDir } = {}) {
+      const staticDir = givenStaticDir ?? tmpDir('weft-static-')
+      if (!givenStaticDir) fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>weft test</title>\n')
       if (SERVER_DATABASE === 'postgres' && !('database' in flags)) flags = { ...flags, database: freshPostgresDatabase() }
       const srv = new Server({
         port: port ?? await freePort(),
@@ -428,6 +430,7 @@ export async function scenario (t, fn) {
         staticDir,
         flags
       })
+      srv.ownsStaticDir = !givenStaticDir
       servers.push(srv)
       await srv.start()
       return srv
@@ -457,7 +460,7 @@ export async function scenario (t, fn) {
   }
   for (const srv of servers) {
     fs.rmSync(srv.dataDir, { recursive: true, force: true })
-    fs.rmSync(srv.staticDir, { recursive: true, force: true })
+    if (srv.ownsStaticDir) fs.rmSync(srv.staticDir, { recursive: true, force: true })
   }
 }
 

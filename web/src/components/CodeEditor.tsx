@@ -1,0 +1,89 @@
+// CodeEditor.tsx — Monaco bound to the document's Y.Text by y-monaco. The binding is the origin of
+// every transaction made by typing here, so it is the one origin the UndoManager tracks: Ctrl/Cmd+Z,
+// Ctrl/Cmd+Shift+Z and Ctrl/Cmd+Y undo and redo this user's edits only, never a collaborator's (they
+// replace Monaco's own undo stack, which would also hold remote edits). Other people's cursors and
+// selections are y-monaco's decorations, styled per client by useRemoteCursorStyles.
+import { useEffect, useRef } from 'react'
+import { MonacoBinding } from 'y-monaco'
+import type { Collab, Peer } from '../collab/useCollab'
+import { useRemoteCursorStyles } from '../collab/remoteCursorStyles'
+import { monaco } from '../editor/monaco'
+import { useColorScheme } from '../useColorScheme'
+
+interface Props {
+  collab: Collab
+  language: string
+  readOnly: boolean
+  peers: Peer[]
+}
+
+monaco.editor.defineTheme('weft-light', {
+  base: 'vs', inherit: true, rules: [], colors: { 'editor.background': '#ffffff' }
+})
+monaco.editor.defineTheme('weft-dark', {
+  base: 'vs-dark', inherit: true, rules: [], colors: { 'editor.background': '#17191e' }
+})
+
+export function CodeEditor ({ collab, language, readOnly, peers }: Props) {
+  const container = useRef<HTMLDivElement>(null)
+  const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null)
+  const scheme = useColorScheme()
+  useRemoteCursorStyles(peers)
+
+  useEffect(() => {
+    const el = container.current
+    if (!el) return
+    const model = monaco.editor.createModel('', language)
+    // Y.Text offsets count "\n" as one character; a CRLF model would shift every position.
+    model.setEOL(monaco.editor.EndOfLineSequence.LF)
+    const editor = monaco.editor.create(el, {
+      model,
+      readOnly,
+      automaticLayout: true,
+      fontSize: 14,
+      fontFamily: "'JetBrains Mono', 'Fira Code', 'DejaVu Sans Mono', Menlo, Consolas, monospace",
+      minimap: { enabled: true, renderCharacters: false },
+      padding: { top: 18 }, // room for the name label of a cursor on the first line
+      scrollBeyondLastLine: false,
+      smoothScrolling: true,
+      renderWhitespace: 'selection',
+      tabSize: 2,
+      theme: scheme === 'dark' ? 'weft-dark' : 'weft-light'
+    })
+    editorRef.current = editor
+    const binding = new MonacoBinding(collab.text, model, new Set([editor]), collab.awareness)
+    const { undoManager } = collab
+    undoManager.addTrackedOrigin(binding)
+    const { KeyMod, KeyCode } = monaco
+    editor.addCommand(KeyMod.CtrlCmd | KeyCode.KeyZ, () => { undoManager.undo() })
+    editor.addCommand(KeyMod.CtrlCmd | KeyMod.Shift | KeyCode.KeyZ, () => { undoManager.redo() })
+    editor.addCommand(KeyMod.CtrlCmd | KeyCode.KeyY, () => { undoManager.redo() })
+    // Everything is saved as it is typed; keep the browser's "Save page" dialog away.
+    editor.addCommand(KeyMod.CtrlCmd | KeyCode.KeyS, () => {})
+    editor.focus()
+    return () => {
+      undoManager.removeTrackedOrigin(binding)
+      undoManager.clear()
+      binding.destroy()
+      editor.dispose()
+      model.dispose()
+      editorRef.current = null
+    }
+    // The editor is made once per document; the effects below follow language, role and theme.
+  }, [collab])
+
+  useEffect(() => {
+    const model = editorRef.current?.getModel()
+    if (model) monaco.editor.setModelLanguage(model, language)
+  }, [language])
+
+  useEffect(() => {
+    editorRef.current?.updateOptions({ readOnly })
+  }, [readOnly])
+
+  useEffect(() => {
+    monaco.editor.setTheme(scheme === 'dark' ? 'weft-dark' : 'weft-light')
+  }, [scheme])
+
+  return <div ref={container} className='code-editor' data-testid='editor' data-readonly={readOnly ? 'true' : 'false'} />
+}

@@ -1,0 +1,137 @@
+// DocumentEditor.tsx — an open document: the toolbar (name, language, role, connection, who is
+// here, share, download) over the collaborative editor. Metadata is fetched again when another
+// client says it changed, when the window regains focus, and every 30 s, so a role change (say,
+// editor → viewer) reaches the editor without a reload.
+import { Suspense, lazy, useEffect, useState } from 'react'
+import type { DocumentInfo } from '../api'
+import { failureFor, useCollab } from '../collab/useCollab'
+import { downloadText } from '../download'
+import { LANGUAGES } from '../languages'
+import { navigate } from '../router'
+import { useSession } from '../session'
+import { ConnectionStatus } from './ConnectionStatus'
+import { FailurePanel } from './FailurePanel'
+import { PresenceList } from './PresenceList'
+import { RenameDialog } from './RenameDialog'
+import { RoleBadge } from './RoleBadge'
+import { ShareDialog } from './ShareDialog'
+
+interface Props {
+  doc: DocumentInfo
+  onDocChange: (doc: DocumentInfo) => void
+  reload: () => Promise<void>
+  // Set when the API said the document is gone (404) or no longer open to us (403).
+  lost: 403 | 404 | null
+}
+
+const REFRESH_MS = 30_000
+
+// Monaco is most of the bundle: it loads with the first document opened, not with the sign-in page.
+const CodeEditor = lazy(() => import('./CodeEditor').then((m) => ({ default: m.CodeEditor })))
+
+export function DocumentEditor ({ doc, onDocChange, reload, lost }: Props) {
+  const { api, user, signOut } = useSession()
+  const [dialog, setDialog] = useState<'share' | 'rename' | null>(null)
+  const [actionError, setActionError] = useState<string | null>(null)
+  const c = useCollab({
+    docId: doc.id,
+    token: api.token,
+    userId: user.id,
+    username: user.username,
+    storageKey: `weft:${user.id}:doc:${doc.id}:${doc.created_at}`
+  })
+
+  useEffect(() => {
+    if (c.remoteChanges > 0) void reload()
+  }, [c.remoteChanges, reload])
+
+  useEffect(() => {
+    const onFocus = () => void reload()
+    window.addEventListener('focus', onFocus)
+    const timer = window.setInterval(() => void reload(), REFRESH_MS)
+    return () => {
+      window.removeEventListener('focus', onFocus)
+      window.clearInterval(timer)
+    }
+  }, [reload])
+
+  const changed = (next: DocumentInfo) => {
+    onDocChange(next)
+    c.announceChange()
+  }
+
+  const setLanguage = async (language: string) => {
+    try {
+      changed(await api.updateDocument(doc.id, { language }))
+      setActionError(null)
+    } catch (err) {
+      setActionError(err instanceof Error ? err.message : String(err))
+    }
+  }
+
+  const download = () => { if (c.collab) downloadText(doc.title, c.collab.text.toString()) }
+  const canEdit = doc.role !== 'viewer'
+  const failure = c.failure ?? (lost ? failureFor(lost === 404 ? 4404 : 4403) : null)
+
+  return (
+    <div className='editor-page'>
+      <header className='toolbar'>
+        <a className='toolbar-back' href='/' aria-label='Back to documents' title='Back to documents'
+          onClick={(e) => { e.preventDefault(); navigate('/') }}
+        >
+          <span className='brand-mark' aria-hidden='true'>W</span>
+        </a>
+        {canEdit
+          ? (
+            <button type='button' className='doc-heading doc-heading-button' title='Rename' onClick={() => setDialog('rename')}>
+              {doc.title}
+            </button>
+            )
+          : <span className='doc-heading'>{doc.title}</span>}
+        <select
+          className='language-select'
+          aria-label='Language'
+          value={doc.language}
+          disabled={!canEdit}
+          onChange={(e) => void setLanguage(e.target.value)}
+        >
+          {LANGUAGES.map((l) => <option key={l.id} value={l.id}>{l.name}</option>)}
+        </select>
+        {!canEdit && <RoleBadge role='viewer' long />}
+        {actionError && <span className='toolbar-error' role='alert'>{actionError}</span>}
+        <span className='toolbar-spacer' />
+        <PresenceList peers={c.peers} />
+        <ConnectionStatus status={c.status} synced={c.synced} />
+        {doc.role === 'owner' && (
+          <button type='button' className='button button-primary' onClick={() => setDialog('share')}>Share</button>
+        )}
+        <button type='button' className='button' onClick={download} title={`Download ${doc.title}`}>Download</button>
+      </header>
+      <main className='editor-main'>
+        {c.collab && (
+          <Suspense fallback={<div className='loading'>Loading the editor…</div>}>
+            <CodeEditor collab={c.collab} language={doc.language} readOnly={!canEdit || failure !== null} peers={c.peers} />
+          </Suspense>
+        )}
+        {failure && (
+          <FailurePanel
+            overlay
+            title={failure.code === 4401 ? 'Signed out' : failure.code === 4404 ? 'Document deleted' : failure.code === 4403 ? 'Access removed' : 'Disconnected'}
+            message={failure.message}
+          >
+            {failure.signInAgain
+              ? <button type='button' className='button button-primary' onClick={() => signOut('Sign in again to continue; your unsent edits are kept in this browser.')}>Sign in again</button>
+              : <button type='button' className='button button-primary' onClick={() => navigate('/')}>Back to documents</button>}
+            <button type='button' className='button' onClick={download}>Download your copy</button>
+          </FailurePanel>
+        )}
+      </main>
+      {dialog === 'share' && (
+        <ShareDialog doc={doc} onClose={() => setDialog(null)} onChanged={changed} />
+      )}
+      {dialog === 'rename' && (
+        <RenameDialog doc={doc} onClose={() => setDialog(null)} onRenamed={(next) => { changed(next); setDialog(null) }} />
+      )}
+    </div>
+  )
+}

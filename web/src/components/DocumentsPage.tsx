@@ -1,0 +1,141 @@
+// DocumentsPage.tsx — the documents the user can open, in three groups: their own, those shared
+// with them, and public ones. Create, rename, delete, make public or private, open.
+// Keys: N new document, / filter.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import { ApiError, type DocumentInfo } from '../api'
+import { navigate } from '../router'
+import { useSession } from '../session'
+import { AppHeader } from './AppHeader'
+import { ConfirmDialog } from './ConfirmDialog'
+import { DocumentSection } from './DocumentSection'
+import { NewDocumentDialog } from './NewDocumentDialog'
+import { RenameDialog } from './RenameDialog'
+
+type Open =
+  | { kind: 'new' }
+  | { kind: 'rename', doc: DocumentInfo }
+  | { kind: 'delete', doc: DocumentInfo }
+  | null
+
+function isTyping (target: EventTarget | null): boolean {
+  return target instanceof HTMLElement &&
+    (target.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName))
+}
+
+export function DocumentsPage () {
+  const { api } = useSession()
+  const [docs, setDocs] = useState<DocumentInfo[] | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const [filter, setFilter] = useState('')
+  const [open, setOpen] = useState<Open>(null)
+  const filterRef = useRef<HTMLInputElement>(null)
+
+  const load = useCallback(async () => {
+    try {
+      setDocs(await api.listDocuments())
+      setError(null)
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err))
+    }
+  }, [api])
+
+  useEffect(() => { void load() }, [load])
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (open || isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return
+      if (e.key === 'n' || e.key === 'N') {
+        e.preventDefault()
+        setOpen({ kind: 'new' })
+      } else if (e.key === '/') {
+        e.preventDefault()
+        filterRef.current?.focus()
+      }
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [open])
+
+  const replace = (doc: DocumentInfo) => setDocs((list) => list?.map((d) => (d.id === doc.id ? doc : d)) ?? null)
+
+  const togglePublic = async (doc: DocumentInfo) => {
+    try {
+      replace(await api.updateDocument(doc.id, { is_public: !doc.is_public }))
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : String(err))
+    }
+  }
+
+  const groups = useMemo(() => {
+    const q = filter.trim().toLowerCase()
+    const shown = (docs ?? []).filter((d) => q === '' || d.title.toLowerCase().includes(q) ||
+      (d.owner?.username.toLowerCase().includes(q) ?? false))
+    const byRecent = (a: DocumentInfo, b: DocumentInfo) => b.updated_at.localeCompare(a.updated_at)
+    return {
+      mine: shown.filter((d) => d.role === 'owner').sort(byRecent),
+      // A private document one does not own is listed only to its members: shared with me.
+      shared: shown.filter((d) => d.role !== 'owner' && !d.is_public).sort(byRecent),
+      // Public documents of other people (members of a public document see it here too).
+      public: shown.filter((d) => d.role !== 'owner' && d.is_public).sort(byRecent)
+    }
+  }, [docs, filter])
+
+  const actions = {
+    onRename: (doc: DocumentInfo) => setOpen({ kind: 'rename', doc }),
+    onDelete: (doc: DocumentInfo) => setOpen({ kind: 'delete', doc }),
+    onTogglePublic: (doc: DocumentInfo) => void togglePublic(doc)
+  }
+
+  return (
+    <div className='page'>
+      <AppHeader>
+        <input
+          ref={filterRef}
+          className='search'
+          type='search'
+          placeholder='Filter documents  ( / )'
+          aria-label='Filter documents'
+          value={filter}
+          onChange={(e) => setFilter(e.target.value)}
+          onKeyDown={(e) => { if (e.key === 'Escape') { setFilter(''); e.currentTarget.blur() } }}
+        />
+      </AppHeader>
+      <main className='documents'>
+        <div className='documents-head'>
+          <h1>Documents</h1>
+          <button type='button' className='button button-primary' onClick={() => setOpen({ kind: 'new' })} title='New document (N)'>
+            New document
+          </button>
+        </div>
+        {error && <div className='form-error' role='alert'>{error}</div>}
+        {docs === null && !error && <p className='empty'>Loading…</p>}
+        {docs !== null && (
+          <>
+            <DocumentSection title='My documents' empty='You have no documents yet. Create one with “New document” (N).' docs={groups.mine} {...actions} />
+            <DocumentSection title='Shared with me' empty='Nothing has been shared with you yet.' docs={groups.shared} {...actions} />
+            <DocumentSection title='Public' empty='No public documents.' docs={groups.public} {...actions} />
+          </>
+        )}
+      </main>
+      {open?.kind === 'new' && (
+        <NewDocumentDialog onClose={() => setOpen(null)} onCreated={(doc) => navigate(`/d/${doc.id}`)} />
+      )}
+      {open?.kind === 'rename' && (
+        <RenameDialog doc={open.doc} onClose={() => setOpen(null)} onRenamed={(doc) => { replace(doc); setOpen(null) }} />
+      )}
+      {open?.kind === 'delete' && (
+        <ConfirmDialog
+          title='Delete document'
+          message={`Delete “${open.doc.title}” for everyone? Anyone editing it is disconnected. This cannot be undone.`}
+          confirmLabel='Delete'
+          onClose={() => setOpen(null)}
+          onConfirm={async () => {
+            await api.deleteDocument(open.doc.id)
+            setDocs((list) => list?.filter((d) => d.id !== open.doc.id) ?? null)
+            setOpen(null)
+          }}
+        />
+      )}
+    </div>
+  )
+}

@@ -1,0 +1,42 @@
+// router.ts — the app's few client-side routes on the History API. The server answers any path
+// without a file extension with index.html, so every route below can be loaded or reloaded directly.
+import { useEffect, useState } from 'react'
+
+export type Route =
+  | { name: 'login' }
+  | { name: 'register' }
+  | { name: 'documents' }
+  | { name: 'document', id: number }
+  | { name: 'not-found' }
+
+export function parseRoute (pathname: string): Route {
+  if (pathname === '/' || pathname === '') return { name: 'documents' }
+  if (pathname === '/login') return { name: 'login' }
+  if (pathname === '/register') return { name: 'register' }
+  const m = /^\/d\/(\d{1,15})\/?$/.exec(pathname)
+  if (m) return { name: 'document', id: Number(m[1]) }
+  return { name: 'not-found' }
+}
+
+const NAVIGATE_EVENT = 'weft:navigate'
+
+export function navigate (to: string, { replace = false } = {}): void {
+  if (to === window.location.pathname + window.location.search) return
+  if (replace) window.history.replaceState(null, '', to)
+  else window.history.pushState(null, '', to)
+  window.dispatchEvent(new Event(NAVIGATE_EVENT))
+}
+
+export function useLocation (): string {
+  const [path, setPath] = useState(window.location.pathname)
+  useEffect(() => {
+    const update = () => setPath(window.location.pathname)
+    window.addEventListener('popstate', update)
+    window.addEventListener(NAVIGATE_EVENT, update)
+    return () => {
+      window.removeEventListener('popstate', update)
+      window.removeEventListener(NAVIGATE_EVENT, update)
+    }
+  }, [])
+  return path
+}

@@ -1,0 +1,76 @@
+// session.ts — who is signed in. The token and user are kept in localStorage so a reload (or a
+// second tab) stays signed in; the signed-in part of the app reads them through SessionContext.
+import { createContext, useCallback, useContext, useMemo, useState } from 'react'
+import { createApi, tokenExpiry, type Api, type AuthResult, type User } from './api'
+
+const STORAGE_KEY = 'weft.session'
+
+interface Stored {
+  token: string
+  user: User
+}
+
+const EXPIRED = 'Your session has expired. Please sign in again.'
+
+function load (): Stored | null {
+  try {
+    const raw = window.localStorage.getItem(STORAGE_KEY)
+    if (!raw) return null
+    const v: unknown = JSON.parse(raw)
+    if (typeof v === 'object' && v !== null && 'token' in v && 'user' in v && typeof v.token === 'string') {
+      return v as Stored
+    }
+  } catch {
+    return null
+  }
+  return null
+}
+
+export interface Session {
+  user: User
+  api: Api
+  signOut: (notice?: string) => void
+}
+
+export const SessionContext = createContext<Session | null>(null)
+
+export function useSession (): Session {
+  const s = useContext(SessionContext)
+  if (!s) throw new Error('useSession outside a signed-in page')
+  return s
+}
+
+function expired (s: Stored): boolean {
+  const exp = tokenExpiry(s.token)
+  return exp !== null && exp * 1000 <= Date.now()
+}
+
+// The state behind SessionContext: {session, notice, signIn}. `notice` is why the user was signed
+// out (an expired token), shown on the sign-in screen. A stored token that has already expired is
+// dropped at start-up.
+export function useSessionState () {
+  const [initial] = useState(load)
+  const [stored, setStored] = useState<Stored | null>(() => (initial && !expired(initial) ? initial : null))
+  const [notice, setNotice] = useState<string | null>(() => (initial && expired(initial) ? EXPIRED : null))
+
+  const signOut = useCallback((why?: string) => {
+    window.localStorage.removeItem(STORAGE_KEY)
+    setStored(null)
+    setNotice(why ?? null)
+  }, [])
+
+  const signIn = useCallback((result: AuthResult) => {
+    const s = { token: result.token, user: result.user }
+    window.localStorage.setItem(STORAGE_KEY, JSON.stringify(s))
+    setStored(s)
+    setNotice(null)
+  }, [])
+
+  const session = useMemo<Session | null>(() => {
+    if (!stored) return null
+    const api = createApi(stored.token, () => signOut(EXPIRED))
+    return { user: stored.user, api, signOut }
+  }, [stored, signOut])
+
+  return { session, notice, signIn }
+}
