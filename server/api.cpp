@@ -18,6 +18,7 @@
 #include "crdt/doc.hpp"
 #include "server/auth/jwt.hpp"
 #include "server/auth/password.hpp"
+#include "server/cluster.hpp"
 #include "server/room.hpp"
 #include "server/room_registry.hpp"
 #include "server/url.hpp"
@@ -409,6 +410,7 @@ void delete_document(Call& c, int64_t id) {
   c.require_document(id, store::Access::kOwner);
   c.s.accounts.delete_document(id);
   if (const auto room = c.s.rooms.find(id)) room->remove();
+  c.s.cluster.publish(id, {{PartKind::kRemoved, {}}});
   spdlog::info("document {} deleted by user {}", id, c.user->id);
   c.reply(no_content());
 }

@@ -9,6 +9,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "server/api.hpp"
+#include "server/cluster.hpp"
 #include "server/room_registry.hpp"
 #include "server/url.hpp"
 #include "server/ws_session.hpp"
@@ -215,13 +216,15 @@ HttpResponse HttpSession<Stream>::handle(const HttpRequest& req) {
   const std::string_view path = path_of(req.target());
   if (path == "/healthz") return text(req, http::status::ok, "ok\n");
   if (path == "/readyz") {
-    bool ok = false;
+    bool db = false;
     try {
-      ok = services_.store.ping();
+      db = services_.store.ping();
     } catch (const std::exception&) {
     }
-    return ok ? text(req, http::status::ok, "ready\n")
-              : text(req, http::status::service_unavailable, "database unreachable\n");
+    const bool bus = services_.cluster.healthy();
+    if (db && bus) return text(req, http::status::ok, "ready\n");
+    return text(req, http::status::service_unavailable,
+                !db ? "database unreachable\n" : "redis unreachable\n");
   }
   if (path == "/metrics") {
     return text(req, http::status::ok, services_.metrics.render(services_.rooms.users()),

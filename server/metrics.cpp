@@ -64,6 +64,10 @@ std::string Metrics::render(
   metric(out, "weft_rejected_connections_total", "counter",
          "WebSocket connections refused for a missing/bad token or no access",
          rejected_connections);
+  metric(out, "weft_bus_published_total", "counter", "Messages published to other instances",
+         bus_published);
+  metric(out, "weft_bus_received_total", "counter", "Messages received from other instances",
+         bus_received);
   metric(out, "weft_slow_consumer_disconnects_total", "counter",
          "Connections dropped because their send queue overflowed", slow_consumer_disconnects);
   metric(out, "weft_persist_queue_depth", "gauge", "Updates waiting to be written to the database",

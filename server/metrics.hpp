@@ -43,6 +43,8 @@ struct Metrics {
   std::atomic<int64_t> persist_queue_depth{0};
   std::atomic<uint64_t> persist_errors{0};
   std::atomic<uint64_t> compactions{0};
+  std::atomic<uint64_t> bus_published{0};  // envelopes sent to other instances
+  std::atomic<uint64_t> bus_received{0};   // envelopes from other instances
   Histogram update_apply_seconds;
   Histogram persist_batch_seconds;
 

@@ -53,6 +53,7 @@ Room::~Room() = default;
 
 void Room::start_load() {
   auto self = shared_from_this();
+  services_.cluster.subscribe(document_id_);
   asio::post(services_.blocking, [self] {
     std::optional<store::StoredDocument> stored;
     std::string error;
@@ -106,6 +107,8 @@ void Room::on_loaded(std::optional<store::StoredDocument> stored, std::string er
   auto backlog = std::move(backlog_);
   for (auto& [conn, frame] : backlog) handle(conn, frame);
   for (auto& op : std::exchange(waiting_, {})) op();
+  // Other instances may hold edits not yet in the store: ask them (anti-entropy).
+  outbox(PartKind::kSyncRequest, doc_.encode_state_vector());
   if (members_.empty()) schedule_unload();
 }
 
@@ -144,8 +147,11 @@ void Room::leave(std::shared_ptr<Connection> conn) {
     const std::vector<uint64_t> clients = std::move(it->second.awareness_clients);
     self->members_.erase(it);
     self->connection_count_.store(self->members_.size(), std::memory_order_relaxed);
-    const crdt::Bytes removal = self->awareness_.remove(clients);
-    if (!removal.empty()) self->broadcast(make_frame(protocol::encode_awareness(removal)), nullptr);
+    crdt::Bytes removal = self->awareness_.remove(clients);
+    if (!removal.empty()) {
+      self->broadcast(make_frame(protocol::encode_awareness(removal)), nullptr);
+      self->outbox(PartKind::kAwareness, std::move(removal));
+    }
     if (self->members_.empty()) self->schedule_unload();
   });
 }
@@ -193,6 +199,7 @@ void Room::handle(const std::shared_ptr<Connection>& conn, const Frame& frame) {
       if (change.empty()) return;
       for (const uint64_t id : change.added) m.awareness_clients.push_back(id);
       broadcast(frame, conn.get());
+      outbox(PartKind::kAwareness, crdt::Bytes(aw->update.begin(), aw->update.end()));
     } else if (std::holds_alternative<protocol::QueryAwareness>(msg)) {
       conn->send(make_frame(protocol::encode_awareness(awareness_.encode_all())));
     }
@@ -219,6 +226,7 @@ void Room::apply_update(const std::shared_ptr<Connection>& conn, crdt::ByteView 
 
 void Room::publish(crdt::ByteView update, const Frame& relay, const Connection* origin) {
   broadcast(relay ? relay : make_frame(protocol::encode_sync_update(update)), origin);
+  outbox(PartKind::kUpdate, crdt::Bytes(update.begin(), update.end()));
   services_.persister.enqueue(document_id_,
                               std::make_shared<const store::Bytes>(update.begin(), update.end()));
   if (++logged_since_compaction_ >= services_.config.compact_threshold && !compacting_)
@@ -307,6 +315,90 @@ void Room::remove() {
   });
 }
 
+void Room::outbox(PartKind kind, crdt::Bytes data) {
+  if (!services_.cluster.enabled()) return;
+  if (outbox_.empty()) {
+    asio::post(strand_, [self = shared_from_this()] {
+      self->services_.cluster.publish(self->document_id_, std::exchange(self->outbox_, {}));
+    });
+  }
+  outbox_.push_back({kind, std::move(data)});
+}
+
+void Room::on_bus(Envelope envelope) {
+  when_loaded([self = shared_from_this(), e = std::move(envelope)]() mutable {
+    if (self->state_ != State::kReady) return;
+    for (Part& part : e.parts) self->apply_bus_part(e.instance, part);
+  });
+}
+
+void Room::apply_bus_part(const std::string& instance, Part& part) {
+  try {
+    switch (part.kind) {
+      case PartKind::kUpdate:
+        if (empty_update(part.data)) return;
+        doc_.apply_update(part.data);
+        broadcast(make_frame(protocol::encode_sync_update(part.data)), nullptr);
+        return;
+      case PartKind::kAwareness: {
+        const protocol::Awareness::Change change = awareness_.apply(part.data);
+        if (change.empty()) return;
+        auto& ids = remote_awareness_[instance];
+        ids.insert(ids.end(), change.added.begin(), change.added.end());
+        broadcast(make_frame(protocol::encode_awareness(part.data)), nullptr);
+        return;
+      }
+      case PartKind::kSyncRequest:
+      case PartKind::kSyncReply: {
+        crdt::Bytes missing = doc_.encode_state_as_update(part.data);
+        if (!empty_update(missing)) outbox(PartKind::kUpdate, std::move(missing));
+        if (part.kind == PartKind::kSyncRequest)
+          outbox(PartKind::kSyncReply, doc_.encode_state_vector());
+        return;
+      }
+      case PartKind::kRemoved:
+        state_ = State::kGone;
+        close_all(close_code::kNotFound, "document deleted");
+        return;
+      case PartKind::kAccess: {
+        crdt::Decoder dec(part.data);
+        const auto user = static_cast<int64_t>(dec.read_var_uint());
+        const uint64_t role = dec.read_var_uint();
+        for (auto& [ptr, m] : members_) {
+          if (m.conn->user_id() != user) continue;
+          if (role == 0) {
+            m.conn->close(close_code::kForbidden, "access revoked");
+          } else {
+            m.conn->set_role(role == 1 ? Role::kViewer : Role::kEditor);
+          }
+        }
+        return;
+      }
+      default:
+        return;  // a newer instance's part kind
+    }
+  } catch (const crdt::DecodeError& e) {
+    spdlog::warn("document {}: malformed bus part from {}: {}", document_id_, instance, e.what());
+  }
+}
+
+void Room::request_sync() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->state_ == State::kReady)
+      self->outbox(PartKind::kSyncRequest, self->doc_.encode_state_vector());
+  });
+}
+
+void Room::forget_instance(std::string instance) {
+  asio::post(strand_, [self = shared_from_this(), instance = std::move(instance)] {
+    const auto it = self->remote_awareness_.find(instance);
+    if (it == self->remote_awareness_.end()) return;
+    const crdt::Bytes removal = self->awareness_.remove(it->second);
+    self->remote_awareness_.erase(it);
+    if (!removal.empty()) self->broadcast(make_frame(protocol::encode_awareness(removal)), nullptr);
+  });
+}
+
 void Room::unload_if_idle() {
   asio::post(strand_, [self = shared_from_this()] {
     if (self->members_.empty() && self->state_ != State::kLoading) self->schedule_unload();
@@ -326,6 +418,7 @@ void Room::schedule_unload() {
     if (ec || !self->members_.empty() || self->shutting_down_) return;
     self->compact([self] {
       if (self->members_.empty() && self->services_.rooms.try_unload(self.get())) {
+        self->services_.cluster.unsubscribe(self->document_id_);
         spdlog::debug("document {} unloaded", self->document_id_);
       }
     });
@@ -335,20 +428,35 @@ void Room::schedule_unload() {
 void Room::compact(std::function<void()> then) {
   compacting_ = true;
   logged_since_compaction_ = 0;
-  asio::post(services_.blocking, [self = shared_from_this(), then = std::move(then)] {
-    try {
-      if (!self->services_.persister.flush())
-        throw std::runtime_error("pending updates not yet stored");
-      const size_t merged = self->services_.store.compact(self->document_id_, merge_log);
-      if (merged) self->services_.metrics.compactions.fetch_add(1, std::memory_order_relaxed);
-    } catch (const std::exception& e) {
-      spdlog::error("document {}: compaction failed: {}", self->document_id_, e.what());
-    }
-    asio::post(self->strand_, [self, then] {
-      self->compacting_ = false;
-      if (then) then();
-    });
-  });
+  // With other instances, this room may hold edits that only reached it over the bus (their
+  // instance stores them, unless it crashed first): merging the room's own state into the stored
+  // one keeps them. Merging is idempotent, so what is stored twice costs nothing.
+  std::optional<crdt::Bytes> snapshot;
+  if (services_.cluster.enabled() && state_ == State::kReady)
+    snapshot = doc_.encode_state_as_update();
+  asio::post(services_.blocking,
+             [self = shared_from_this(), then = std::move(then), snapshot = std::move(snapshot)] {
+               try {
+                 if (!self->services_.persister.flush())
+                   throw std::runtime_error("pending updates not yet stored");
+                 const size_t merged = self->services_.store.compact(
+                     self->document_id_, [&snapshot](const std::optional<store::Bytes>& state,
+                                                     const std::vector<store::Bytes>& updates) {
+                       if (!snapshot) return merge_log(state, updates);
+                       std::vector<store::Bytes> all = updates;
+                       all.push_back(*snapshot);
+                       return merge_log(state, all);
+                     });
+                 if (merged)
+                   self->services_.metrics.compactions.fetch_add(1, std::memory_order_relaxed);
+               } catch (const std::exception& e) {
+                 spdlog::error("document {}: compaction failed: {}", self->document_id_, e.what());
+               }
+               asio::post(self->strand_, [self, then] {
+                 self->compacting_ = false;
+                 if (then) then();
+               });
+             });
 }
 
 void Room::shutdown(std::function<void()> done) {

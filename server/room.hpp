@@ -19,6 +19,7 @@
 
 #include "crdt/doc.hpp"
 #include "protocol/awareness.hpp"
+#include "server/cluster.hpp"
 #include "server/connection.hpp"
 #include "server/services.hpp"
 
@@ -52,6 +53,12 @@ class Room : public std::enable_shared_from_this<Room> {
   // The document was deleted: every connection is closed with 4404, later joins too, and nothing
   // more is applied or stored.
   void remove();
+  // A message from another instance (Cluster routes it here).
+  void on_bus(Envelope envelope);
+  // Asks the other instances for what this room lacks (after a bus reconnect).
+  void request_sync();
+  // Another instance left or died: remove the presence of its clients.
+  void forget_instance(std::string instance);
   // Schedules the unload if nobody is connected (after a holder that is not a connection, such as
   // an API edit, let go).
   void unload_if_idle();
@@ -79,6 +86,9 @@ class Room : public std::enable_shared_from_this<Room> {
   void close_all(uint16_t code, const std::string& reason);
   // Runs `op` now when the room is loaded (or failed), else once loading ends.
   void when_loaded(std::function<void()> op);
+  // Queues a part for the other instances; all parts of one strand turn go as one message.
+  void outbox(PartKind kind, crdt::Bytes data);
+  void apply_bus_part(const std::string& instance, Part& part);
   void schedule_unload();
   void compact(std::function<void()> then);
 
@@ -92,6 +102,9 @@ class Room : public std::enable_shared_from_this<Room> {
   std::unordered_map<const Connection*, Member> members_;
   std::vector<std::pair<std::shared_ptr<Connection>, Frame>> backlog_;  // received while loading
   std::vector<std::function<void()>> waiting_;  // API operations waiting for the load
+  std::vector<Part> outbox_;                    // for the bus, sent at the end of the turn
+  // Awareness client ids introduced by each other instance's clients.
+  std::unordered_map<std::string, std::vector<uint64_t>> remote_awareness_;
   std::atomic<size_t> connection_count_{0};
   size_t logged_since_compaction_ = 0;
   bool compacting_ = false;

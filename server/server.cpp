@@ -15,7 +15,10 @@
 #include <functional>
 #include <thread>
 
+#include "bus/local/local_bus.hpp"
+#include "bus/redis/redis_bus.hpp"
 #include "server/auth/secret.hpp"
+#include "server/cluster.hpp"
 #include "server/http_session.hpp"
 #include "server/persister.hpp"
 #include "server/room.hpp"
@@ -162,9 +165,23 @@ int run_server(const Config& config) {
   StaticFiles files(config.static_dir);
   RoomRegistry rooms;
   RateLimiter auth_limiter(config.auth_rate_limit);
-  Services services{config, metrics,  *store,       persister, ioc,        blocking,
-                    rooms,  accounts, auth_limiter, secret,    instance_id};
+  // Destroyed before ioc (declared after it), once the loop has stopped.
+  std::unique_ptr<bus::Bus> bus;
+  try {
+    if (config.redis.empty()) {
+      bus = std::make_unique<bus::LocalBus>(ioc);
+    } else {
+      bus = std::make_unique<bus::RedisBus>(ioc, bus::parse_redis_url(config.redis));
+    }
+  } catch (const std::exception& e) {
+    spdlog::critical("bad --redis: {}", e.what());
+    return 1;
+  }
+  Cluster cluster(ioc, *bus, !config.redis.empty(), instance_id, metrics, rooms);
+  Services services{config, metrics,  *store,       persister, ioc,    blocking,
+                    rooms,  accounts, auth_limiter, cluster,   secret, instance_id};
   rooms.bind(services);
+  cluster.start();
 
   std::shared_ptr<Listener> listener;
   std::unique_ptr<asio::ssl::context> tls;
@@ -190,6 +207,7 @@ int run_server(const Config& config) {
   signals.async_wait([&](const boost::system::error_code&, int sig) {
     spdlog::info("signal {}: shutting down", sig);
     listener->stop();
+    cluster.stop();
     auto all = rooms.all();
     auto remaining = std::make_shared<std::atomic<size_t>>(all.size());
     // When every room is stored, give the sessions up to 3 s to finish their close handshakes.

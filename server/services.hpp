@@ -18,6 +18,7 @@
 namespace weft {
 
 class RoomRegistry;
+class Cluster;
 
 struct Services {
   const Config& config;
@@ -29,6 +30,7 @@ struct Services {
   RoomRegistry& rooms;
   store::Accounts& accounts;
   RateLimiter& auth_limiter;
+  Cluster& cluster;
   std::string jwt_secret;
   std::string instance_id;  // this instance's name in the sessions table
 };

@@ -8,9 +8,9 @@
 // order.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -55,7 +55,8 @@ class LocalBus final : public Bus {
   std::mutex mu_;  // guards channels_ and stopped_ (read by publishers' threads)
   std::set<std::string> channels_;
   bool stopped_ = true;
-  std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);  // read by posted handlers
+  std::shared_ptr<std::atomic<bool>> alive_ =
+      std::make_shared<std::atomic<bool>>(true);  // read by posted handlers
 };
 
 }  // namespace bus

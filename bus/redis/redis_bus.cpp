@@ -91,21 +91,22 @@ struct RedisBus::Link {
     bool& busy = read ? reading : writing;
     if (busy || !socket) return;
     busy = true;
-    socket->async_wait(
-        read ? asio::posix::stream_descriptor::wait_read
-             : asio::posix::stream_descriptor::wait_write,
-        asio::bind_executor(bus.strand_, [this, read, gen = generation](boost::system::error_code ec) {
-          (read ? reading : writing) = false;
-          if (ec || gen != generation || ac == nullptr) return;
-          if (read ? want_read : want_write) {
-            if (read) {
-              redisAsyncHandleRead(ac);
-            } else {
-              redisAsyncHandleWrite(ac);
-            }
-          }
-          if (gen == generation && ac != nullptr && (read ? want_read : want_write)) arm(read);
-        }));
+    socket->async_wait(read ? asio::posix::stream_descriptor::wait_read
+                            : asio::posix::stream_descriptor::wait_write,
+                       asio::bind_executor(bus.strand_, [this, read, gen = generation](
+                                                            boost::system::error_code ec) {
+                         (read ? reading : writing) = false;
+                         if (ec || gen != generation || ac == nullptr) return;
+                         if (read ? want_read : want_write) {
+                           if (read) {
+                             redisAsyncHandleRead(ac);
+                           } else {
+                             redisAsyncHandleWrite(ac);
+                           }
+                         }
+                         if (gen == generation && ac != nullptr && (read ? want_read : want_write))
+                           arm(read);
+                       }));
   }
 };
 
@@ -208,7 +209,8 @@ void RedisBus::on_lost(Link& l) {
 void RedisBus::schedule_reconnect(Link& l) {
   if (stopped_) return;
   l.retry.expires_after(l.backoff);
-  l.backoff = std::min(l.backoff * 2, std::chrono::duration_cast<std::chrono::milliseconds>(kMaxBackoff));
+  l.backoff =
+      std::min(l.backoff * 2, std::chrono::duration_cast<std::chrono::milliseconds>(kMaxBackoff));
   l.retry.async_wait([this, &l](boost::system::error_code ec) {
     if (!ec && l.ac == nullptr) connect(l);
   });
@@ -240,8 +242,9 @@ void RedisBus::send_subscribe(const std::string& channel) {
         RedisBus& bus = link_of(c).bus;
         if (bus.stopped_ || !bus.handlers_.on_message) return;
         const auto* bytes = reinterpret_cast<const uint8_t*>(data->str);
-        bus.handlers_.on_message(std::string(chan->str, chan->len),
-                                 std::make_shared<const std::vector<uint8_t>>(bytes, bytes + data->len));
+        bus.handlers_.on_message(
+            std::string(chan->str, chan->len),
+            std::make_shared<const std::vector<uint8_t>>(bytes, bytes + data->len));
       },
       nullptr, "SUBSCRIBE %b", channel.data(), channel.size());
 }
@@ -257,7 +260,8 @@ void RedisBus::unsubscribe(const std::string& channel) {
   asio::post(strand_, [this, channel] {
     if (channels_.erase(channel) == 0) return;
     if (sub_->connected)
-      redisAsyncCommand(sub_->ac, nullptr, nullptr, "UNSUBSCRIBE %b", channel.data(), channel.size());
+      redisAsyncCommand(sub_->ac, nullptr, nullptr, "UNSUBSCRIBE %b", channel.data(),
+                        channel.size());
   });
 }
 

@@ -119,7 +119,8 @@ class BusTest : public testing::TestWithParam<Backend> {
     ASSERT_GT(inbox.count(channel), 0u) << "no message on " << channel;
     from.publish(channel, bytes("fence"));
     ASSERT_TRUE(inbox.wait([&] {
-      return !inbox.messages.empty() && inbox.messages.back().second == std::vector<uint8_t>{'f', 'e', 'n', 'c', 'e'};
+      return !inbox.messages.empty() &&
+             inbox.messages.back().second == std::vector<uint8_t>{'f', 'e', 'n', 'c', 'e'};
     }));
     std::lock_guard lock(inbox.mu);
     inbox.messages.clear();
@@ -240,15 +241,15 @@ TEST(RedisUrl, Parses) {
   EXPECT_THROW(parse_redis_url("redis://h:99999"), std::invalid_argument);
 }
 
-INSTANTIATE_TEST_SUITE_P(Redis, RedisBusTest,
-                         testing::Values(Backend{
-                             "Redis",
-                             [](boost::asio::io_context& ioc, std::shared_ptr<Hub>) {
-                               return std::unique_ptr<Bus>(
-                                   new RedisBus(ioc, parse_redis_url(redis_url())));
-                             },
-                             true}),
-                         [](const testing::TestParamInfo<Backend>& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(
+    Redis, RedisBusTest,
+    testing::Values(Backend{"Redis",
+                            [](boost::asio::io_context& ioc, std::shared_ptr<Hub>) {
+                              return std::unique_ptr<Bus>(
+                                  new RedisBus(ioc, parse_redis_url(redis_url())));
+                            },
+                            true}),
+    [](const testing::TestParamInfo<Backend>& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace bus

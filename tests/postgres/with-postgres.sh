@@ -5,8 +5,11 @@
 # in the temp directory, so it never meets a system cluster), wait until it accepts connections,
 # create the database weft_test, then run CMD with
 #   WEFT_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:PORT/weft_test
-# (trust authentication; the store tests create one database per test through it). The server is
-# stopped by its PID and the directory removed however CMD ends; the exit status is CMD's.
+# (trust authentication; the store tests create one database per test through it), and
+#   WEFT_TEST_POSTGRES_RESTART=<script>  stops the server (fast shutdown: clients disconnected) and
+#                                        starts it again on the same port and data (cluster tests)
+# The server is stopped by its PID and the directory removed however CMD ends; the exit status is
+# CMD's.
 # PostgreSQL refuses to run as root, so as root the server runs as the `postgres` system user (the
 # Debian package creates it; created here if missing). PG_BIN overrides the binaries' directory.
 set -euo pipefail
@@ -35,6 +38,7 @@ fi
 dir=$(mktemp -d "${TMPDIR:-/tmp}/weft-pg-XXXXXX")
 pid=""
 cleanup() {
+  if [ -f "$dir/pid" ]; then pid=$(cat "$dir/pid"); fi  # restarted by the restart script
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill -INT "$pid" 2>/dev/null || true  # fast shutdown: disconnect clients, roll back, stop
     for _ in $(seq 1 300); do
@@ -91,6 +95,22 @@ fi
 
 "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U postgres weft_test
 export WEFT_TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$port/weft_test"
+
+echo "$pid" >"$dir/pid"
+cat >"$dir/restart.sh" <<RESTART
+#!/usr/bin/env bash
+set -euo pipefail
+old=\$(cat "$dir/pid")
+kill -INT "\$old"
+while kill -0 "\$old" 2>/dev/null; do sleep 0.05; done
+${as_server_user[*]} "$PG_BIN/postgres" -D "$dir/data" -p "$port" \\
+  -c listen_addresses=127.0.0.1 -c unix_socket_directories="$dir" \\
+  -c fsync=off -c synchronous_commit=off -c full_page_writes=off >>"$dir/postgres.log" 2>&1 &
+echo \$! >"$dir/pid"
+until "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -t 1; do sleep 0.05; done
+RESTART
+chmod +x "$dir/restart.sh"
+export WEFT_TEST_POSTGRES_RESTART="$dir/restart.sh"
 echo "with-postgres: PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') at $WEFT_TEST_POSTGRES_URL"
 
 status=0

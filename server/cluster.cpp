@@ -1,0 +1,168 @@
+// cluster.cpp — envelopes, routing bus messages to rooms, and the instance heartbeat.
+#include "server/cluster.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <charconv>
+
+#include "server/metrics.hpp"
+#include "server/room.hpp"
+#include "server/room_registry.hpp"
+
+namespace weft {
+
+namespace {
+
+constexpr auto kHeartbeatEvery = std::chrono::seconds(5);
+constexpr auto kPresumedDeadAfter = std::chrono::seconds(15);
+constexpr size_t kMaxParts = 1 << 16;
+
+// "weft:doc:123" → 123; 0 for anything else.
+int64_t document_of(std::string_view channel) {
+  constexpr std::string_view kPrefix = "weft:doc:";
+  if (channel.substr(0, kPrefix.size()) != kPrefix) return 0;
+  channel.remove_prefix(kPrefix.size());
+  int64_t id = 0;
+  const auto [ptr, ec] = std::from_chars(channel.data(), channel.data() + channel.size(), id);
+  return ec == std::errc() && ptr == channel.data() + channel.size() && id > 0 ? id : 0;
+}
+
+}  // namespace
+
+crdt::Bytes encode_envelope(const Envelope& e) {
+  crdt::Encoder enc;
+  enc.write_var_string(e.instance);
+  enc.write_var_uint(e.parts.size());
+  for (const Part& p : e.parts) {
+    enc.write_var_uint(static_cast<uint64_t>(p.kind));
+    enc.write_var_bytes(p.data);
+  }
+  return enc.take();
+}
+
+Envelope decode_envelope(crdt::ByteView bytes) {
+  crdt::Decoder dec(bytes);
+  Envelope e;
+  e.instance = dec.read_var_string();
+  const uint64_t n = dec.read_var_uint();
+  if (n > kMaxParts) throw crdt::DecodeError("envelope: too many parts");
+  e.parts.reserve(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    const auto kind = static_cast<PartKind>(dec.read_var_uint());
+    const crdt::ByteView data = dec.read_var_bytes();
+    e.parts.push_back({kind, crdt::Bytes(data.begin(), data.end())});
+  }
+  return e;
+}
+
+Cluster::Cluster(boost::asio::io_context& ioc, bus::Bus& bus, bool enabled, std::string instance_id,
+                 Metrics& metrics, RoomRegistry& rooms)
+    : bus_(bus),
+      enabled_(enabled),
+      instance_id_(std::move(instance_id)),
+      metrics_(metrics),
+      rooms_(rooms),
+      strand_(boost::asio::make_strand(ioc)),
+      timer_(strand_) {}
+
+void Cluster::start() {
+  if (!enabled_) return;
+  bus_.set_handlers({.on_message = [this](const std::string& channel,
+                                          bus::Payload payload) { on_message(channel, payload); },
+                     .on_reconnect =
+                         [this] {
+                           spdlog::info("bus reconnected: asking peers for what was missed");
+                           for (const auto& room : rooms_.all()) room->request_sync();
+                         }});
+  bus_.subscribe(bus::kInstancesChannel);
+  bus_.start();
+  boost::asio::post(strand_, [this] { heartbeat(); });
+}
+
+void Cluster::stop() {
+  if (!enabled_) return;
+  const Envelope bye{instance_id_, {{PartKind::kBye, {}}}};
+  bus_.publish(bus::kInstancesChannel, std::make_shared<const crdt::Bytes>(encode_envelope(bye)));
+  boost::asio::post(strand_, [this] { timer_.cancel(); });
+}
+
+void Cluster::subscribe(int64_t document_id) {
+  if (enabled_) bus_.subscribe(bus::channel_of(document_id));
+}
+
+void Cluster::unsubscribe(int64_t document_id) {
+  if (enabled_) bus_.unsubscribe(bus::channel_of(document_id));
+}
+
+void Cluster::publish(int64_t document_id, std::vector<Part> parts) {
+  if (!enabled_ || parts.empty()) return;
+  const Envelope e{instance_id_, std::move(parts)};
+  bus_.publish(bus::channel_of(document_id),
+               std::make_shared<const crdt::Bytes>(encode_envelope(e)));
+  metrics_.bus_published.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Cluster::on_message(const std::string& channel, const bus::Payload& payload) {
+  Envelope e;
+  try {
+    e = decode_envelope(*payload);
+  } catch (const crdt::DecodeError& err) {
+    spdlog::warn("bus: dropping a malformed message on {}: {}", channel, err.what());
+    return;
+  }
+  if (e.instance == instance_id_) return;  // our own echo
+  metrics_.bus_received.fetch_add(1, std::memory_order_relaxed);
+  if (channel == bus::kInstancesChannel) {
+    for (const Part& p : e.parts) {
+      if (p.kind == PartKind::kAlive) {
+        std::lock_guard lock(mu_);
+        peers_[e.instance] = std::chrono::steady_clock::now();
+      } else if (p.kind == PartKind::kBye) {
+        {
+          std::lock_guard lock(mu_);
+          peers_.erase(e.instance);
+        }
+        spdlog::info("instance {} left", e.instance);
+        for (const auto& room : rooms_.all()) room->forget_instance(e.instance);
+      }
+    }
+    return;
+  }
+  const int64_t id = document_of(channel);
+  if (id == 0) return;
+  {
+    std::lock_guard lock(mu_);
+    peers_[e.instance] = std::chrono::steady_clock::now();
+  }
+  if (const auto room = rooms_.find(id)) room->on_bus(std::move(e));
+}
+
+void Cluster::heartbeat() {
+  const Envelope alive{instance_id_, {{PartKind::kAlive, {}}}};
+  bus_.publish(bus::kInstancesChannel, std::make_shared<const crdt::Bytes>(encode_envelope(alive)));
+  std::vector<std::string> dead;
+  {
+    std::lock_guard lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    for (auto it = peers_.begin(); it != peers_.end();) {
+      if (now - it->second > kPresumedDeadAfter) {
+        dead.push_back(it->first);
+        it = peers_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const auto& instance : dead) {
+    spdlog::warn("instance {} silent for {} s: removing its clients' presence", instance,
+                 kPresumedDeadAfter.count());
+    for (const auto& room : rooms_.all()) room->forget_instance(instance);
+  }
+  timer_.expires_after(kHeartbeatEvery);
+  timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) heartbeat();
+  });
+}
+
+}  // namespace weft

@@ -1,0 +1,97 @@
+// cluster.hpp — what instances of weft serve tell each other over the Bus (DESIGN.md §6).
+//
+// Every bus message is an envelope: the sender's instance id (so an instance ignores its own
+// echoes) and a list of parts, so that one room's changes of one event-loop turn travel as one
+// message. On a document's channel `weft:doc:<id>`:
+//   update         a Yjs update applied by the sender (from its clients or an API edit)
+//   awareness      an awareness update (presence) from the sender's clients
+//   sync_request   the sender's state vector: "send me what I lack" — answered with an update;
+//                  kSyncRequest also asks the receiver to send its own state vector back
+//                  (kSyncReply), so that two instances cut off from each other both catch up
+//   removed        the document was deleted: close its connections with 4404
+//   access         a user's access changed (varUint user id, varUint 0 none / 1 viewer / 2 editor)
+// On `weft:instances`: alive (every 5 s) and bye (at shutdown). An instance not heard from for
+// 15 s is presumed dead, and the awareness states its clients had are removed from every room, so
+// nobody keeps seeing the cursors of a crashed instance's users.
+//
+// Rooms subscribe when they load and unsubscribe when they unload; Cluster routes incoming
+// messages to loaded rooms and, after a bus reconnect, has every room ask for what it missed.
+// With the default in-process bus and no --redis, nothing is published: there are no peers.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "bus/bus.hpp"
+#include "crdt/lib0.hpp"
+
+namespace weft {
+
+struct Metrics;
+class RoomRegistry;
+
+enum class PartKind : uint64_t {
+  kUpdate = 0,
+  kAwareness = 1,
+  kSyncRequest = 2,
+  kSyncReply = 3,
+  kRemoved = 4,
+  kAccess = 5,
+  kAlive = 6,
+  kBye = 7,
+};
+
+struct Part {
+  PartKind kind;
+  crdt::Bytes data;
+};
+
+struct Envelope {
+  std::string instance;
+  std::vector<Part> parts;
+};
+
+crdt::Bytes encode_envelope(const Envelope& e);
+// Throws crdt::DecodeError on malformed input (unknown part kinds are kept; rooms skip them).
+Envelope decode_envelope(crdt::ByteView bytes);
+
+class Cluster {
+ public:
+  Cluster(boost::asio::io_context& ioc, bus::Bus& bus, bool enabled, std::string instance_id,
+          Metrics& metrics, RoomRegistry& rooms);
+
+  // Installs the bus handlers and starts the heartbeat. Call once, before serving.
+  void start();
+  // Says bye (peers drop our clients' presence at once) and stops the heartbeat.
+  void stop();
+
+  bool enabled() const { return enabled_; }
+  bool healthy() const { return !enabled_ || bus_.healthy(); }
+  void subscribe(int64_t document_id);
+  void unsubscribe(int64_t document_id);
+  // Publishes `parts` for the document (no-op when disabled or empty).
+  void publish(int64_t document_id, std::vector<Part> parts);
+
+ private:
+  void on_message(const std::string& channel, const bus::Payload& payload);
+  void heartbeat();
+
+  bus::Bus& bus_;
+  const bool enabled_;
+  const std::string instance_id_;
+  Metrics& metrics_;
+  RoomRegistry& rooms_;
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  boost::asio::steady_timer timer_;
+  std::mutex mu_;  // guards peers_ (bus handlers and the heartbeat run on different strands)
+  std::map<std::string, std::chrono::steady_clock::time_point> peers_;
+};
+
+}  // namespace weft

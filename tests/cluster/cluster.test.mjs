@@ -1,0 +1,277 @@
+// cluster.test.mjs — several `weft serve` instances sharing PostgreSQL and Redis, behind nginx
+// (deploy/nginx.conf with its ports rewritten): convergence and awareness across instances,
+// document sharding, kill -9 of an instance, Redis and PostgreSQL restarts, concurrent compaction.
+//
+// Run under tests/postgres/with-postgres.sh (WEFT_TEST_POSTGRES_URL, WEFT_TEST_POSTGRES_RESTART);
+// Redis and nginx are started here, on loopback, in temp directories, and stopped by PID.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn, spawnSync } from 'node:child_process'
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { scenario, waitFor, freePort, tmpDir, rng, seedFromEnv, TEST_TIMEOUT } from '../server/harness.mjs'
+
+const SECRET = crypto.randomBytes(32).toString('hex')
+const PG = process.env.WEFT_TEST_POSTGRES_URL
+const PG_RESTART = process.env.WEFT_TEST_POSTGRES_RESTART
+if (!PG) throw new Error('run under tests/postgres/with-postgres.sh')
+
+function freshDatabase () {
+  const name = `weft_cluster_${crypto.randomBytes(5).toString('hex')}`
+  const r = spawnSync('psql', [PG, '-v', 'ON_ERROR_STOP=1', '-qc', `CREATE DATABASE ${name}`], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`CREATE DATABASE: ${r.stderr}`)
+  const url = new URL(PG)
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
+// A redis-server on a fixed port that the test can stop and start again.
+class Redis {
+  constructor (port) {
+    this.port = port
+    this.url = `redis://127.0.0.1:${port}`
+    this.dir = tmpDir('weft-cluster-redis-')
+  }
+
+  async start () {
+    this.proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(this.port), '--dir', this.dir,
+      '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+    this.exited = new Promise((resolve) => this.proc.on('exit', resolve))
+    await waitFor(() => spawnSync('redis-cli', ['-p', String(this.port), 'ping'], { encoding: 'utf8' }).stdout.includes('PONG'),
+      10000, 'redis-server to answer PING')
+  }
+
+  async stop () {
+    if (!this.proc) return
+    this.proc.kill('SIGKILL')
+    await this.exited
+    this.proc = null
+  }
+}
+
+// nginx with deploy/nginx.conf, its upstream ports and listen port rewritten.
+class Nginx {
+  constructor (ports, mode) {
+    this.ports = ports
+    this.mode = mode
+    this.dir = tmpDir('weft-cluster-nginx-')
+  }
+
+  async start () {
+    this.port = await freePort()
+    let conf = fs.readFileSync(new URL('../../deploy/nginx.conf', import.meta.url), 'utf8')
+    const servers = (hash) => this.ports.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=5s;`).join('\n')
+    conf = conf.replace(/(upstream weft_round_robin \{\n)(?:\s*server [^\n]+\n)+/, (_, head) => `${head}${servers()}\n`)
+    conf = conf.replace(/(upstream weft_by_document \{\n\s*hash [^\n]+\n)(?:\s*server [^\n]+\n)+/, (_, head) => `${head}${servers()}\n`)
+    conf = conf.replace('listen 8080;', `listen 127.0.0.1:${this.port};`)
+    conf = conf.replace('set $weft_upstream weft_round_robin;', `set $weft_upstream ${this.mode};`)
+    conf = conf.replace('worker_processes auto;', `worker_processes 1;\ndaemon off;\npid ${this.dir}/nginx.pid;\nerror_log ${this.dir}/error.log;`)
+    conf = conf.replace('http {', `http {\n  client_body_temp_path ${this.dir}/body;\n  proxy_temp_path ${this.dir}/proxy;\n` +
+      `  fastcgi_temp_path ${this.dir}/fastcgi;\n  uwsgi_temp_path ${this.dir}/uwsgi;\n  scgi_temp_path ${this.dir}/scgi;`)
+    const file = path.join(this.dir, 'nginx.conf')
+    fs.writeFileSync(file, conf)
+    this.proc = spawn('nginx', ['-p', this.dir, '-c', file], { stdio: ['ignore', 'ignore', 'pipe'] })
+    let err = ''
+    this.proc.stderr.on('data', (d) => { err += d })
+    this.exited = new Promise((resolve) => this.proc.on('exit', resolve))
+    await waitFor(async () => {
+      if (this.proc.exitCode !== null) throw Object.assign(new Error(`nginx exited: ${err}`), { fatal: true })
+      const r = await fetch(`http://127.0.0.1:${this.port}/healthz`, { signal: AbortSignal.timeout(1000) })
+      return r.status === 200
+    }, 10000, 'nginx to proxy /healthz')
+    this.wsBase = `ws://127.0.0.1:${this.port}/ws`
+    return this
+  }
+
+  async stop () {
+    this.proc.kill('SIGTERM')
+    await this.exited
+    fs.rmSync(this.dir, { recursive: true, force: true })
+  }
+}
+
+// Three instances on one database and one Redis.
+async function cluster (s, { n = 3, redis, flags = {} } = {}) {
+  const database = freshDatabase()
+  const instances = []
+  for (let i = 0; i < n; i++) {
+    instances.push(await s.server({ database, redis: redis.url, 'jwt-secret': SECRET, 'instance-id': `weft-${'abc'[i]}`, ...flags }))
+  }
+  return { database, instances }
+}
+
+async function sessionsOf (srv, id) {
+  const r = await srv.api('GET', `/api/documents/${id}/sessions`)
+  assert.equal(r.status, 200, r.text)
+  return r.json
+}
+
+// Each client types `count` unique markers at random marker boundaries (never inside another
+// marker, so each stays findable); returns the markers.
+async function typeMarkers (clients, r, count, label) {
+  const markers = []
+  for (let k = 0; k < count; k++) {
+    for (const [i, c] of clients.entries()) {
+      const m = `<${label}${i}.${k}>`
+      const text = c.text()
+      const boundaries = [0]
+      for (let p = text.indexOf('>'); p !== -1; p = text.indexOf('>', p + 1)) boundaries.push(p + 1)
+      c.ytext.insert(boundaries[r.int(boundaries.length)], m)
+      markers.push(m)
+    }
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  return markers
+}
+
+async function converged (clients, markers, what) {
+  await waitFor(() => {
+    const t = clients[0].text()
+    return clients.every((c) => c.text() === t) && markers.every((m) => t.includes(m))
+  }, 20000, what, () => JSON.stringify({
+    lengths: clients.map((c) => c.text().length),
+    missing: markers.filter((m) => !clients[0].text().includes(m)).slice(0, 5)
+  }))
+}
+
+test('three instances behind nginx: clients spread over them converge, awareness crosses, kill -9 loses nothing', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const seed = seedFromEnv()
+  s.log(`seed ${seed}`)
+  const r = rng(seed)
+  const redis = new Redis(await freePort())
+  await redis.start()
+  s.onCleanup(() => redis.stop())
+  const { instances } = await cluster(s, { redis })
+  const nginx = await new Nginx(instances.map((i) => i.port), 'weft_round_robin').start()
+  s.onCleanup(() => nginx.stop())
+  const id = await instances[0].newDoc()
+  const lb = { wsBase: nginx.wsBase, token: instances[0].token }
+
+  const clients = Array.from({ length: 6 }, (_, i) => s.client(lb, id, { name: `c${i}` }))
+  await Promise.all(clients.map((c) => c.waitSynced()))
+  const placed = new Set((await sessionsOf(instances[0], id)).map((x) => x.instance_id))
+  assert.ok(placed.size >= 2, `round-robin spread the clients over instances: ${[...placed]}`)
+
+  const markers = await typeMarkers(clients, r, 10, 'a')
+  await converged(clients, markers, 'all clients to converge across instances')
+
+  clients[0].awareness.setLocalStateField('user', { name: 'zed' })
+  await waitFor(() => clients.slice(1).every((c) => [...c.awareness.getStates().values()].some((st) => st.user?.name === 'zed')),
+    10000, 'every client (on every instance) to see c0\'s presence')
+
+  // kill -9 the instance holding the most clients, while everyone keeps typing.
+  const sessions = await sessionsOf(instances[0], id)
+  const counts = new Map()
+  for (const x of sessions) counts.set(x.instance_id, (counts.get(x.instance_id) ?? 0) + 1)
+  const victimId = [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0]
+  const victim = instances.find((i) => i.flags['instance-id'] === victimId)
+  const typing = typeMarkers(clients, r, 10, 'b')
+  await victim.kill9()
+  const more = await typing
+  const after = await typeMarkers(clients, r, 5, 'c')
+  await converged(clients, [...markers, ...more, ...after], 'convergence after kill -9 of an instance (clients reconnect through nginx)')
+
+  // What the survivors hold is what the clients hold.
+  const survivor = instances.find((i) => i !== victim)
+  const text = (await survivor.api('GET', `/api/documents/${id}/content`)).text
+  assert.equal(text, clients[0].text())
+}))
+
+test('nginx document sharding keeps a document\'s clients on one instance', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const redis = new Redis(await freePort())
+  await redis.start()
+  s.onCleanup(() => redis.stop())
+  const { instances } = await cluster(s, { redis })
+  const nginx = await new Nginx(instances.map((i) => i.port), 'weft_by_document').start()
+  s.onCleanup(() => nginx.stop())
+  const lb = { wsBase: nginx.wsBase, token: instances[0].token }
+  for (let d = 0; d < 3; d++) {
+    const id = await instances[0].newDoc()
+    const clients = Array.from({ length: 4 }, (_, i) => s.client(lb, id, { name: `d${d}c${i}` }))
+    await Promise.all(clients.map((c) => c.waitSynced()))
+    const placed = new Set((await sessionsOf(instances[0], id)).map((x) => x.instance_id))
+    assert.equal(placed.size, 1, `document ${id}: all clients on one instance (${[...placed]})`)
+    for (const c of clients) c.destroy()
+  }
+}))
+
+test('Redis restart mid-editing: instances converge when it returns, without client reconnects', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const r = rng(seedFromEnv())
+  const redis = new Redis(await freePort())
+  await redis.start()
+  s.onCleanup(() => redis.stop())
+  const { instances } = await cluster(s, { n: 2, redis })
+  const [a, b] = instances
+  const id = await a.newDoc()
+  const ca = s.client(a, id, { name: 'on-a' })
+  const cb = s.client(b, id, { name: 'on-b' })
+  await Promise.all([ca.waitSynced(), cb.waitSynced()])
+  const before = await typeMarkers([ca, cb], r, 5, 'x')
+  await converged([ca, cb], before, 'convergence before the outage')
+
+  await redis.stop()
+  await waitFor(async () => (await a.get('/readyz')).status === 503, 10000, '/readyz to report Redis down')
+  const during = await typeMarkers([ca, cb], r, 5, 'y')
+  await redis.start()
+  await waitFor(async () => (await a.get('/readyz')).status === 200 && (await b.get('/readyz')).status === 200, 15000, '/readyz to recover')
+  const afterwards = await typeMarkers([ca, cb], r, 3, 'z')
+  await converged([ca, cb], [...before, ...during, ...afterwards], 'convergence after Redis returned (anti-entropy)')
+  assert.deepEqual([ca.serverCloses(), cb.serverCloses()], [[], []], 'no client was disconnected')
+  assert.ok(ca.closes.length === 0 && cb.closes.length === 0, 'no client reconnected')
+}))
+
+test('PostgreSQL restart mid-editing and two instances compacting concurrently lose nothing', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  assert.ok(PG_RESTART, 'WEFT_TEST_POSTGRES_RESTART (tests/postgres/with-postgres.sh)')
+  const r = rng(seedFromEnv())
+  const redis = new Redis(await freePort())
+  await redis.start()
+  s.onCleanup(() => redis.stop())
+  // Compaction every 4 logged updates on both instances, so they compact the same document often.
+  const { database, instances } = await cluster(s, { n: 2, redis, flags: { 'compact-threshold': 4, 'batch-window-ms': 10 } })
+  const [a, b] = instances
+  const id = await a.newDoc()
+  const clients = [s.client(a, id, { name: 'a1' }), s.client(a, id, { name: 'a2' }), s.client(b, id, { name: 'b1' }), s.client(b, id, { name: 'b2' })]
+  await Promise.all(clients.map((c) => c.waitSynced()))
+  const first = await typeMarkers(clients, r, 15, 'p')
+  const restart = spawn(PG_RESTART, [], { stdio: 'ignore' })
+  const restarted = new Promise((resolve, reject) => restart.on('exit', (code) => code === 0 ? resolve() : reject(new Error(`restart exited ${code}`))))
+  const during = await typeMarkers(clients, r, 15, 'q')
+  await restarted
+  const last = await typeMarkers(clients, r, 15, 'r')
+  const all = [...first, ...during, ...last]
+  await converged(clients, all, 'convergence across the PostgreSQL restart')
+  const expected = clients[0].text()
+
+  // Stop everything (each instance compacts at shutdown), then a fresh instance reads the store.
+  for (const c of clients) c.destroy()
+  await a.stop()
+  await b.stop()
+  const fresh = await s.server({ database, redis: redis.url, 'jwt-secret': SECRET, 'instance-id': 'weft-fresh' })
+  const stored = (await fresh.api('GET', `/api/documents/${id}/content`, { token: a.token })).text
+  assert.equal(stored.length, expected.length)
+  assert.equal(stored, expected, 'the store holds every edit exactly once')
+}))
+
+
+test('the presence of a crashed instance\'s clients is removed by the others', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const redis = new Redis(await freePort())
+  await redis.start()
+  s.onCleanup(() => redis.stop())
+  const { instances } = await cluster(s, { n: 2, redis })
+  const [a, b] = instances
+  const id = await a.newDoc()
+  const observer = s.client(a, id, { name: 'observer' })
+  const ghost = s.client(b, id, { name: 'ghost' })
+  await Promise.all([observer.waitSynced(), ghost.waitSynced()])
+  ghost.awareness.setLocalStateField('user', { name: 'ghost' })
+  const seesGhost = () => [...observer.awareness.getStates().values()].some((st) => st.user?.name === 'ghost')
+  await waitFor(seesGhost, 10000, 'the observer to see the ghost on the other instance')
+  await b.kill9()
+  ghost.destroy() // never comes back
+  // y-protocols clients drop silent states themselves after 30 s; the server must do it sooner
+  // (its peers presume an instance dead after 15 s without a heartbeat).
+  const start = Date.now()
+  await waitFor(() => !seesGhost(), 25000, 'the ghost\'s presence to be removed')
+  s.log(`presence removed ${Date.now() - start} ms after kill -9`)
+}))
