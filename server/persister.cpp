@@ -19,13 +19,18 @@ Persister::~Persister() {
 }
 
 void Persister::enqueue(int64_t document_id, std::shared_ptr<const store::Bytes> update) {
+  bool was_empty = false;
   {
     std::lock_guard lock(mu_);
+    was_empty = queue_.empty();
     queue_.push_back({document_id, std::move(update)});
     ++enqueued_;
   }
   metrics_.persist_queue_depth.fetch_add(1, std::memory_order_relaxed);
-  wake_.notify_one();
+  // The writer waits for a non-empty queue, then sleeps out the batch window regardless of further
+  // updates: only the first update of a batch needs to wake it (a wake-up per update cost ~20% of
+  // the server's CPU in futex and scheduling at 100 docs × 10 clients × 2 updates/s).
+  if (was_empty) wake_.notify_one();
 }
 
 bool Persister::flush(std::chrono::milliseconds timeout) {
