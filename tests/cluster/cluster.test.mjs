@@ -50,6 +50,14 @@ class Redis {
   }
 }
 
+// A Redis for one test, stopped when the test ends.
+async function startRedis (s) {
+  const redis = new Redis(await freePort())
+  await redis.start()
+  s.onCleanup(() => redis.stop())
+  return redis
+}
+
 // nginx with deploy/nginx.conf, its upstream ports and listen port rewritten.
 class Nginx {
   constructor (ports, mode) {
@@ -139,9 +147,7 @@ test('three instances behind nginx: clients spread over them converge, awareness
   const seed = seedFromEnv()
   s.log(`seed ${seed}`)
   const r = rng(seed)
-  const redis = new Redis(await freePort())
-  await redis.start()
-  s.onCleanup(() => redis.stop())
+  const redis = await startRedis(s)
   const { instances } = await cluster(s, { redis })
   const nginx = await new Nginx(instances.map((i) => i.port), 'weft_round_robin').start()
   s.onCleanup(() => nginx.stop())
@@ -179,9 +185,7 @@ test('three instances behind nginx: clients spread over them converge, awareness
 }))
 
 test('nginx document sharding keeps a document\'s clients on one instance', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
-  const redis = new Redis(await freePort())
-  await redis.start()
-  s.onCleanup(() => redis.stop())
+  const redis = await startRedis(s)
   const { instances } = await cluster(s, { redis })
   const nginx = await new Nginx(instances.map((i) => i.port), 'weft_by_document').start()
   s.onCleanup(() => nginx.stop())
@@ -198,9 +202,7 @@ test('nginx document sharding keeps a document\'s clients on one instance', { ti
 
 test('Redis restart mid-editing: instances converge when it returns, without client reconnects', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
   const r = rng(seedFromEnv())
-  const redis = new Redis(await freePort())
-  await redis.start()
-  s.onCleanup(() => redis.stop())
+  const redis = await startRedis(s)
   const { instances } = await cluster(s, { n: 2, redis })
   const [a, b] = instances
   const id = await a.newDoc()
@@ -224,9 +226,7 @@ test('Redis restart mid-editing: instances converge when it returns, without cli
 test('PostgreSQL restart mid-editing and two instances compacting concurrently lose nothing', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
   assert.ok(PG_RESTART, 'WEFT_TEST_POSTGRES_RESTART (tests/postgres/with-postgres.sh)')
   const r = rng(seedFromEnv())
-  const redis = new Redis(await freePort())
-  await redis.start()
-  s.onCleanup(() => redis.stop())
+  const redis = await startRedis(s)
   // Compaction every 4 logged updates on both instances, so they compact the same document often.
   const { database, instances } = await cluster(s, { n: 2, redis, flags: { 'compact-threshold': 4, 'batch-window-ms': 10 } })
   const [a, b] = instances
@@ -255,9 +255,7 @@ test('PostgreSQL restart mid-editing and two instances compacting concurrently l
 
 
 test('the presence of a crashed instance\'s clients is removed by the others', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
-  const redis = new Redis(await freePort())
-  await redis.start()
-  s.onCleanup(() => redis.stop())
+  const redis = await startRedis(s)
   const { instances } = await cluster(s, { n: 2, redis })
   const [a, b] = instances
   const id = await a.newDoc()
