@@ -201,6 +201,7 @@ void RedisBus::on_connected(Link& l, bool ok) {
 
 void RedisBus::on_lost(Link& l) {
   l.connected = false;
+  if (&l == sub_.get()) unconfirmed_ = 0;
   healthy_ = false;
   if (ever_healthy_) lost_since_healthy_ = true;
   schedule_reconnect(l);
@@ -217,7 +218,7 @@ void RedisBus::schedule_reconnect(Link& l) {
 }
 
 void RedisBus::update_health() {
-  const bool now = sub_->connected && pub_->connected;
+  const bool now = sub_->connected && pub_->connected && unconfirmed_ == 0;
   if (now == healthy_.load()) return;
   healthy_ = now;
   if (!now) return;
@@ -228,14 +229,21 @@ void RedisBus::update_health() {
 }
 
 void RedisBus::send_subscribe(const std::string& channel) {
+  ++unconfirmed_;
   redisAsyncCommand(
       sub_->ac,
       [](redisAsyncContext* c, void* r, void*) {
         const auto* reply = static_cast<const redisReply*>(r);
         if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) return;
         const redisReply* kind = reply->element[0];
-        if (kind->type != REDIS_REPLY_STRING || std::string_view(kind->str, kind->len) != "message")
+        if (kind->type != REDIS_REPLY_STRING) return;
+        const std::string_view what(kind->str, kind->len);
+        if (what == "subscribe") {
+          RedisBus& bus = link_of(c).bus;
+          if (bus.unconfirmed_ > 0 && --bus.unconfirmed_ == 0) bus.update_health();
           return;
+        }
+        if (what != "message") return;
         const redisReply* chan = reply->element[1];
         const redisReply* data = reply->element[2];
         if (chan->type != REDIS_REPLY_STRING || data->type != REDIS_REPLY_STRING) return;

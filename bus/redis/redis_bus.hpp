@@ -10,9 +10,9 @@
 //
 // Losing a connection marks the bus unhealthy (/readyz), and a timer reconnects with backoff
 // (100 ms doubling to 2 s). Once both connections are back and every channel is subscribed again,
-// the bus is healthy and on_reconnect runs, so the server can exchange state vectors and recover
-// what was published while it was away. A liveness PING every 2 s on `pub` notices a Redis that
-// stopped answering without closing the socket.
+// (Redis confirmed each SUBSCRIBE) the bus is healthy and on_reconnect runs, so the server can
+// exchange state vectors and recover what was published while it was away. A liveness PING every 2
+// s on `pub` notices a Redis that stopped answering without closing the socket.
 #pragma once
 
 #include <atomic>
@@ -70,6 +70,7 @@ class RedisBus final : public Bus {
   std::unique_ptr<Link> sub_;
   std::unique_ptr<Link> pub_;
   std::set<std::string> channels_;  // wanted subscriptions (strand only)
+  size_t unconfirmed_ = 0;          // SUBSCRIBEs sent on this `sub` connection, not yet confirmed
   boost::asio::steady_timer ping_timer_;
   std::atomic<bool> healthy_{false};
   bool stopped_ = true;
