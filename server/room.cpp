@@ -399,6 +399,14 @@ void Room::forget_instance(std::string instance) {
   });
 }
 
+void Room::detach_all() {
+  members_.clear();
+  backlog_.clear();
+  waiting_.clear();
+  outbox_.clear();
+  connection_count_.store(0, std::memory_order_relaxed);
+}
+
 void Room::unload_if_idle() {
   asio::post(strand_, [self = shared_from_this()] {
     if (self->members_.empty() && self->state_ != State::kLoading) self->schedule_unload();

@@ -59,6 +59,9 @@ class Room : public std::enable_shared_from_this<Room> {
   void request_sync();
   // Another instance left or died: remove the presence of its clients.
   void forget_instance(std::string instance);
+  // Forgets every connection and pending operation, without closing anything. Only once the
+  // event loop has stopped (shutdown): it touches the room's state off its strand.
+  void detach_all();
   // Schedules the unload if nobody is connected (after a holder that is not a connection, such as
   // an API edit, let go).
   void unload_if_idle();

@@ -240,6 +240,10 @@ int run_server(const Config& config) {
   ioc.run();
   for (auto& t : pool) t.join();
   blocking.join();
+  // Sessions whose close handshake did not finish (or whose leave was still queued) when the loop
+  // stopped are still members of their rooms, and hold them: break those cycles so that every
+  // room and session is freed.
+  for (const auto& room : rooms.all()) room->detach_all();
   if (!persister.flush(std::chrono::seconds(10)))
     spdlog::error("shutdown: some updates could not be stored");
   spdlog::info("stopped");

@@ -164,3 +164,16 @@ test('a storm of slow-consumer drops with writes in flight does not crash the se
   await waitFor(() => other.text() === 'alive', 5000, 'an edit to reach another client after the storm')
   assert.deepEqual(w.serverCloses().filter((c) => c.code !== 1006), [], 'the writer was not closed with a code')
 }))
+
+test('a client that never answers the close handshake does not keep the server from a clean exit', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  // At shutdown the server closes every connection with 1001 and stops its loop after at most 3 s;
+  // a session still waiting for its peer's close then is still a member of its room. The server
+  // must still free everything: the ASan build fails the exit status on a leak.
+  const srv = await s.server()
+  const DOC = await srv.newDoc()
+  const ghost = await slowConsumer(srv, DOC)
+  await waitFor(async () => (await srv.metrics()).weft_connections === 1, 5000, 'the silent client to be connected')
+  const exit = await srv.stop(20000)
+  assert.deepEqual({ code: exit.code, forced: exit.forced }, { code: 0, forced: false }, 'a clean exit, no leak')
+  ghost.sock.destroy()
+}))
