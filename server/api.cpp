@@ -101,12 +101,18 @@ ApiResponse json_response(unsigned status, const json& body) {
 }
 ApiResponse no_content() { return {204, "", "", {}}; }
 
+}  // namespace
+
+std::string error_body(std::string_view code, std::string_view message, std::string_view field) {
+  json err = {{"code", code}, {"message", message}};
+  if (!field.empty()) err["field"] = field;
+  return json{{"error", err}}.dump();
+}
+
+namespace {
+
 ApiResponse error_response(const ApiError& e) {
-  json err = {{"code", e.code}, {"message", e.message}};
-  if (!e.field.empty()) err["field"] = e.field;
-  ApiResponse r = json_response(e.status, {{"error", err}});
-  r.headers = e.headers;
-  return r;
+  return {e.status, error_body(e.code, e.message, e.field), "application/json", e.headers};
 }
 
 // ---- validation ----
@@ -297,12 +303,13 @@ void limit(Services& s, const std::string& key) {
   }
 }
 
-// Tells a loaded room that `user_id`'s access to `document_id` may have changed.
+// Tells the document's room, here and on the other instances, that `user_id`'s access to it may
+// have changed.
 void refresh_access(Services& s, int64_t document_id, int64_t user_id) {
-  const auto room = s.rooms.find(document_id);
-  if (!room) return;
-  room->set_access(
-      user_id, role_for(s.accounts.access(document_id, user_id).value_or(store::Access::kNone)));
+  const auto role =
+      role_for(s.accounts.access(document_id, user_id).value_or(store::Access::kNone));
+  if (const auto room = s.rooms.find(document_id)) room->set_access(user_id, role);
+  s.cluster.publish(document_id, {{PartKind::kAccess, encode_access(user_id, role)}});
 }
 
 // ---- handlers ----

@@ -47,6 +47,11 @@ inline constexpr size_t kMaxJsonBodyBytes = 64 * 1024;
 
 void handle_api(Services& services, ApiRequest req, Respond respond);
 
+// The body of an error answer: {"error":{"code","message"[,"field"]}} (also for the errors
+// HttpSession answers itself: oversized bodies, refused CORS preflights).
+std::string error_body(std::string_view code, std::string_view message,
+                       std::string_view field = {});
+
 // The user a bearer token belongs to, or nullopt (bad, expired or alg-none token, deleted user).
 // Blocking (one database read).
 std::optional<store::User> authenticate(Services& services, std::string_view token);

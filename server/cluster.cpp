@@ -56,6 +56,23 @@ Envelope decode_envelope(crdt::ByteView bytes) {
   return e;
 }
 
+// Roles on the wire: 0 none, 1 viewer, 2 editor.
+crdt::Bytes encode_access(int64_t user_id, std::optional<Role> role) {
+  crdt::Encoder enc;
+  enc.write_var_uint(static_cast<uint64_t>(user_id));
+  enc.write_var_uint(!role ? 0 : *role == Role::kViewer ? 1 : 2);
+  return enc.take();
+}
+
+std::pair<int64_t, std::optional<Role>> decode_access(crdt::ByteView data) {
+  crdt::Decoder dec(data);
+  const auto user = static_cast<int64_t>(dec.read_var_uint());
+  const uint64_t role = dec.read_var_uint();
+  if (role > 2) throw crdt::DecodeError("access: unknown role");
+  if (role == 0) return {user, std::nullopt};
+  return {user, role == 1 ? Role::kViewer : Role::kEditor};
+}
+
 Cluster::Cluster(boost::asio::io_context& ioc, bus::Bus& bus, bool enabled, std::string instance_id,
                  Metrics& metrics, RoomRegistry& rooms)
     : bus_(bus),

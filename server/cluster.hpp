@@ -26,11 +26,14 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bus/bus.hpp"
 #include "crdt/lib0.hpp"
+#include "server/connection.hpp"
 
 namespace weft {
 
@@ -61,6 +64,11 @@ struct Envelope {
 crdt::Bytes encode_envelope(const Envelope& e);
 // Throws crdt::DecodeError on malformed input (unknown part kinds are kept; rooms skip them).
 Envelope decode_envelope(crdt::ByteView bytes);
+
+// The data of an access part: the user and their new role (nullopt: no access any more).
+crdt::Bytes encode_access(int64_t user_id, std::optional<Role> role);
+// Throws crdt::DecodeError on malformed input.
+std::pair<int64_t, std::optional<Role>> decode_access(crdt::ByteView data);
 
 class Cluster {
  public:

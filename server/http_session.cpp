@@ -36,11 +36,6 @@ HttpResponse text(const HttpRequest& req, http::status status, std::string body,
   return res;
 }
 
-std::string error_json(std::string_view code, std::string_view message) {
-  return R"({"error":{"code":")" + std::string(code) + R"(","message":")" + std::string(message) +
-         R"("}})";
-}
-
 bool origin_listed(const std::string& list, std::string_view origin) {
   std::string_view rest = list;
   while (!rest.empty()) {
@@ -108,7 +103,7 @@ void HttpSession<Stream>::on_read(beast::error_code ec, size_t) {
     req.version(11);
     response_ = std::make_shared<HttpResponse>(
         text(req, http::status::payload_too_large,
-             error_json("payload_too_large", "request body too large"), "application/json"));
+             error_body("payload_too_large", "request body too large"), "application/json"));
     response_->keep_alive(false);
     http::async_write(stream_, *response_,
                       [self = this->shared_from_this()](beast::error_code e, size_t n) {
@@ -187,7 +182,7 @@ HttpResponse HttpSession<Stream>::preflight(const HttpRequest& req) const {
   const std::string origin = allowed_origin(req);
   if (origin.empty()) {
     return text(req, http::status::forbidden,
-                error_json("forbidden", "this origin may not call the API"), "application/json");
+                error_body("forbidden", "this origin may not call the API"), "application/json");
   }
   HttpResponse res{http::status::no_content, req.version()};
   res.set(http::field::access_control_allow_origin, origin);

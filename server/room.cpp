@@ -74,13 +74,12 @@ void Room::on_loaded(std::optional<store::StoredDocument> stored, std::string er
   if (!error.empty() || !stored) {
     backlog_.clear();
     if (error.empty()) {  // deleted between the access check and the load
-      state_ = State::kGone;
-      close_all(close_code::kNotFound, "no such document");
-    } else {
-      spdlog::error("document {}: loading failed: {}", document_id_, error);
-      state_ = State::kFailed;
-      close_all(1011, "document could not be loaded");
+      mark_gone("no such document");
+      return;
     }
+    spdlog::error("document {}: loading failed: {}", document_id_, error);
+    state_ = State::kFailed;
+    close_all(1011, "document could not be loaded");
     for (auto& op : std::exchange(waiting_, {})) op();
     return;
   }
@@ -150,7 +149,7 @@ void Room::leave(std::shared_ptr<Connection> conn) {
     crdt::Bytes removal = self->awareness_.remove(clients);
     if (!removal.empty()) {
       self->broadcast(make_frame(protocol::encode_awareness(removal)), nullptr);
-      self->outbox(PartKind::kAwareness, std::move(removal));
+      self->outbox(PartKind::kAwareness, removal);
     }
     if (self->members_.empty()) self->schedule_unload();
   });
@@ -199,7 +198,7 @@ void Room::handle(const std::shared_ptr<Connection>& conn, const Frame& frame) {
       if (change.empty()) return;
       for (const uint64_t id : change.added) m.awareness_clients.push_back(id);
       broadcast(frame, conn.get());
-      outbox(PartKind::kAwareness, crdt::Bytes(aw->update.begin(), aw->update.end()));
+      outbox(PartKind::kAwareness, aw->update);
     } else if (std::holds_alternative<protocol::QueryAwareness>(msg)) {
       conn->send(make_frame(protocol::encode_awareness(awareness_.encode_all())));
     }
@@ -226,7 +225,7 @@ void Room::apply_update(const std::shared_ptr<Connection>& conn, crdt::ByteView 
 
 void Room::publish(crdt::ByteView update, const Frame& relay, const Connection* origin) {
   broadcast(relay ? relay : make_frame(protocol::encode_sync_update(update)), origin);
-  outbox(PartKind::kUpdate, crdt::Bytes(update.begin(), update.end()));
+  outbox(PartKind::kUpdate, update);
   services_.persister.enqueue(document_id_,
                               std::make_shared<const store::Bytes>(update.begin(), update.end()));
   if (++logged_since_compaction_ >= services_.config.compact_threshold && !compacting_)
@@ -294,35 +293,42 @@ void Room::replace_text(std::string text, std::function<void(bool)> done) {
 }
 
 void Room::set_access(int64_t user_id, std::optional<Role> role) {
-  asio::post(strand_, [self = shared_from_this(), user_id, role] {
-    for (auto& [ptr, m] : self->members_) {
-      if (m.conn->user_id() != user_id) continue;
-      if (role) {
-        m.conn->set_role(*role);
-      } else {
-        m.conn->close(close_code::kForbidden, "access revoked");
-      }
+  asio::post(strand_,
+             [self = shared_from_this(), user_id, role] { self->apply_access(user_id, role); });
+}
+
+void Room::apply_access(int64_t user_id, std::optional<Role> role) {
+  for (auto& [ptr, m] : members_) {
+    if (m.conn->user_id() != user_id) continue;
+    if (role) {
+      m.conn->set_role(*role);
+    } else {
+      m.conn->close(close_code::kForbidden, "access revoked");
     }
-  });
+  }
 }
 
 void Room::remove() {
-  asio::post(strand_, [self = shared_from_this()] {
-    self->state_ = State::kGone;
-    self->backlog_.clear();
-    self->close_all(close_code::kNotFound, "document deleted");
-    for (auto& op : std::exchange(self->waiting_, {})) op();
-  });
+  asio::post(strand_, [self = shared_from_this()] { self->mark_gone("document deleted"); });
 }
 
-void Room::outbox(PartKind kind, crdt::Bytes data) {
+void Room::mark_gone(const std::string& reason) {
+  state_ = State::kGone;
+  backlog_.clear();
+  close_all(close_code::kNotFound, reason);
+  for (auto& op : std::exchange(waiting_, {})) op();
+}
+
+// Copies `data` only when there are other instances to send it to: on a single instance this is
+// the hot path of every update and must cost nothing.
+void Room::outbox(PartKind kind, crdt::ByteView data) {
   if (!services_.cluster.enabled()) return;
   if (outbox_.empty()) {
     asio::post(strand_, [self = shared_from_this()] {
       self->services_.cluster.publish(self->document_id_, std::exchange(self->outbox_, {}));
     });
   }
-  outbox_.push_back({kind, std::move(data)});
+  outbox_.push_back({kind, crdt::Bytes(data.begin(), data.end())});
 }
 
 void Room::on_bus(Envelope envelope) {
@@ -351,27 +357,17 @@ void Room::apply_bus_part(const std::string& instance, Part& part) {
       case PartKind::kSyncRequest:
       case PartKind::kSyncReply: {
         crdt::Bytes missing = doc_.encode_state_as_update(part.data);
-        if (!empty_update(missing)) outbox(PartKind::kUpdate, std::move(missing));
+        if (!empty_update(missing)) outbox(PartKind::kUpdate, missing);
         if (part.kind == PartKind::kSyncRequest)
           outbox(PartKind::kSyncReply, doc_.encode_state_vector());
         return;
       }
       case PartKind::kRemoved:
-        state_ = State::kGone;
-        close_all(close_code::kNotFound, "document deleted");
+        mark_gone("document deleted");
         return;
       case PartKind::kAccess: {
-        crdt::Decoder dec(part.data);
-        const auto user = static_cast<int64_t>(dec.read_var_uint());
-        const uint64_t role = dec.read_var_uint();
-        for (auto& [ptr, m] : members_) {
-          if (m.conn->user_id() != user) continue;
-          if (role == 0) {
-            m.conn->close(close_code::kForbidden, "access revoked");
-          } else {
-            m.conn->set_role(role == 1 ? Role::kViewer : Role::kEditor);
-          }
-        }
+        const auto [user, role] = decode_access(part.data);
+        apply_access(user, role);
         return;
       }
       default:

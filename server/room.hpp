@@ -90,7 +90,11 @@ class Room : public std::enable_shared_from_this<Room> {
   // Runs `op` now when the room is loaded (or failed), else once loading ends.
   void when_loaded(std::function<void()> op);
   // Queues a part for the other instances; all parts of one strand turn go as one message.
-  void outbox(PartKind kind, crdt::Bytes data);
+  void outbox(PartKind kind, crdt::ByteView data);
+  // A user's access changed: new role on their connections, or closed (4403) without access.
+  void apply_access(int64_t user_id, std::optional<Role> role);
+  // The document is gone: close everyone with 4404, refuse later joins, fail waiting operations.
+  void mark_gone(const std::string& reason);
   void apply_bus_part(const std::string& instance, Part& part);
   void schedule_unload();
   void compact(std::function<void()> then);

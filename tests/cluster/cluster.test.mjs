@@ -10,21 +10,10 @@ import { spawn, spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { scenario, waitFor, freePort, tmpDir, rng, seedFromEnv, TEST_TIMEOUT } from '../server/harness.mjs'
+import { scenario, freshPostgresDatabase, waitFor, freePort, tmpDir, rng, seedFromEnv, TEST_TIMEOUT } from '../server/harness.mjs'
 
 const SECRET = crypto.randomBytes(32).toString('hex')
-const PG = process.env.WEFT_TEST_POSTGRES_URL
 const PG_RESTART = process.env.WEFT_TEST_POSTGRES_RESTART
-if (!PG) throw new Error('run under tests/postgres/with-postgres.sh')
-
-function freshDatabase () {
-  const name = `weft_cluster_${crypto.randomBytes(5).toString('hex')}`
-  const r = spawnSync('psql', [PG, '-v', 'ON_ERROR_STOP=1', '-qc', `CREATE DATABASE ${name}`], { encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`CREATE DATABASE: ${r.stderr}`)
-  const url = new URL(PG)
-  url.pathname = `/${name}`
-  return url.toString()
-}
 
 // A redis-server on a fixed port that the test can stop and start again.
 class Redis {
@@ -101,7 +90,7 @@ class Nginx {
 
 // Three instances on one database and one Redis.
 async function cluster (s, { n = 3, redis, flags = {} } = {}) {
-  const database = freshDatabase()
+  const database = freshPostgresDatabase()
   const instances = []
   for (let i = 0; i < n; i++) {
     instances.push(await s.server({ database, redis: redis.url, 'jwt-secret': SECRET, 'instance-id': `weft-${'abc'[i]}`, ...flags }))
@@ -272,4 +261,24 @@ test('the presence of a crashed instance\'s clients is removed by the others', {
   const start = Date.now()
   await waitFor(() => !seesGhost(), 25000, 'the ghost\'s presence to be removed')
   s.log(`presence removed ${Date.now() - start} ms after kill -9`)
+}))
+
+test('revoking a member and deleting a document on one instance closes connections on another', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const redis = await startRedis(s)
+  const { instances } = await cluster(s, { n: 2, redis })
+  const [a, b] = instances
+  const member = await a.account('member')
+  const editor = await a.account('editor')
+  const id = await a.newDoc({ is_public: false })
+  assert.equal((await a.api('PUT', `/api/documents/${id}/members/member`, { body: { role: 'editor' } })).status, 200)
+  assert.equal((await a.api('PUT', `/api/documents/${id}/members/editor`, { body: { role: 'editor' } })).status, 200)
+  // Both members are connected to b; the owner changes things through a, where no room is open.
+  const m = s.client(b, id, { name: 'member', token: member.token })
+  const e = s.client(b, id, { name: 'editor', token: editor.token })
+  await Promise.all([m.waitSynced(), e.waitSynced()])
+  assert.equal((await a.api('DELETE', `/api/documents/${id}/members/member`)).status, 204)
+  await waitFor(() => m.serverCloses().some((c) => c.code === 4403), 10000, 'the revoked member (on the other instance) to be closed with 4403', () => JSON.stringify(m.closes))
+  assert.deepEqual(e.serverCloses(), [], 'the other member stays')
+  assert.equal((await a.api('DELETE', `/api/documents/${id}`)).status, 204)
+  await waitFor(() => e.serverCloses().some((c) => c.code === 4404), 10000, 'everyone on the other instance to be closed with 4404', () => JSON.stringify(e.closes))
 }))

@@ -32,7 +32,7 @@ export const TEST_TIMEOUT = Number(process.env.WEFT_TEST_TIMEOUT_MS || 120000)
 const SERVER_DATABASE = process.env.WEFT_TEST_SERVER_DATABASE || 'sqlite'
 
 // A new, empty PostgreSQL database on the test server; returns its URL.
-function freshPostgresDatabase () {
+export function freshPostgresDatabase () {
   const base = process.env.WEFT_TEST_POSTGRES_URL
   if (!base) throw new Error('WEFT_TEST_SERVER_DATABASE=postgres needs WEFT_TEST_POSTGRES_URL (run under tests/postgres/with-postgres.sh)')
   const name = `weft_srv_${crypto.randomBytes(6).toString('hex')}`
