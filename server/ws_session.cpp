@@ -3,8 +3,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <algorithm>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cerrno>
 #include <charconv>
 #include <utility>
 
@@ -32,39 +38,59 @@ int64_t document_id_of(std::string_view target) {
 }
 
 constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kSmallRead = 4 * 1024;
 
 }  // namespace
 
 template <class Stream>
 WsSession<Stream>::WsSession(Stream&& stream, Services& services)
-    : ws_(std::move(stream)), services_(services) {}
+    : services_(services),
+      strand_(*stream.get_executor().template target<Strand>()),
+      timer_(strand_),
+      handshake_(std::in_place, std::move(stream)) {}
 
 template <class Stream>
 WsSession<Stream>::~WsSession() = default;
 
 template <class Stream>
+asio::ip::tcp::socket& WsSession<Stream>::lowest_socket() {
+  if constexpr (kPlain) {
+    return *io_;
+  } else {
+    return beast::get_lowest_layer(*io_).socket();
+  }
+}
+
+template <class Stream>
 void WsSession<Stream>::run(beast::http::request<beast::http::string_body> req) {
-  beast::get_lowest_layer(ws_).expires_never();  // the websocket timeouts take over
+  beast::get_lowest_layer(*handshake_).expires_never();
   websocket::stream_base::timeout timeout{};
   timeout.handshake_timeout = std::chrono::seconds(30);
-  timeout.idle_timeout = std::chrono::milliseconds(services_.config.idle_timeout_ms);
-  timeout.keep_alive_pings = true;
-  ws_.set_option(timeout);
-  ws_.set_option(websocket::stream_base::decorator(
+  timeout.idle_timeout = websocket::stream_base::none();
+  timeout.keep_alive_pings = false;
+  handshake_->set_option(timeout);
+  handshake_->set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(beast::http::field::server, "weft"); }));
-  ws_.read_message_max(0);  // enforced in on_read, to answer with 4413
-  ws_.binary(true);
   std::string target(req.target());
-  ws_.async_accept(req,
-                   [self = this->shared_from_this(), target = std::move(target)](
-                       beast::error_code ec) mutable { self->on_accept(ec, std::move(target)); });
+  handshake_->async_accept(
+      req, [self = this->shared_from_this(), target = std::move(target)](
+               beast::error_code ec) mutable { self->on_accept(ec, std::move(target)); });
 }
 
 template <class Stream>
 void WsSession<Stream>::on_accept(beast::error_code ec, std::string target) {
   if (ec) return;
+  // From here on the session reads and writes frames itself (see the header).
+  if constexpr (kPlain) {
+    io_.emplace(std::move(beast::get_lowest_layer(*handshake_).socket()));
+    fd_ = io_->native_handle();
+  } else {
+    io_.emplace(std::move(handshake_->next_layer()));
+  }
+  handshake_.reset();
   services_.metrics.connections.fetch_add(1, std::memory_order_relaxed);
   services_.metrics.connections_total.fetch_add(1, std::memory_order_relaxed);
+  start_timer();
   const int64_t id = document_id_of(target);
   if (id == 0) {
     do_close(close_code::kNotFound, "no such document");
@@ -77,40 +103,39 @@ void WsSession<Stream>::on_accept(beast::error_code ec, std::string target) {
 // On the blocking pool: who is this, and what may they do with the document?
 template <class Stream>
 void WsSession<Stream>::authorize(int64_t document_id, std::string token) {
-  asio::post(
-      services_.blocking, [self = this->shared_from_this(), document_id, token = std::move(token)] {
-        uint16_t refusal = 0;
-        std::string reason;
-        try {
-          const auto user = authenticate(self->services_, token);
-          const auto access =
-              user ? self->services_.accounts.access(document_id, user->id) : std::nullopt;
-          const auto role = access ? role_for(*access) : std::nullopt;
-          if (!user) {
-            refusal = close_code::kUnauthorized;
-            reason = token.empty() ? "sign in first" : "invalid or expired token";
-          } else if (!access) {
-            refusal = close_code::kNotFound;
-            reason = "no such document";
-          } else if (!role) {
-            refusal = close_code::kForbidden;
-            reason = "no access to this document";
-          } else {
-            self->user_id_ = user->id;
-            self->role_.store(*role, std::memory_order_relaxed);
-            self->session_id_ = self->services_.accounts.open_session(document_id, user->id,
-                                                                      self->services_.instance_id);
-          }
-        } catch (const std::exception& e) {
-          spdlog::error("document {}: authorizing a connection failed: {}", document_id, e.what());
-          refusal = 1011;
-          reason = "internal error";
-        }
-        asio::post(self->ws_.get_executor(),
-                   [self, document_id, refusal, reason = std::move(reason)]() mutable {
-                     self->on_authorized(document_id, refusal, std::move(reason));
-                   });
-      });
+  asio::post(services_.blocking, [self = this->shared_from_this(), document_id,
+                                  token = std::move(token)] {
+    uint16_t refusal = 0;
+    std::string reason;
+    try {
+      const auto user = authenticate(self->services_, token);
+      const auto access =
+          user ? self->services_.accounts.access(document_id, user->id) : std::nullopt;
+      const auto role = access ? role_for(*access) : std::nullopt;
+      if (!user) {
+        refusal = close_code::kUnauthorized;
+        reason = token.empty() ? "sign in first" : "invalid or expired token";
+      } else if (!access) {
+        refusal = close_code::kNotFound;
+        reason = "no such document";
+      } else if (!role) {
+        refusal = close_code::kForbidden;
+        reason = "no access to this document";
+      } else {
+        self->user_id_ = user->id;
+        self->role_.store(*role, std::memory_order_relaxed);
+        self->session_id_ = self->services_.accounts.open_session(document_id, user->id,
+                                                                  self->services_.instance_id);
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("document {}: authorizing a connection failed: {}", document_id, e.what());
+      refusal = 1011;
+      reason = "internal error";
+    }
+    asio::post(self->strand_, [self, document_id, refusal, reason = std::move(reason)]() mutable {
+      self->on_authorized(document_id, refusal, std::move(reason));
+    });
+  });
 }
 
 template <class Stream>
@@ -131,104 +156,390 @@ void WsSession<Stream>::on_authorized(int64_t document_id, uint16_t refusal, std
   do_read();
 }
 
+// ---- Reading -------------------------------------------------------------------------------
+
 template <class Stream>
 void WsSession<Stream>::do_read() {
-  ws_.async_read_some(
-      buffer_, kReadChunk,
+  // Small reads while idle keep an idle connection's buffer small; a large frame in progress
+  // is read in big chunks.
+  size_t want = kSmallRead;
+  if (in_frame_ && frame_left_ > want)
+    want = static_cast<size_t>(std::min<uint64_t>(frame_left_, kReadChunk));
+  io_->async_read_some(
+      buffer_.prepare(want),
       [self = this->shared_from_this()](beast::error_code ec, size_t n) { self->on_read(ec, n); });
 }
 
 template <class Stream>
-void WsSession<Stream>::on_read(beast::error_code ec, size_t) {
+void WsSession<Stream>::on_read(beast::error_code ec, size_t bytes) {
   if (ec) {
     finish();
     return;
   }
-  if (closing_) {  // keep reading until the peer answers our close
-    buffer_.consume(buffer_.size());
-    do_read();
-    return;
-  }
-  if (buffer_.size() > services_.config.max_message_bytes) {
-    services_.metrics.rejected_messages.fetch_add(1, std::memory_order_relaxed);
-    buffer_.consume(buffer_.size());
-    do_close(close_code::kTooLarge, "message too large");
-    do_read();
-    return;
-  }
-  if (!ws_.is_message_done()) {
-    do_read();
-    return;
-  }
-  services_.metrics.messages_received.fetch_add(1, std::memory_order_relaxed);
-  services_.metrics.bytes_received.fetch_add(buffer_.size(), std::memory_order_relaxed);
-  if (!ws_.got_binary()) {
-    services_.metrics.rejected_messages.fetch_add(1, std::memory_order_relaxed);
-    buffer_.consume(buffer_.size());
-    do_close(close_code::kUnsupported, "text frames are not supported");
-    do_read();
-    return;
-  }
-  const auto data = static_cast<const uint8_t*>(buffer_.data().data());
-  auto frame = std::make_shared<const crdt::Bytes>(data, data + buffer_.size());
-  buffer_.consume(buffer_.size());
-  if (room_) room_->receive(this->shared_from_this(), std::move(frame));
+  buffer_.commit(bytes);
+  heard_ = true;
+  parse_frames();
+  if (finished_) return;
+  // Give back the memory of a large message once it has been handled.
+  if (buffer_.size() == 0 && buffer_.capacity() > kReadChunk) buffer_.shrink_to_fit();
   do_read();
 }
 
+// Consumes every complete header and every payload byte in the buffer. A control frame is
+// handled once it is whole (≤ 125 bytes); data payload is unmasked into message_ as it arrives.
 template <class Stream>
-void WsSession<Stream>::send(Frame frame) {
-  asio::post(ws_.get_executor(), [self = this->shared_from_this(), frame = std::move(frame)] {
-    if (self->closing_ || self->finished_) return;
-    // The frame being written does not count: a single frame larger than the limit (the sync of a
-    // big document) still goes through when nothing else is waiting.
-    const size_t in_flight = self->writing_ ? self->queue_.front()->size() : 0;
-    const size_t backlog = self->queued_bytes_ - in_flight;
-    if (backlog > 0 && backlog + frame->size() > self->services_.config.send_queue_bytes) {
-      self->services_.metrics.slow_consumer_disconnects.fetch_add(1, std::memory_order_relaxed);
-      spdlog::warn("dropping a slow consumer ({} bytes queued)", self->queued_bytes_);
-      self->drop();
+void WsSession<Stream>::parse_frames() {
+  auto* data = static_cast<uint8_t*>(buffer_.data().data());
+  const size_t size = buffer_.size();
+  size_t pos = 0;
+  while (!finished_) {
+    if (!in_frame_) {
+      const auto status = ws::parse_client_header(data + pos, size - pos, frame_);
+      if (status == ws::ParseStatus::kNeedMore) break;
+      if (status == ws::ParseStatus::kBadFrame) {
+        fail(close_code::kProtocolError, "malformed frame");
+        if (closing_) drop();  // a broken stream cannot carry the close handshake further
+        return;
+      }
+      if (ws::is_control(frame_.opcode)) {
+        if (size - pos < frame_.size + frame_.length) break;  // wait for the whole frame
+        uint8_t* payload = data + pos + frame_.size;
+        const auto n = static_cast<size_t>(frame_.length);
+        ws::unmask(payload, n, frame_.mask, 0);
+        pos += frame_.size + n;
+        on_control(frame_.opcode, payload, n);
+        continue;
+      }
+      const bool continuation = frame_.opcode == ws::Opcode::kContinuation;
+      if (!closing_) {
+        if (continuation != in_message_) {
+          fail(close_code::kProtocolError, "unexpected continuation or unfinished message");
+          continue;
+        }
+        if (frame_.opcode == ws::Opcode::kText) {
+          services_.metrics.rejected_messages.fetch_add(1, std::memory_order_relaxed);
+          fail(close_code::kUnsupported, "text frames are not supported");
+          continue;
+        }
+        if (message_.size() + frame_.length > services_.config.max_message_bytes) {
+          services_.metrics.rejected_messages.fetch_add(1, std::memory_order_relaxed);
+          fail(close_code::kTooLarge, "message too large");
+          continue;
+        }
+        if (!in_message_) message_.reserve(std::min<uint64_t>(frame_.length, kReadChunk));
+      }
+      in_message_ = !frame_.fin;
+      pos += frame_.size;
+      in_frame_ = true;
+      frame_left_ = frame_.length;
+      frame_offset_ = 0;
+    }
+    const auto take = static_cast<size_t>(std::min<uint64_t>(frame_left_, size - pos));
+    if (!closing_) {  // after our close frame, data is read and dropped
+      ws::unmask(data + pos, take, frame_.mask, static_cast<size_t>(frame_offset_));
+      message_.insert(message_.end(), data + pos, data + pos + take);
+    }
+    pos += take;
+    frame_left_ -= take;
+    frame_offset_ += take;
+    if (frame_left_ > 0) break;
+    in_frame_ = false;
+    if (frame_.fin && !closing_) deliver();
+  }
+  buffer_.consume(pos);
+}
+
+template <class Stream>
+void WsSession<Stream>::deliver() {
+  services_.metrics.messages_received.fetch_add(1, std::memory_order_relaxed);
+  services_.metrics.bytes_received.fetch_add(message_.size(), std::memory_order_relaxed);
+  auto frame = std::make_shared<const crdt::Bytes>(std::move(message_));
+  message_ = {};
+  if (room_) room_->receive(this->shared_from_this(), std::move(frame));
+}
+
+template <class Stream>
+void WsSession<Stream>::on_control(ws::Opcode op, const uint8_t* payload, size_t size) {
+  if (op == ws::Opcode::kPing) {
+    if (!closing_)
+      queue_control(ws::Opcode::kPong,
+                    std::make_shared<const crdt::Bytes>(payload, payload + size));
+    return;
+  }
+  if (op != ws::Opcode::kClose) return;  // a pong: heard_ is already set
+  peer_closed_ = true;
+  if (closing_) {
+    // The answer to our close; the server closes the TCP connection first (RFC 6455 §7.1.1),
+    // once our close frame is out.
+    std::lock_guard lock(out_mutex_);
+    if (!close_written_) return;  // after_flush finishes
+  } else {
+    // The peer closes: answer with its status code (§5.5.1) and close once that is written.
+    uint16_t code = 1000;
+    if (size == 1) {
+      fail(close_code::kProtocolError, "malformed close frame");
       return;
     }
-    self->queued_bytes_ += frame->size();
-    self->queue_.push_back(std::move(frame));
-    if (!self->writing_) self->do_write();
-  });
+    if (size >= 2) code = static_cast<uint16_t>(payload[0] << 8 | payload[1]);
+    const bool valid = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
+                       (code >= 3000 && code <= 4999);
+    if (!valid) {
+      fail(close_code::kProtocolError, "invalid close code");
+      return;
+    }
+    do_close(code, "");
+    return;
+  }
+  finish();
 }
 
 template <class Stream>
-void WsSession<Stream>::do_write() {
-  writing_ = true;
-  // The handler holds the frame too: drop() may clear the queue while the write is in flight.
-  Frame frame = queue_.front();
-  ws_.async_write(asio::buffer(*frame),
-                  [self = this->shared_from_this(), frame](beast::error_code ec, size_t n) {
-                    self->on_write(ec, n);
-                  });
+void WsSession<Stream>::fail(uint16_t code, std::string reason) {
+  do_close(code, std::move(reason));
+}
+
+// Every half idle timeout: a peer that sent nothing is pinged, one still silent a tick later is
+// dropped. While closing, the peer has two ticks to answer the close.
+template <class Stream>
+void WsSession<Stream>::start_timer() {
+  timer_.expires_after(std::chrono::milliseconds(services_.config.idle_timeout_ms / 2 + 1));
+  timer_.async_wait(
+      [self = this->shared_from_this()](beast::error_code ec) { self->on_timer(ec); });
 }
 
 template <class Stream>
-void WsSession<Stream>::on_write(beast::error_code ec, size_t bytes) {
-  writing_ = false;
-  if (finished_) return;  // dropped while this write was in flight
+void WsSession<Stream>::on_timer(beast::error_code ec) {
+  if (ec || finished_) return;
+  if (closing_) {
+    if (++close_ticks_ >= 2) {
+      drop();
+      return;
+    }
+  } else if (heard_) {
+    heard_ = false;
+    pinged_ = false;
+  } else if (!pinged_) {
+    queue_control(ws::Opcode::kPing, std::make_shared<const crdt::Bytes>());
+    pinged_ = true;
+  } else {
+    spdlog::debug("dropping a peer silent for {} ms", services_.config.idle_timeout_ms);
+    drop();
+    return;
+  }
+  start_timer();
+}
+
+// ---- Writing -------------------------------------------------------------------------------
+
+template <class Stream>
+void WsSession<Stream>::send(Frame frame) {
+  std::lock_guard lock(out_mutex_);
+  queue_locked(ws::Opcode::kBinary, std::move(frame));
+}
+
+template <class Stream>
+void WsSession<Stream>::queue_control(ws::Opcode op, Frame payload) {
+  std::lock_guard lock(out_mutex_);
+  queue_locked(op, std::move(payload));
+}
+
+template <class Stream>
+bool WsSession<Stream>::queue_locked(ws::Opcode op, Frame payload) {
+  if (out_closed_) return false;
+  // The frame at the head does not count: a single frame larger than the limit (the sync of a
+  // big document) still goes through when nothing else is waiting.
+  const size_t head = out_.empty() ? 0 : out_.front().size() - out_.front().written;
+  const size_t backlog = out_bytes_ - head;
+  if (backlog > 0 && backlog + payload->size() > services_.config.send_queue_bytes) {
+    services_.metrics.slow_consumer_disconnects.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("dropping a slow consumer ({} bytes queued)", out_bytes_);
+    out_closed_ = true;
+    asio::post(strand_, [self = this->shared_from_this()] { self->drop(); });
+    return false;
+  }
+  Out out{ws::server_header(op, payload->size()), std::move(payload)};
+  out_bytes_ += out.size();
+  out_.push_back(std::move(out));
+  if (!flushing_) kick_locked();
+  return true;
+}
+
+template <class Stream>
+void WsSession<Stream>::kick_locked() {
+  if constexpr (kPlain) {
+    const Flush result = flush_locked();
+    if (result == Flush::kDone) {
+      if (close_written_)
+        asio::post(strand_, [self = this->shared_from_this()] { self->after_flush(); });
+      return;
+    }
+    flushing_ = true;
+    if (result == Flush::kError) {
+      out_closed_ = true;
+      asio::post(strand_, [self = this->shared_from_this()] { self->drop(); });
+    } else {
+      asio::post(strand_, [self = this->shared_from_this()] { self->wait_writable(); });
+    }
+  } else {
+    flushing_ = true;
+    asio::post(strand_, [self = this->shared_from_this()] { self->tls_write(); });
+  }
+}
+
+template <class Stream>
+typename WsSession<Stream>::Flush WsSession<Stream>::flush_locked() {
+  constexpr size_t kMaxIov = 64;
+  while (!out_.empty()) {
+    if (fd_ < 0) return Flush::kError;
+    iovec iov[kMaxIov];
+    size_t count = 0;
+    size_t total = 0;
+    for (const Out& o : out_) {
+      if (count + 2 > kMaxIov) break;
+      if (o.written < o.header.size) {
+        iov[count++] = {const_cast<uint8_t*>(o.header.bytes.data()) + o.written,
+                        o.header.size - o.written};
+      }
+      const size_t from = o.written > o.header.size ? o.written - o.header.size : 0;
+      if (o.payload->size() > from) {
+        iov[count++] = {const_cast<uint8_t*>(o.payload->data()) + from, o.payload->size() - from};
+      }
+      total += o.size() - o.written;
+    }
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = count;
+    const ssize_t n = ::sendmsg(fd_, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return Flush::kBlocked;
+      return Flush::kError;
+    }
+    consume_locked(static_cast<size_t>(n));
+    if (static_cast<size_t>(n) < total) return Flush::kBlocked;
+  }
+  return Flush::kDone;
+}
+
+template <class Stream>
+void WsSession<Stream>::consume_locked(size_t bytes) {
+  out_bytes_ -= bytes;
+  services_.metrics.bytes_sent.fetch_add(bytes, std::memory_order_relaxed);
+  while (bytes > 0) {
+    Out& o = out_.front();
+    const size_t left = o.size() - o.written;
+    if (bytes < left) {
+      o.written += bytes;
+      return;
+    }
+    bytes -= left;
+    if (o.header.bytes[0] == (0x80 | static_cast<uint8_t>(ws::Opcode::kClose)))
+      close_written_ = true;
+    services_.metrics.messages_sent.fetch_add(1, std::memory_order_relaxed);
+    out_.pop_front();
+  }
+}
+
+template <class Stream>
+void WsSession<Stream>::wait_writable() {
+  if constexpr (kPlain) {
+    io_->async_wait(
+        asio::ip::tcp::socket::wait_write,
+        [self = this->shared_from_this()](beast::error_code ec) { self->on_writable(ec); });
+  }
+}
+
+template <class Stream>
+void WsSession<Stream>::on_writable(beast::error_code ec) {
+  if (finished_) return;
   if (ec) {
     drop();
     return;
   }
-  services_.metrics.messages_sent.fetch_add(1, std::memory_order_relaxed);
-  services_.metrics.bytes_sent.fetch_add(bytes, std::memory_order_relaxed);
-  queued_bytes_ -= queue_.front()->size();
-  queue_.pop_front();
-  if (closing_) {
-    if (pending_close_) start_close();
-  } else if (!queue_.empty()) {
-    do_write();
+  Flush result;
+  {
+    std::lock_guard lock(out_mutex_);
+    result = flush_locked();
+    if (result == Flush::kDone) flushing_ = false;
+  }
+  if (result == Flush::kBlocked) {
+    wait_writable();
+  } else if (result == Flush::kError) {
+    drop();
+  } else {
+    after_flush();
   }
 }
 
 template <class Stream>
+void WsSession<Stream>::tls_write() {
+  if constexpr (!kPlain) {
+    if (finished_) return;
+    std::vector<asio::const_buffer> buffers;
+    std::vector<Frame> keep;  // do_close may drop queued entries while they are being written
+    {
+      std::lock_guard lock(out_mutex_);
+      if (out_.empty()) {
+        flushing_ = false;
+        return;
+      }
+      for (const Out& o : out_) {
+        if (buffers.size() >= 64) break;
+        const auto header = std::make_shared<const crdt::Bytes>(
+            o.header.bytes.data() + std::min<size_t>(o.written, o.header.size),
+            o.header.bytes.data() + o.header.size);
+        const size_t from = o.written > o.header.size ? o.written - o.header.size : 0;
+        buffers.emplace_back(header->data(), header->size());
+        buffers.emplace_back(o.payload->data() + from, o.payload->size() - from);
+        keep.push_back(header);
+        keep.push_back(o.payload);
+      }
+      out_pinned_ = buffers.size() / 2;
+    }
+    asio::async_write(*io_, buffers,
+                      [self = this->shared_from_this(), keep = std::move(keep)](
+                          beast::error_code ec, size_t n) { self->on_tls_written(ec, n); });
+  }
+}
+
+template <class Stream>
+void WsSession<Stream>::on_tls_written(beast::error_code ec, size_t bytes) {
+  if (finished_) return;
+  if (ec) {
+    drop();
+    return;
+  }
+  bool more;
+  {
+    std::lock_guard lock(out_mutex_);
+    out_pinned_ = 0;
+    consume_locked(bytes);
+    more = !out_.empty();
+    if (!more) flushing_ = false;
+  }
+  if (more) {
+    tls_write();
+  } else {
+    after_flush();
+  }
+}
+
+template <class Stream>
+void WsSession<Stream>::after_flush() {
+  if (finished_) return;
+  bool close_written;
+  {
+    std::lock_guard lock(out_mutex_);
+    close_written = close_written_;
+  }
+  if (close_written && peer_closed_) finish();
+}
+
+// ---- Closing -------------------------------------------------------------------------------
+
+template <class Stream>
 void WsSession<Stream>::close(uint16_t code, std::string reason) {
-  asio::post(ws_.get_executor(),
+  asio::post(strand_,
              [self = this->shared_from_this(), code, reason = std::move(reason)]() mutable {
                self->do_close(code, std::move(reason));
              });
@@ -238,32 +549,28 @@ template <class Stream>
 void WsSession<Stream>::do_close(uint16_t code, std::string reason) {
   if (closing_ || finished_) return;
   closing_ = true;
-  // Frames not yet started are dropped; one in flight finishes before the close frame.
-  while (queue_.size() > (writing_ ? 1u : 0u)) {
-    queued_bytes_ -= queue_.back()->size();
-    queue_.pop_back();
-  }
+  close_ticks_ = 0;
   if (reason.size() > 120) reason.resize(120);  // a close frame's payload is at most 125 bytes
-  pending_close_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
-  if (!writing_) start_close();
-}
-
-template <class Stream>
-void WsSession<Stream>::start_close() {
-  ws_.async_close(*pending_close_, [self = this->shared_from_this()](beast::error_code ec) {
-    if (ec) self->finish();  // otherwise the read loop ends when the peer answers
-  });
+  auto payload = std::make_shared<crdt::Bytes>(2 + reason.size());
+  (*payload)[0] = static_cast<uint8_t>(code >> 8);
+  (*payload)[1] = static_cast<uint8_t>(code);
+  std::copy(reason.begin(), reason.end(), payload->begin() + 2);
+  std::lock_guard lock(out_mutex_);
+  if (out_closed_) return;
+  // Frames not yet started are dropped; one partly written (or in a TLS write) finishes first.
+  size_t keep = out_pinned_;
+  if (!out_.empty() && out_.front().written > 0) keep = std::max<size_t>(keep, 1);
+  while (out_.size() > keep) {
+    out_bytes_ -= out_.back().size() - out_.back().written;
+    out_.pop_back();
+  }
+  queue_locked(ws::Opcode::kClose, std::move(payload));
+  out_closed_ = true;
 }
 
 template <class Stream>
 void WsSession<Stream>::drop() {
   closing_ = true;
-  pending_close_.reset();
-  queue_.clear();
-  queued_bytes_ = 0;
-  beast::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  beast::get_lowest_layer(ws_).close();
   finish();
 }
 
@@ -271,6 +578,18 @@ template <class Stream>
 void WsSession<Stream>::finish() {
   if (finished_) return;
   finished_ = true;
+  timer_.cancel();
+  {
+    std::lock_guard lock(out_mutex_);
+    out_closed_ = true;
+    out_.clear();
+    out_bytes_ = 0;
+    fd_ = -1;  // no sendmsg from another thread after the descriptor is closed (and reused)
+    beast::error_code ignored;
+    auto& socket = lowest_socket();
+    socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+  }
   services_.metrics.connections.fetch_sub(1, std::memory_order_relaxed);
   if (room_) {
     room_->leave(this->shared_from_this());

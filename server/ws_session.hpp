@@ -1,11 +1,23 @@
-// ws_session.hpp — one y-websocket client connection (Boost.Beast websocket over TCP or TLS).
+// ws_session.hpp — one y-websocket client connection (WebSocket over TCP or TLS).
 //
-// The session owns its socket, read buffer and send queue; its lifetime is carried by the pending
-// asynchronous operations (shared_from_this). Every handler runs on the session's strand. Reads
-// are done piecewise so that a message larger than --max-message-bytes is refused with 4413 as
-// soon as it crosses the limit, without buffering it. The send queue holds shared immutable
-// frames; when its bytes exceed --send-queue-bytes the peer is a slow consumer and is dropped, so
-// one stuck client cannot grow server memory or slow the room.
+// Boost.Beast answers the upgrade; after that the session speaks the frame format itself
+// (ws_frame.hpp) on the bare socket, because the broadcast path wants what Beast's stream cannot
+// give: writing from the room's thread without a hop per receiver, and several frames in one
+// system call. Reads, control frames, timers and the close handshake run on the session's strand
+// (do_read → on_read, named handlers as in Beast's examples); the lifetime is carried by the
+// pending operations (shared_from_this).
+//
+// Send path (the room's broadcast, any thread): the frame's header is built per receiver (2–10
+// bytes) and queued beside the shared payload under a small mutex. When nothing is queued ahead
+// of it, a plain-TCP session writes it at once with one non-blocking sendmsg on the calling
+// thread; only when the socket is full does the rest wait for writability on the strand, and then
+// every queued frame goes out in one gathered sendmsg. TLS sessions always write on the strand
+// (SSL state is not thread-safe). When the queued bytes exceed --send-queue-bytes the peer is a
+// slow consumer and is dropped, so one stuck client cannot grow server memory or slow the room.
+//
+// Reads are parsed as they arrive: a message larger than --max-message-bytes is refused with 4413
+// as soon as a frame header announces it, text frames with 1003, malformed frames with 1002.
+// Pings are answered; a peer silent for --idle-timeout-ms is pinged and then dropped.
 //
 // Before joining a room the session is authorized on the blocking pool: the token of `?token=`
 // must name an existing user (else close 4401), the document must exist (4404) and the user must
@@ -15,15 +27,20 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <type_traits>
 
 #include "server/connection.hpp"
 #include "server/services.hpp"
+#include "server/ws_frame.hpp"
 
 namespace weft {
 
@@ -46,28 +63,81 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
   int64_t user_id() const override { return user_id_; }
 
  private:
+  static constexpr bool kPlain = std::is_same_v<Stream, boost::beast::tcp_stream>;
+  // After the handshake: the bare socket for plain TCP, the TLS stream otherwise.
+  using Io = std::conditional_t<kPlain, boost::asio::ip::tcp::socket, Stream>;
+  using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+
+  // One frame waiting to be written: its header and the shared payload.
+  struct Out {
+    ws::ServerHeader header;
+    Frame payload;
+    size_t written = 0;  // bytes of header + payload already sent
+    size_t size() const { return header.size + payload->size(); }
+  };
+  enum class Flush { kDone, kBlocked, kError };
+
+  boost::asio::ip::tcp::socket& lowest_socket();
   void on_accept(boost::beast::error_code ec, std::string target);
   void authorize(int64_t document_id, std::string token);
   void on_authorized(int64_t document_id, uint16_t refusal, std::string reason);
   void do_read();
   void on_read(boost::beast::error_code ec, size_t bytes);
-  void do_write();
-  void on_write(boost::beast::error_code ec, size_t bytes);
+  void parse_frames();
+  void on_control(ws::Opcode op, const uint8_t* payload, size_t size);
+  void deliver();
+  void fail(uint16_t code, std::string reason);  // a bad frame or message: close with `code`
+  void start_timer();
+  void on_timer(boost::beast::error_code ec);
+
+  // The write queue; every *_locked function runs with out_mutex_ held.
+  bool queue_locked(ws::Opcode op, Frame payload);   // false: the session is closing or closed
+  void queue_control(ws::Opcode op, Frame payload);  // on the strand
+  void kick_locked();    // write now (plain) or schedule the strand to write
+  Flush flush_locked();  // plain TCP: as much as the socket takes, without blocking
+  void consume_locked(size_t bytes);
+  void wait_writable();  // on the strand
+  void on_writable(boost::beast::error_code ec);
+  void tls_write();  // on the strand
+  void on_tls_written(boost::beast::error_code ec, size_t bytes);
+  void after_flush();  // on the strand, once the queue emptied: finish a sent close
+
   void do_close(uint16_t code, std::string reason);
-  void start_close();
-  void drop();  // abrupt end: no close handshake (slow or dead peer)
+  void drop();  // abrupt end: no close handshake (slow, silent or dead peer)
   void finish();
   void close_session_row();
 
-  boost::beast::websocket::stream<Stream> ws_;
   Services& services_;
+  Strand strand_;
+  boost::asio::steady_timer timer_;
+  std::optional<boost::beast::websocket::stream<Stream>> handshake_;  // until the upgrade is done
+  std::optional<Io> io_;                                              // from then on
+
+  // Read side, on the strand.
   boost::beast::flat_buffer buffer_;
-  std::deque<Frame> queue_;
-  size_t queued_bytes_ = 0;
-  bool writing_ = false;
-  bool closing_ = false;
+  ws::ClientHeader frame_;
+  bool in_frame_ = false;      // frame_'s payload is still arriving
+  uint64_t frame_left_ = 0;    // its payload bytes not read yet
+  uint64_t frame_offset_ = 0;  // its payload bytes read (for the mask)
+  bool in_message_ = false;    // a fragmented data message continues
+  crdt::Bytes message_;
+  bool heard_ = false;        // something arrived since the last timer tick
+  bool pinged_ = false;       // a ping went out at the last tick and nothing arrived since
+  bool closing_ = false;      // our close frame is queued (or sent): only the peer's close matters
+  bool peer_closed_ = false;  // the peer's close frame arrived
+  int close_ticks_ = 0;
   bool finished_ = false;
-  std::optional<boost::beast::websocket::close_reason> pending_close_;
+
+  // Write side, any thread, under out_mutex_.
+  std::mutex out_mutex_;
+  std::deque<Out> out_;
+  size_t out_bytes_ = 0;     // queued bytes not yet written
+  size_t out_pinned_ = 0;    // TLS: entries in the write in flight
+  bool flushing_ = false;    // the strand owns the writing (blocked socket, or TLS write)
+  bool out_closed_ = false;  // nothing more may be queued (close frame queued, or dropped)
+  bool close_written_ = false;
+  int fd_ = -1;  // plain TCP: the socket's descriptor while open
+
   std::atomic<Role> role_{Role::kViewer};
   int64_t user_id_ = 0;     // set once, before joining
   int64_t session_id_ = 0;  // the sessions row, 0 until opened
