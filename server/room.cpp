@@ -47,6 +47,7 @@ Room::Room(int64_t document_id, Services& services)
     : document_id_(document_id),
       services_(services),
       strand_(asio::make_strand(services.ioc)),
+      far_lane_(asio::make_strand(services.ioc)),
       grace_timer_(strand_) {}
 
 Room::~Room() = default;
@@ -134,6 +135,7 @@ void Room::join(std::shared_ptr<Connection> conn) {
     self->grace_timer_.cancel();
     Member& m = self->members_[conn.get()];
     m.conn = conn;
+    m.far = (self->joins_++ & 1) != 0;
     self->connection_count_.store(self->members_.size(), std::memory_order_relaxed);
     if (self->state_ == State::kReady) self->welcome(m);
   });
@@ -409,9 +411,28 @@ void Room::unload_if_idle() {
   });
 }
 
+// Each send is one sendmsg on this thread (WsSession::send), about 5–10 µs on loopback. A large
+// room splits the fan-out in two lanes so a second core writes half of it: the far members'
+// sends run on far_lane_, a strand of its own, so every receiver still gets the broadcasts in
+// order (only a direct answer from the room, such as a sync step 2, may overtake a broadcast
+// queued on the far lane — Yjs updates and awareness clocks make that harmless).
 void Room::broadcast(const Frame& frame, const Connection* except) {
+  if (members_.size() < kLaneThreshold) {
+    for (auto& [ptr, m] : members_) {
+      if (ptr != except) m.conn->send(frame);
+    }
+    return;
+  }
+  auto far = std::make_shared<std::vector<std::shared_ptr<Connection>>>();
+  far->reserve(members_.size() / 2 + 1);
   for (auto& [ptr, m] : members_) {
-    if (ptr != except) m.conn->send(frame);
+    if (ptr != except && m.far) far->push_back(m.conn);
+  }
+  asio::post(far_lane_, [far, frame] {
+    for (const auto& conn : *far) conn->send(frame);
+  });
+  for (auto& [ptr, m] : members_) {
+    if (ptr != except && !m.far) m.conn->send(frame);
   }
 }
 

@@ -73,10 +73,14 @@ class Room : public std::enable_shared_from_this<Room> {
 
  private:
   enum class State { kLoading, kReady, kFailed, kGone };
+  // From this many members on, a broadcast is written by two lanes (broadcast()).
+  static constexpr size_t kLaneThreshold = 64;
+
   struct Member {
     std::shared_ptr<Connection> conn;
     std::vector<uint64_t> awareness_clients;  // awareness ids this connection introduced
     bool synced = false;                      // has sent its first sync step 1
+    bool far = false;  // in a large room, written by the second fan-out lane (see broadcast)
   };
 
   void on_loaded(std::optional<store::StoredDocument> stored, std::string error);
@@ -102,6 +106,9 @@ class Room : public std::enable_shared_from_this<Room> {
   const int64_t document_id_;
   Services& services_;
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  // The second fan-out lane of large rooms: its own strand, so its writes keep their order.
+  boost::asio::strand<boost::asio::io_context::executor_type> far_lane_;
+  uint64_t joins_ = 0;
   boost::asio::steady_timer grace_timer_;
   State state_ = State::kLoading;
   crdt::Doc doc_;

@@ -1,11 +1,11 @@
-// connection.cpp — one simulated editor over Beast's WebSocket client (connection.hpp).
+// connection.cpp — one simulated editor: a minimal WebSocket client (connection.hpp).
 #include "bench/load/connection.hpp"
 
 #include <netinet/in.h>
 
 #include <boost/asio/buffer.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/asio/write.hpp>
+#include <string_view>
 
 #include "protocol/messages.hpp"
 
@@ -13,30 +13,33 @@ namespace bench {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 
 namespace {
 
 constexpr const char* kText = "content";
 // An empty state vector: varUint 0 clients.
 constexpr uint8_t kEmptyStateVector[] = {0};
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kMaxResponseHeader = 16 * 1024;
+constexpr size_t kMaxFrame = 256u << 20;
 
 }  // namespace
 
 Connection::Connection(asio::io_context& io, ConnectionEvents& events, uint32_t index, uint32_t doc,
                        Wire wire, std::string token)
-    : ws_(io),
+    : socket_(io),
       events_(events),
       index_(index),
       doc_(doc),
       wire_(std::move(wire)),
-      token_(std::move(token)) {}
+      token_(std::move(token)),
+      mask_state_(index * 2654435761u + 1) {}
 
 void Connection::start(Endpoint endpoint) {
   endpoint_ = std::move(endpoint);
   state_ = State::kConnecting;
   started_at_ = Clock::now();
-  auto& sock = ws_.next_layer();
+  auto& sock = socket_;
   beast::error_code ec;
   sock.open(endpoint_.addr.protocol(), ec);
   // Choose the source port at connect() time (per 4-tuple), not at bind() time (per address):
@@ -53,24 +56,23 @@ void Connection::start(Endpoint endpoint) {
 
 void Connection::on_connect(beast::error_code ec) {
   if (ec) return fail("connect: " + ec.message());
-  ws_.next_layer().set_option(asio::ip::tcp::no_delay(true));
-  ws_.set_option(websocket::stream_base::timeout{std::chrono::seconds(60),
-                                                 websocket::stream_base::none(), false});
-  ws_.binary(true);
-  ws_.read_message_max(64 * 1024 * 1024);
-  ws_.async_handshake(endpoint_.host, endpoint_.target,
-                      [self = shared_from_this()](beast::error_code e) { self->on_handshake(e); });
+  socket_.set_option(asio::ip::tcp::no_delay(true));
+  // The key is fixed: the generator checks the 101, not Sec-WebSocket-Accept.
+  const std::string request = "GET " + endpoint_.target + " HTTP/1.1\r\nHost: " + endpoint_.host +
+                              "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                              "Sec-WebSocket-Version: 13\r\n\r\n";
+  queue_raw(crdt::Bytes(request.begin(), request.end()));
+  do_read();
 }
 
-void Connection::on_handshake(beast::error_code ec) {
-  if (ec) return fail("handshake: " + ec.message());
+void Connection::on_handshake() {
   state_ = State::kSyncing;
   if (wire_.dialect() == Dialect::kHocuspocus) {
     queue(wire_.hocuspocus_auth(token_));  // sync step 1 follows the Authenticated answer
   } else {
     send_sync_step1();
   }
-  do_read();
 }
 
 void Connection::send_sync_step1() {
@@ -78,27 +80,98 @@ void Connection::send_sync_step1() {
 }
 
 void Connection::do_read() {
-  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, size_t n) {
-    self->on_read(ec, n);
-  });
+  socket_.async_read_some(
+      buffer_.prepare(kReadChunk),
+      [self = shared_from_this()](beast::error_code ec, size_t n) { self->on_read(ec, n); });
 }
 
-void Connection::on_read(beast::error_code ec, size_t) {
-  if (ec) {
-    if (ec == websocket::error::closed) {
-      const auto& r = ws_.reason();
-      return fail("closed by server: " + std::to_string(r.code) + " " + std::string(r.reason));
-    }
-    return fail("read: " + ec.message());
+void Connection::on_read(beast::error_code ec, size_t n) {
+  if (ec) return fail(state_ == State::kClosed ? "closed" : "read: " + ec.message());
+  buffer_.commit(n);
+  if (!upgraded_ && !read_upgrade_response()) {
+    if (state_ != State::kClosed) do_read();
+    return;
   }
-  const auto data = buffer_.cdata();
   try {
-    handle_frame({static_cast<const uint8_t*>(data.data()), data.size()});
+    read_frames();
   } catch (const protocol::ProtocolError& e) {
     return fail(std::string("bad frame from server: ") + e.what());
   }
-  buffer_.consume(buffer_.size());
-  if (state_ != State::kClosed) do_read();
+  if (socket_.is_open()) do_read();
+}
+
+bool Connection::read_upgrade_response() {
+  const std::string_view text(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+  const size_t end = text.find("\r\n\r\n");
+  if (end == std::string_view::npos) {
+    if (text.size() > kMaxResponseHeader) fail("handshake: response header too large");
+    return false;
+  }
+  const std::string_view status = text.substr(0, text.find("\r\n"));
+  if (status.substr(0, 13) != "HTTP/1.1 101 ") {
+    fail("handshake: " + std::string(status));
+    return false;
+  }
+  buffer_.consume(end + 4);
+  upgraded_ = true;
+  on_handshake();
+  return true;
+}
+
+// The server's frames: never masked. Data frames of one message are joined (servers here do not
+// fragment, but may); pings are answered; a close frame ends the connection.
+void Connection::read_frames() {
+  while (socket_.is_open()) {
+    const auto* p = static_cast<const uint8_t*>(buffer_.data().data());
+    const size_t size = buffer_.size();
+    if (size < 2) return;
+    const uint8_t opcode = p[0] & 0x0F;
+    const bool fin = (p[0] & 0x80) != 0;
+    if (p[1] & 0x80) return fail("masked frame from the server");
+    uint64_t length = p[1] & 0x7F;
+    size_t header = 2;
+    if (length == 126) {
+      if (size < 4) return;
+      length = uint64_t{p[2]} << 8 | p[3];
+      header = 4;
+    } else if (length == 127) {
+      if (size < 10) return;
+      length = 0;
+      for (int i = 2; i < 10; ++i) length = length << 8 | p[i];
+      header = 10;
+    }
+    if (length > kMaxFrame) return fail("frame too large");
+    if (size < header + length) {
+      buffer_.reserve(header + length);  // one read per chunk, not one per growth step
+      return;
+    }
+    const crdt::ByteView payload(p + header, static_cast<size_t>(length));
+    if (opcode == 0x8) {
+      std::string why = "closed by server:";
+      if (payload.size() >= 2) {
+        why += " " + std::to_string(payload[0] << 8 | payload[1]) + " " +
+               std::string(payload.begin() + 2, payload.end());
+      }
+      if (state_ != State::kClosed)
+        queue_frame(0x8, payload.subspan(0, std::min<size_t>(2, payload.size())));
+      return fail(why);
+    }
+    if (opcode == 0x9) {
+      queue_frame(0xA, payload);
+    } else if (opcode == 0x2 || opcode == 0x0) {
+      if (fin && fragments_.empty()) {
+        handle_frame(payload);
+      } else {
+        fragments_.insert(fragments_.end(), payload.begin(), payload.end());
+        if (fin) {
+          const crdt::Bytes whole = std::move(fragments_);
+          fragments_.clear();
+          handle_frame(whole);
+        }
+      }
+    }
+    buffer_.consume(header + static_cast<size_t>(length));
+  }
 }
 
 void Connection::handle_frame(crdt::ByteView frame) {
@@ -143,20 +216,46 @@ void Connection::request_state() {
   if (state_ == State::kSynced) send_sync_step1();
 }
 
-void Connection::queue(crdt::Bytes frame) {
-  out_.push_back(std::make_shared<const crdt::Bytes>(std::move(frame)));
+void Connection::queue(crdt::Bytes frame) { queue_frame(0x2, frame); }
+
+// A client frame: FIN, the opcode, the masked payload (RFC 6455 §5.3).
+void Connection::queue_frame(uint8_t opcode, crdt::ByteView payload) {
+  crdt::Bytes f;
+  f.reserve(payload.size() + 14);
+  f.push_back(static_cast<uint8_t>(0x80 | opcode));
+  const size_t n = payload.size();
+  if (n < 126) {
+    f.push_back(static_cast<uint8_t>(0x80 | n));
+  } else if (n <= 0xFFFF) {
+    f.insert(f.end(), {0xFE, static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)});
+  } else {
+    f.push_back(0xFF);
+    for (int i = 7; i >= 0; --i) f.push_back(static_cast<uint8_t>(uint64_t{n} >> (8 * i)));
+  }
+  mask_state_ ^= mask_state_ << 13;
+  mask_state_ ^= mask_state_ >> 17;
+  mask_state_ ^= mask_state_ << 5;
+  uint8_t mask[4];
+  for (int i = 0; i < 4; ++i) mask[i] = static_cast<uint8_t>(mask_state_ >> (8 * i));
+  f.insert(f.end(), mask, mask + 4);
+  for (size_t i = 0; i < n; ++i) f.push_back(payload[i] ^ mask[i & 3]);
+  queue_raw(std::move(f));
+}
+
+void Connection::queue_raw(crdt::Bytes bytes) {
+  out_.push_back(std::make_shared<const crdt::Bytes>(std::move(bytes)));
   if (!writing_) do_write();
 }
 
 void Connection::do_write() {
-  if (out_.empty() || state_ == State::kClosed) {
+  if (out_.empty() || !socket_.is_open()) {
     writing_ = false;
     return;
   }
   writing_ = true;
   const auto& frame = *out_.front();
-  ws_.async_write(
-      asio::buffer(frame.data(), frame.size()),
+  asio::async_write(
+      socket_, asio::buffer(frame.data(), frame.size()),
       [self = shared_from_this()](beast::error_code ec, size_t n) { self->on_write(ec, n); });
 }
 
@@ -173,22 +272,25 @@ void Connection::drop_queued() {
 
 void Connection::close() {
   if (state_ == State::kClosed || state_ == State::kIdle) return;
+  const bool open = upgraded_;
   state_ = State::kClosed;
   drop_queued();
-  if (!ws_.is_open()) {
+  if (!open) {
     beast::error_code ec;
-    ws_.next_layer().close(ec);
+    socket_.close(ec);
     return;
   }
-  ws_.async_close(websocket::close_code::normal, [self = shared_from_this()](beast::error_code) {});
+  // Close 1000; the server answers with its close frame (read_frames), then the socket closes.
+  const uint8_t normal[] = {0x03, 0xE8};
+  queue_frame(0x8, normal);
 }
 
 void Connection::fail(const std::string& why) {
-  if (state_ == State::kClosed) return;
+  beast::error_code ec;
+  socket_.close(ec);
+  if (state_ == State::kClosed) return;  // closed by us: the end was expected
   state_ = State::kClosed;
   drop_queued();
-  beast::error_code ec;
-  ws_.next_layer().close(ec);
   events_.on_closed(*this, why);
 }
 
