@@ -189,6 +189,10 @@ void WsSession<Stream>::on_read(beast::error_code ec, size_t bytes) {
 // handled once it is whole (≤ 125 bytes); data payload is unmasked into message_ as it arrives.
 template <class Stream>
 void WsSession<Stream>::parse_frames() {
+  if (failed_) {  // after bad input nothing more is parsed, only read until the peer closes
+    buffer_.consume(buffer_.size());
+    return;
+  }
   auto* data = static_cast<uint8_t*>(buffer_.data().data());
   const size_t size = buffer_.size();
   size_t pos = 0;
@@ -197,8 +201,12 @@ void WsSession<Stream>::parse_frames() {
       const auto status = ws::parse_client_header(data + pos, size - pos, frame_);
       if (status == ws::ParseStatus::kNeedMore) break;
       if (status == ws::ParseStatus::kBadFrame) {
-        fail(close_code::kProtocolError, "malformed frame");
-        if (closing_) drop();  // a broken stream cannot carry the close handshake further
+        if (closing_) {  // a broken stream cannot carry the close handshake further
+          drop();
+        } else {
+          fail(close_code::kProtocolError, "malformed frame");
+          buffer_.consume(size);
+        }
         return;
       }
       if (ws::is_control(frame_.opcode)) {
@@ -208,23 +216,31 @@ void WsSession<Stream>::parse_frames() {
         ws::unmask(payload, n, frame_.mask, 0);
         pos += frame_.size + n;
         on_control(frame_.opcode, payload, n);
+        if (failed_) {
+          buffer_.consume(size);
+          return;
+        }
         continue;
       }
       const bool continuation = frame_.opcode == ws::Opcode::kContinuation;
       if (!closing_) {
+        uint16_t refusal = 0;
+        std::string reason;
         if (continuation != in_message_) {
-          fail(close_code::kProtocolError, "unexpected continuation or unfinished message");
-          continue;
+          refusal = close_code::kProtocolError;
+          reason = "unexpected continuation or unfinished message";
+        } else if (frame_.opcode == ws::Opcode::kText) {
+          refusal = close_code::kUnsupported;
+          reason = "text frames are not supported";
+        } else if (message_.size() + frame_.length > services_.config.max_message_bytes) {
+          refusal = close_code::kTooLarge;
+          reason = "message too large";
         }
-        if (frame_.opcode == ws::Opcode::kText) {
+        if (refusal != 0) {
           services_.metrics.rejected_messages.fetch_add(1, std::memory_order_relaxed);
-          fail(close_code::kUnsupported, "text frames are not supported");
-          continue;
-        }
-        if (message_.size() + frame_.length > services_.config.max_message_bytes) {
-          services_.metrics.rejected_messages.fetch_add(1, std::memory_order_relaxed);
-          fail(close_code::kTooLarge, "message too large");
-          continue;
+          fail(refusal, std::move(reason));
+          buffer_.consume(size);
+          return;
         }
         if (!in_message_) message_.reserve(std::min<uint64_t>(frame_.length, kReadChunk));
       }
@@ -295,6 +311,8 @@ void WsSession<Stream>::on_control(ws::Opcode op, const uint8_t* payload, size_t
 
 template <class Stream>
 void WsSession<Stream>::fail(uint16_t code, std::string reason) {
+  if (closing_) return;
+  failed_ = true;
   do_close(code, std::move(reason));
 }
 
@@ -532,7 +550,15 @@ void WsSession<Stream>::after_flush() {
     std::lock_guard lock(out_mutex_);
     close_written = close_written_;
   }
-  if (close_written && peer_closed_) finish();
+  if (!close_written) return;
+  if (peer_closed_) {
+    finish();
+  } else if (failed_) {
+    // FIN after the close frame; the read loop ends the session when the peer closes too. A
+    // full close now could turn into a reset that discards the close frame before it is read.
+    beast::error_code ignored;
+    lowest_socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  }
 }
 
 // ---- Closing -------------------------------------------------------------------------------

@@ -17,7 +17,9 @@
 //
 // Reads are parsed as they arrive: a message larger than --max-message-bytes is refused with 4413
 // as soon as a frame header announces it, text frames with 1003, malformed frames with 1002.
-// Pings are answered; a peer silent for --idle-timeout-ms is pinged and then dropped.
+// Pings are answered; a peer silent for --idle-timeout-ms is pinged and then dropped. After bad
+// input the session sends its close frame and half-closes at once; otherwise it waits (two
+// timer ticks at most) for the peer's close frame, as the close handshake asks.
 //
 // Before joining a room the session is authorized on the blocking pool: the token of `?token=`
 // must name an existing user (else close 4401), the document must exist (4404) and the user must
@@ -86,7 +88,9 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
   void parse_frames();
   void on_control(ws::Opcode op, const uint8_t* payload, size_t size);
   void deliver();
-  void fail(uint16_t code, std::string reason);  // a bad frame or message: close with `code`
+  // Bad input: the close frame, then a half-close without waiting for the peer's answer (the
+  // rest of its stream is not worth reading, and may not even be frames).
+  void fail(uint16_t code, std::string reason);
   void start_timer();
   void on_timer(boost::beast::error_code ec);
 
@@ -125,6 +129,7 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
   bool pinged_ = false;       // a ping went out at the last tick and nothing arrived since
   bool closing_ = false;      // our close frame is queued (or sent): only the peer's close matters
   bool peer_closed_ = false;  // the peer's close frame arrived
+  bool failed_ = false;       // closing because of bad input: half-close once the frame is out
   int close_ticks_ = 0;
   bool finished_ = false;
 

@@ -1,0 +1,193 @@
+// frames.test.mjs — the WebSocket frame layer, byte by byte, from a raw TCP client: fragmented
+// messages with control frames between the fragments, headers split across writes, pings, the
+// close handshake from either side, and frames the RFC forbids. The server writes and parses
+// frames itself (server/ws_frame.hpp), so these are the cases a library used to cover for it.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import net from 'node:net'
+import crypto from 'node:crypto'
+import * as encoding from 'lib0/encoding'
+import { TEST_TIMEOUT, scenario, waitFor, within, delay, Y } from './harness.mjs'
+
+const MAX = 65536
+
+// A masked client frame (RFC 6455 §5.2). `opts.mask: false` leaves it unmasked; `opts.rsv` sets
+// the reserved bits; `opts.length` announces a length other than the payload's.
+function clientFrame (opcode, payload, opts = {}) {
+  const data = Buffer.from(payload)
+  const fin = opts.fin === false ? 0 : 0x80
+  const length = opts.length ?? data.length
+  const head = [fin | (opts.rsv ?? 0) | opcode]
+  const maskBit = opts.mask === false ? 0 : 0x80
+  if (length < 126) {
+    head.push(maskBit | length)
+  } else if (length <= 0xffff) {
+    head.push(maskBit | 126, length >> 8, length & 0xff)
+  } else {
+    head.push(maskBit | 127)
+    const big = Buffer.alloc(8)
+    big.writeBigUInt64BE(BigInt(length))
+    head.push(...big)
+  }
+  if (opts.mask === false) return Buffer.concat([Buffer.from(head), data])
+  const mask = crypto.randomBytes(4)
+  const masked = Buffer.from(data.map((b, i) => b ^ mask[i & 3]))
+  return Buffer.concat([Buffer.from(head), mask, masked])
+}
+
+// A raw connection: upgrade, then the server's frames parsed as they arrive.
+async function rawConnect (srv, doc) {
+  const sock = net.connect(srv.port, srv.host)
+  sock.setNoDelay(true)
+  const frames = []
+  let buf = Buffer.alloc(0)
+  let upgraded = false
+  let ended = false
+  sock.on('error', () => {})
+  sock.on('end', () => { ended = true }) // the server's FIN
+  sock.on('close', () => { ended = true })
+  sock.on('data', (chunk) => {
+    buf = Buffer.concat([buf, chunk])
+    if (!upgraded) {
+      const end = buf.indexOf('\r\n\r\n')
+      if (end < 0) return
+      assert.match(buf.subarray(0, end).toString(), /^HTTP\/1\.1 101 /)
+      buf = buf.subarray(end + 4)
+      upgraded = true
+    }
+    for (;;) {
+      if (buf.length < 2) return
+      assert.equal(buf[1] & 0x80, 0, 'server frames are not masked')
+      let len = buf[1] & 0x7f
+      let off = 2
+      if (len === 126) { if (buf.length < 4) return; len = buf.readUInt16BE(2); off = 4 }
+      if (len === 127) { if (buf.length < 10) return; len = Number(buf.readBigUInt64BE(2)); off = 10 }
+      if (buf.length < off + len) return
+      frames.push({ fin: (buf[0] & 0x80) !== 0, opcode: buf[0] & 0x0f, payload: buf.subarray(off, off + len) })
+      buf = buf.subarray(off + len)
+    }
+  })
+  await new Promise((resolve) => sock.once('connect', resolve))
+  sock.write(`GET /ws/${doc}?token=${encodeURIComponent(srv.token)} HTTP/1.1\r\nHost: x\r\n` +
+    'Upgrade: websocket\r\nConnection: Upgrade\r\n' +
+    `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`)
+  // The server speaks first once the connection is admitted: sync step 1.
+  await waitFor(() => frames.some((f) => f.opcode === 2 && f.payload[0] === 0 && f.payload[1] === 0), 5000,
+    'sync step 1 from the server')
+  const closeFrame = () => frames.find((f) => f.opcode === 8)
+  return {
+    sock,
+    frames,
+    ended: () => ended,
+    closeCode: () => { const f = closeFrame(); return f && f.payload.length >= 2 ? f.payload.readUInt16BE(0) : null },
+    async closedWith (code, what) {
+      await waitFor(() => closeFrame() !== undefined, 5000, `a close frame (${what})`)
+      assert.equal(this.closeCode(), code, `close code for: ${what}`)
+      await waitFor(() => ended, 5000, `the server to close the TCP connection (${what})`)
+    }
+  }
+}
+
+// y-websocket sync update message inserting `text` at the start of Y.Text content.
+function syncUpdateInserting (text) {
+  const d = new Y.Doc()
+  let update
+  d.on('update', (u) => { update = u })
+  d.getText('content').insert(0, text)
+  d.destroy()
+  const enc = encoding.createEncoder()
+  encoding.writeVarUint(enc, 0)
+  encoding.writeVarUint(enc, 2)
+  encoding.writeVarUint8Array(enc, update)
+  return Buffer.from(encoding.toUint8Array(enc))
+}
+
+test('fragments, interleaved pings and split headers make one message; pings are answered', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server()
+  const DOC = await srv.newDoc()
+  const watcher = s.client(srv, DOC, { name: 'watcher' })
+  await watcher.waitSynced()
+  const raw = await rawConnect(srv, DOC)
+
+  // One update in three fragments, a ping between the first two.
+  const msg = syncUpdateInserting('fragmented;')
+  const a = msg.subarray(0, 5)
+  const b = msg.subarray(5, 12)
+  const c = msg.subarray(12)
+  raw.sock.write(clientFrame(2, a, { fin: false }))
+  raw.sock.write(clientFrame(9, 'are you there'))
+  await waitFor(() => raw.frames.some((f) => f.opcode === 10), 5000, 'the pong')
+  const pong = raw.frames.find((f) => f.opcode === 10)
+  assert.equal(pong.payload.toString(), 'are you there', 'the pong carries the ping\'s payload')
+  raw.sock.write(clientFrame(0, b, { fin: false }))
+  raw.sock.write(clientFrame(0, c))
+  await waitFor(() => watcher.text() === 'fragmented;', 5000, 'the fragmented update to arrive',
+    () => JSON.stringify(watcher.text()))
+
+  // A frame dribbled one byte per write (header split everywhere) is still one message.
+  const slow = clientFrame(2, syncUpdateInserting('slow;'))
+  for (const byte of slow) {
+    raw.sock.write(Buffer.from([byte]))
+    await delay(2)
+  }
+  await waitFor(() => watcher.text().includes('slow;'), 5000, 'the dribbled update to arrive')
+  // A 16-bit length frame (≥ 126 bytes) also arrives whole.
+  raw.sock.write(clientFrame(2, syncUpdateInserting('x'.repeat(300) + ';')))
+  await waitFor(() => watcher.text().includes('x'.repeat(300)), 5000, 'the 300-byte update to arrive')
+  assert.equal(raw.ended(), false, 'the raw client is still connected')
+
+  // The client closes with 4000: the server answers with 4000 and closes the TCP connection.
+  raw.sock.write(clientFrame(8, Buffer.from([0x0f, 0xa0, ...Buffer.from('bye')])))
+  await raw.closedWith(4000, 'the echo of a client close')
+  await waitFor(async () => (await srv.metrics()).weft_connections === 1, 5000, 'only the watcher left')
+}))
+
+test('frames the RFC forbids close the connection with 1002, a too-large announcement with 4413', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server({ 'max-message-bytes': MAX })
+  const DOC = await srv.newDoc()
+  const watcher = s.client(srv, DOC, { name: 'watcher' })
+  await watcher.waitSynced()
+  watcher.ytext.insert(0, 'intact')
+  const update = syncUpdateInserting('EVIL')
+  const cases = [
+    { name: 'unmasked frame', bytes: clientFrame(2, update, { mask: false }), code: 1002 },
+    { name: 'reserved bit set (no extension)', bytes: clientFrame(2, update, { rsv: 0x40 }), code: 1002 },
+    { name: 'reserved opcode', bytes: clientFrame(3, update), code: 1002 },
+    { name: 'continuation without a first fragment', bytes: clientFrame(0, update), code: 1002 },
+    { name: 'new message inside a fragmented one', bytes: Buffer.concat([clientFrame(2, update.subarray(0, 3), { fin: false }), clientFrame(2, update)]), code: 1002 },
+    { name: 'fragmented ping', bytes: clientFrame(9, 'x', { fin: false }), code: 1002 },
+    { name: 'ping longer than 125 bytes', bytes: clientFrame(9, 'x'.repeat(126)), code: 1002 },
+    { name: 'close with a one-byte payload', bytes: clientFrame(8, Buffer.from([3])), code: 1002 },
+    { name: 'close with code 1005 (reserved)', bytes: clientFrame(8, Buffer.from([0x03, 0xed])), code: 1002 },
+    { name: 'text frame', bytes: clientFrame(1, 'hello'), code: 1003 },
+    // Only the header: the server refuses as soon as it announces too much.
+    { name: 'header announcing more than --max-message-bytes', bytes: clientFrame(2, Buffer.alloc(0), { length: 10 * MAX }), code: 4413 },
+    { name: 'fragments adding up to more than --max-message-bytes', bytes: Buffer.concat([clientFrame(2, Buffer.alloc(MAX - 10), { fin: false }), clientFrame(0, Buffer.alloc(0), { length: 100 })]), code: 4413 }
+  ]
+  for (const c of cases) {
+    await t.test(c.name, async () => {
+      const raw = await rawConnect(srv, DOC)
+      raw.sock.write(c.bytes)
+      await raw.closedWith(c.code, c.name)
+    })
+  }
+  assert.equal(watcher.text(), 'intact', 'no bad frame changed the document')
+  assert.deepEqual(watcher.serverCloses(), [], 'the watcher was never disconnected')
+  assert.equal(srv.running, true, 'the server is still running')
+  const m = await srv.metrics()
+  assert.ok(m.weft_rejected_messages_total >= 2, 'the oversized messages are counted')
+}))
+
+test('a peer that never answers the server\'s close is dropped', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server({ 'idle-timeout-ms': 400 })
+  const DOC = await srv.newDoc()
+  const raw = await rawConnect(srv, DOC)
+  // Deleting the document closes its connections with 4404, waiting for the peer's close …
+  assert.equal((await srv.api('DELETE', `/api/documents/${DOC}`)).status, 204)
+  await waitFor(() => raw.closeCode() === 4404, 5000, 'the 4404 close frame')
+  // … which never comes: after two ticks of half the idle timeout the server drops us.
+  await waitFor(() => raw.ended(), 5000, 'the server to drop the silent peer')
+  await waitFor(async () => (await srv.metrics()).weft_connections === 0, 5000, 'the connection gauge to fall')
+  const late = await within(new Promise((resolve) => raw.sock.once('data', resolve)), 200)
+  assert.equal(late, null, 'nothing after the drop')
+}))
