@@ -47,6 +47,9 @@ void add_serve_options(CLI::App& cmd, Config& cfg) {
       "Stable name of this instance in the sessions table (default: hostname:port)");
   opt(cmd, "auth-rate-limit", cfg.auth_rate_limit,
       "Login and registration attempts allowed per minute per IP and per username (0: no limit)");
+  opt(cmd, "ws-rate-limit", cfg.ws_rate_limit,
+      "WebSocket messages per second a connection may send on average, bursts of 10 s worth "
+      "allowed (close 4429 beyond; 0: no limit)");
   opt(cmd, "max-body-bytes", cfg.max_body_bytes,
       "Largest HTTP request body (PUT content); JSON bodies are limited to 64 KiB");
 }

@@ -30,6 +30,7 @@ struct Config {
   std::string cors_origins;     // comma-separated allowed origins; empty: same origin only
   std::string instance_id;      // empty: <hostname>:<port>
   size_t auth_rate_limit = 10;  // login/registration attempts per minute per IP and per username
+  size_t ws_rate_limit = 200;   // WebSocket messages per second per connection (burst: 10 s worth)
   size_t max_body_bytes = 8u << 20;  // largest HTTP request body (PUT content); JSON bodies 64 KiB
 };
 

@@ -70,6 +70,9 @@ std::string Metrics::render(
          bus_received);
   metric(out, "weft_slow_consumer_disconnects_total", "counter",
          "Connections dropped because their send queue overflowed", slow_consumer_disconnects);
+  metric(out, "weft_rate_limited_disconnects_total", "counter",
+         "Connections closed with 4429 for sending messages faster than --ws-rate-limit",
+         rate_limited_disconnects);
   metric(out, "weft_persist_queue_depth", "gauge", "Updates waiting to be written to the database",
          persist_queue_depth);
   metric(out, "weft_persist_errors_total", "counter", "Failed database writes (retried)",

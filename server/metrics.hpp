@@ -40,6 +40,7 @@ struct Metrics {
   std::atomic<uint64_t> viewer_updates_dropped{0};
   std::atomic<uint64_t> rejected_connections{0};  // refused with 4401/4403
   std::atomic<uint64_t> slow_consumer_disconnects{0};
+  std::atomic<uint64_t> rate_limited_disconnects{0};
   std::atomic<int64_t> persist_queue_depth{0};
   std::atomic<uint64_t> persist_errors{0};
   std::atomic<uint64_t> compactions{0};

@@ -260,13 +260,37 @@ void WsSession<Stream>::parse_frames() {
     frame_offset_ += take;
     if (frame_left_ > 0) break;
     in_frame_ = false;
-    if (frame_.fin && !closing_) deliver();
+    if (frame_.fin && !closing_) {
+      deliver();
+      if (failed_) {
+        buffer_.consume(size);
+        return;
+      }
+    }
   }
   buffer_.consume(pos);
 }
 
 template <class Stream>
 void WsSession<Stream>::deliver() {
+  if (const size_t rate = services_.config.ws_rate_limit; rate > 0) {
+    const auto now = std::chrono::steady_clock::now();
+    const double burst = 10.0 * static_cast<double>(rate);
+    if (refilled_at_ == std::chrono::steady_clock::time_point{}) {
+      tokens_ = burst;
+    } else {
+      const std::chrono::duration<double> elapsed = now - refilled_at_;
+      tokens_ = std::min(burst, tokens_ + elapsed.count() * static_cast<double>(rate));
+    }
+    refilled_at_ = now;
+    if (tokens_ < 1) {
+      services_.metrics.rate_limited_disconnects.fetch_add(1, std::memory_order_relaxed);
+      message_ = {};
+      fail(close_code::kRateLimited, "too many messages");
+      return;
+    }
+    tokens_ -= 1;
+  }
   services_.metrics.messages_received.fetch_add(1, std::memory_order_relaxed);
   services_.metrics.bytes_received.fetch_add(message_.size(), std::memory_order_relaxed);
   auto frame = std::make_shared<const crdt::Bytes>(std::move(message_));

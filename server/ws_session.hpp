@@ -17,9 +17,11 @@
 //
 // Reads are parsed as they arrive: a message larger than --max-message-bytes is refused with 4413
 // as soon as a frame header announces it, text frames with 1003, malformed frames with 1002.
-// Pings are answered; a peer silent for --idle-timeout-ms is pinged and then dropped. After bad
-// input the session sends its close frame and half-closes at once; otherwise it waits (two
-// timer ticks at most) for the peer's close frame, as the close handshake asks.
+// A connection sending more than --ws-rate-limit messages per second (beyond a burst of 10 s
+// worth) is closed with 4429. Pings are answered; a peer silent for --idle-timeout-ms is pinged and
+// then dropped. After bad input the session sends its close frame and half-closes at once;
+// otherwise it waits (two timer ticks at most) for the peer's close frame, as the close handshake
+// asks.
 //
 // Before joining a room the session is authorized on the blocking pool: the token of `?token=`
 // must name an existing user (else close 4401), the document must exist (4404) and the user must
@@ -34,6 +36,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -125,6 +128,9 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
   uint64_t frame_offset_ = 0;  // its payload bytes read (for the mask)
   bool in_message_ = false;    // a fragmented data message continues
   crdt::Bytes message_;
+  // Token bucket of --ws-rate-limit: whole messages, refilled continuously.
+  double tokens_ = 0;
+  std::chrono::steady_clock::time_point refilled_at_{};
   bool heard_ = false;        // something arrived since the last timer tick
   bool pinged_ = false;       // a ping went out at the last tick and nothing arrived since
   bool closing_ = false;      // our close frame is queued (or sent): only the peer's close matters

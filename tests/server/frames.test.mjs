@@ -191,3 +191,27 @@ test('a peer that never answers the server\'s close is dropped', { timeout: TEST
   const late = await within(new Promise((resolve) => raw.sock.once('data', resolve)), 200)
   assert.equal(late, null, 'nothing after the drop')
 }))
+
+test('a connection sending faster than --ws-rate-limit is closed with 4429; one within it is not', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server({ 'ws-rate-limit': 5 }) // 5 messages/s, bursts of 50
+  const DOC = await srv.newDoc()
+  const calm = await rawConnect(srv, DOC)
+  const flood = await rawConnect(srv, DOC)
+  // query-awareness (message type 3): valid, answered, and changes nothing
+  const query = clientFrame(2, Buffer.from([3]))
+  // The calm one sends 40 messages, well inside the burst, spread over a second.
+  for (let i = 0; i < 40; i++) {
+    calm.sock.write(query)
+    await delay(25)
+  }
+  // The flood sends 200 at once.
+  flood.sock.write(Buffer.concat(Array.from({ length: 200 }, () => query)))
+  await flood.closedWith(4429, 'the flood')
+  const m = await srv.metrics()
+  assert.equal(m.weft_rate_limited_disconnects_total, 1, 'one connection closed for its rate')
+  // The calm one got its answers and is still connected.
+  await waitFor(() => calm.frames.filter((f) => f.opcode === 2 && f.payload[0] === 1).length >= 40, 5000,
+    'an awareness answer to each query')
+  assert.equal(calm.ended(), false, 'the calm connection stays open')
+  assert.equal(calm.closeCode(), null)
+}))
