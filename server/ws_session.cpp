@@ -198,7 +198,7 @@ void WsSession<Stream>::parse_frames() {
   size_t pos = 0;
   while (!finished_) {
     if (!in_frame_) {
-      const auto status = ws::parse_client_header(data + pos, size - pos, frame_);
+      const auto status = ws::parse_header(data + pos, size - pos, /*from_client=*/true, frame_);
       if (status == ws::ParseStatus::kNeedMore) break;
       if (status == ws::ParseStatus::kBadFrame) {
         if (closing_) {  // a broken stream cannot carry the close handshake further
@@ -213,7 +213,7 @@ void WsSession<Stream>::parse_frames() {
         if (size - pos < frame_.size + frame_.length) break;  // wait for the whole frame
         uint8_t* payload = data + pos + frame_.size;
         const auto n = static_cast<size_t>(frame_.length);
-        ws::unmask(payload, n, frame_.mask, 0);
+        ws::apply_mask(payload, n, frame_.mask, 0);
         pos += frame_.size + n;
         on_control(frame_.opcode, payload, n);
         if (failed_) {
@@ -252,7 +252,7 @@ void WsSession<Stream>::parse_frames() {
     }
     const auto take = static_cast<size_t>(std::min<uint64_t>(frame_left_, size - pos));
     if (!closing_) {  // after our close frame, data is read and dropped
-      ws::unmask(data + pos, take, frame_.mask, static_cast<size_t>(frame_offset_));
+      ws::apply_mask(data + pos, take, frame_.mask, static_cast<size_t>(frame_offset_));
       message_.insert(message_.end(), data + pos, data + pos + take);
     }
     pos += take;
@@ -399,7 +399,7 @@ bool WsSession<Stream>::queue_locked(ws::Opcode op, Frame payload) {
     asio::post(strand_, [self = this->shared_from_this()] { self->drop(); });
     return false;
   }
-  Out out{ws::server_header(op, payload->size()), std::move(payload)};
+  Out out{ws::frame_header(op, payload->size()), std::move(payload)};
   out_bytes_ += out.size();
   out_.push_back(std::move(out));
   if (!flushing_) kick_locked();

@@ -1,8 +1,8 @@
 // ws_session.hpp — one y-websocket client connection (WebSocket over TCP or TLS).
 //
 // Boost.Beast answers the upgrade; after that the session speaks the frame format itself
-// (ws_frame.hpp) on the bare socket, because the broadcast path wants what Beast's stream cannot
-// give: writing from the room's thread without a hop per receiver, and several frames in one
+// (protocol/ws_frame.hpp) on the bare socket, because the broadcast path wants what Beast's stream
+// cannot give: writing from the room's thread without a hop per receiver, and several frames in one
 // system call. Reads, control frames, timers and the close handshake run on the session's strand
 // (do_read → on_read, named handlers as in Beast's examples); the lifetime is carried by the
 // pending operations (shared_from_this).
@@ -43,11 +43,13 @@
 #include <optional>
 #include <type_traits>
 
+#include "protocol/ws_frame.hpp"
 #include "server/connection.hpp"
 #include "server/services.hpp"
-#include "server/ws_frame.hpp"
 
 namespace weft {
+
+namespace ws = protocol::ws;
 
 class Room;
 
@@ -75,7 +77,7 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
 
   // One frame waiting to be written: its header and the shared payload.
   struct Out {
-    ws::ServerHeader header;
+    ws::Header header;
     Frame payload;
     size_t written = 0;  // bytes of header + payload already sent
     size_t size() const { return header.size + payload->size(); }
@@ -122,7 +124,7 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
 
   // Read side, on the strand.
   boost::beast::flat_buffer buffer_;
-  ws::ClientHeader frame_;
+  ws::FrameHeader frame_;
   bool in_frame_ = false;      // frame_'s payload is still arriving
   uint64_t frame_left_ = 0;    // its payload bytes not read yet
   uint64_t frame_offset_ = 0;  // its payload bytes read (for the mask)

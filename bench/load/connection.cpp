@@ -13,6 +13,7 @@ namespace bench {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
+namespace ws = protocol::ws;
 
 namespace {
 
@@ -123,54 +124,42 @@ bool Connection::read_upgrade_response() {
 void Connection::read_frames() {
   while (socket_.is_open()) {
     const auto* p = static_cast<const uint8_t*>(buffer_.data().data());
-    const size_t size = buffer_.size();
-    if (size < 2) return;
-    const uint8_t opcode = p[0] & 0x0F;
-    const bool fin = (p[0] & 0x80) != 0;
-    if (p[1] & 0x80) return fail("masked frame from the server");
-    uint64_t length = p[1] & 0x7F;
-    size_t header = 2;
-    if (length == 126) {
-      if (size < 4) return;
-      length = uint64_t{p[2]} << 8 | p[3];
-      header = 4;
-    } else if (length == 127) {
-      if (size < 10) return;
-      length = 0;
-      for (int i = 2; i < 10; ++i) length = length << 8 | p[i];
-      header = 10;
-    }
-    if (length > kMaxFrame) return fail("frame too large");
-    if (size < header + length) {
-      buffer_.reserve(header + length);  // one read per chunk, not one per growth step
+    ws::FrameHeader h;
+    const auto status = ws::parse_header(p, buffer_.size(), /*from_client=*/false, h);
+    if (status == ws::ParseStatus::kNeedMore) return;
+    if (status == ws::ParseStatus::kBadFrame) return fail("malformed frame from the server");
+    if (h.length > kMaxFrame) return fail("frame too large");
+    if (buffer_.size() < h.size + h.length) {
+      buffer_.reserve(h.size + h.length);  // one read per chunk, not one per growth step
       return;
     }
-    const crdt::ByteView payload(p + header, static_cast<size_t>(length));
-    if (opcode == 0x8) {
+    const crdt::ByteView payload(p + h.size, static_cast<size_t>(h.length));
+    if (h.opcode == ws::Opcode::kClose) {
       std::string why = "closed by server:";
       if (payload.size() >= 2) {
         why += " " + std::to_string(payload[0] << 8 | payload[1]) + " " +
                std::string(payload.begin() + 2, payload.end());
       }
-      if (state_ != State::kClosed)
-        queue_frame(0x8, payload.subspan(0, std::min<size_t>(2, payload.size())));
+      if (state_ != State::kClosed) {
+        queue_frame(ws::Opcode::kClose, payload.subspan(0, std::min<size_t>(2, payload.size())));
+      }
       return fail(why);
     }
-    if (opcode == 0x9) {
-      queue_frame(0xA, payload);
-    } else if (opcode == 0x2 || opcode == 0x0) {
-      if (fin && fragments_.empty()) {
+    if (h.opcode == ws::Opcode::kPing) {
+      queue_frame(ws::Opcode::kPong, payload);
+    } else if (h.opcode == ws::Opcode::kBinary || h.opcode == ws::Opcode::kContinuation) {
+      if (h.fin && fragments_.empty()) {
         handle_frame(payload);
       } else {
         fragments_.insert(fragments_.end(), payload.begin(), payload.end());
-        if (fin) {
+        if (h.fin) {
           const crdt::Bytes whole = std::move(fragments_);
           fragments_.clear();
           handle_frame(whole);
         }
       }
     }
-    buffer_.consume(header + static_cast<size_t>(length));
+    buffer_.consume(h.size + static_cast<size_t>(h.length));
   }
 }
 
@@ -216,29 +205,19 @@ void Connection::request_state() {
   if (state_ == State::kSynced) send_sync_step1();
 }
 
-void Connection::queue(crdt::Bytes frame) { queue_frame(0x2, frame); }
+void Connection::queue(crdt::Bytes frame) { queue_frame(ws::Opcode::kBinary, frame); }
 
 // A client frame: FIN, the opcode, the masked payload (RFC 6455 §5.3).
-void Connection::queue_frame(uint8_t opcode, crdt::ByteView payload) {
-  crdt::Bytes f;
-  f.reserve(payload.size() + 14);
-  f.push_back(static_cast<uint8_t>(0x80 | opcode));
-  const size_t n = payload.size();
-  if (n < 126) {
-    f.push_back(static_cast<uint8_t>(0x80 | n));
-  } else if (n <= 0xFFFF) {
-    f.insert(f.end(), {0xFE, static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)});
-  } else {
-    f.push_back(0xFF);
-    for (int i = 7; i >= 0; --i) f.push_back(static_cast<uint8_t>(uint64_t{n} >> (8 * i)));
-  }
-  mask_state_ ^= mask_state_ << 13;
+void Connection::queue_frame(ws::Opcode opcode, crdt::ByteView payload) {
+  mask_state_ ^= mask_state_ << 13;  // xorshift32: a fresh masking key per frame
   mask_state_ ^= mask_state_ >> 17;
   mask_state_ ^= mask_state_ << 5;
-  uint8_t mask[4];
-  for (int i = 0; i < 4; ++i) mask[i] = static_cast<uint8_t>(mask_state_ >> (8 * i));
-  f.insert(f.end(), mask, mask + 4);
-  for (size_t i = 0; i < n; ++i) f.push_back(payload[i] ^ mask[i & 3]);
+  ws::Mask mask;
+  for (size_t i = 0; i < 4; ++i) mask[i] = static_cast<uint8_t>(mask_state_ >> (8 * i));
+  const ws::Header header = ws::frame_header(opcode, payload.size(), &mask);
+  crdt::Bytes f(header.bytes.begin(), header.bytes.begin() + header.size);
+  f.insert(f.end(), payload.begin(), payload.end());
+  ws::apply_mask(f.data() + header.size, payload.size(), mask, 0);
   queue_raw(std::move(f));
 }
 
@@ -282,7 +261,7 @@ void Connection::close() {
   }
   // Close 1000; the server answers with its close frame (read_frames), then the socket closes.
   const uint8_t normal[] = {0x03, 0xE8};
-  queue_frame(0x8, normal);
+  queue_frame(ws::Opcode::kClose, normal);
 }
 
 void Connection::fail(const std::string& why) {

@@ -29,6 +29,7 @@
 
 #include "bench/load/dialect.hpp"
 #include "crdt/doc.hpp"
+#include "protocol/ws_frame.hpp"
 
 namespace bench {
 
@@ -90,7 +91,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read_frames();
   void handle_frame(crdt::ByteView frame);
   void queue_raw(crdt::Bytes bytes);
-  void queue_frame(uint8_t opcode, crdt::ByteView payload);
+  void queue_frame(protocol::ws::Opcode opcode, crdt::ByteView payload);
   void send_sync_step1();
   void queue(crdt::Bytes frame);
   void do_write();

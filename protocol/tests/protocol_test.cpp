@@ -1,8 +1,9 @@
-// protocol_test.cpp — y-websocket framing and awareness rules.
+// protocol_test.cpp — y-websocket framing, awareness rules and WebSocket frame headers.
 #include <gtest/gtest.h>
 
 #include "protocol/awareness.hpp"
 #include "protocol/messages.hpp"
+#include "protocol/ws_frame.hpp"
 
 namespace protocol {
 namespace {
@@ -80,6 +81,85 @@ TEST(Awareness, MalformedIsRejectedWithoutChange) {
   EXPECT_EQ(a.size(), 0u);
   bad.pop_back();
   EXPECT_THROW(a.apply(bad), crdt::DecodeError);
+}
+
+// ---- WebSocket frames ------------------------------------------------------------------------
+
+TEST(WsFrame, HeadersUseTheShortestLengthForm) {
+  auto h = ws::frame_header(ws::Opcode::kBinary, 5);
+  ASSERT_EQ(h.size, 2);
+  EXPECT_EQ(h.bytes[0], 0x82);
+  EXPECT_EQ(h.bytes[1], 5);
+  h = ws::frame_header(ws::Opcode::kBinary, 126);
+  ASSERT_EQ(h.size, 4);
+  EXPECT_EQ(h.bytes[1], 126);
+  EXPECT_EQ(h.bytes[2] << 8 | h.bytes[3], 126);
+  h = ws::frame_header(ws::Opcode::kClose, 70000);
+  ASSERT_EQ(h.size, 10);
+  EXPECT_EQ(h.bytes[0], 0x88);
+  EXPECT_EQ(h.bytes[1], 127);
+  uint64_t n = 0;
+  for (int i = 2; i < 10; ++i) n = n << 8 | h.bytes[i];
+  EXPECT_EQ(n, 70000u);
+  const ws::Mask mask{9, 8, 7, 6};
+  h = ws::frame_header(ws::Opcode::kPing, 3, &mask);
+  ASSERT_EQ(h.size, 6);
+  EXPECT_EQ(h.bytes[1], 0x80 | 3);
+  EXPECT_EQ(h.bytes[2], 9);
+  EXPECT_EQ(h.bytes[5], 6);
+}
+
+TEST(WsFrame, MaskedFramesOfEveryLengthFormRoundTrip) {
+  const ws::Mask mask{9, 8, 7, 6};
+  for (size_t n : {0u, 1u, 125u, 126u, 65535u, 65536u, 200000u}) {
+    std::vector<uint8_t> payload(n);
+    for (size_t i = 0; i < n; ++i) payload[i] = static_cast<uint8_t>(i * 7);
+    const auto header = ws::frame_header(ws::Opcode::kBinary, n, &mask);
+    std::vector<uint8_t> f(header.bytes.begin(), header.bytes.begin() + header.size);
+    f.insert(f.end(), payload.begin(), payload.end());
+    ws::apply_mask(f.data() + header.size, n, mask, 0);
+    if (n >= 4) {
+      EXPECT_NE(f[header.size + 3], payload[3]) << n;  // masked on the wire
+    }
+    ws::FrameHeader h;
+    // Every prefix shorter than the header asks for more.
+    for (size_t cut = 0; cut < header.size; ++cut)
+      EXPECT_EQ(ws::parse_header(f.data(), cut, true, h), ws::ParseStatus::kNeedMore) << n;
+    ASSERT_EQ(ws::parse_header(f.data(), f.size(), true, h), ws::ParseStatus::kOk) << n;
+    EXPECT_TRUE(h.fin);
+    EXPECT_EQ(h.opcode, ws::Opcode::kBinary);
+    EXPECT_EQ(h.length, n);
+    EXPECT_EQ(h.size, header.size);
+    EXPECT_EQ(h.mask, mask);
+    // A server reading it accepts it; a client would not (and the other way round).
+    EXPECT_EQ(ws::parse_header(f.data(), f.size(), false, h), ws::ParseStatus::kBadFrame) << n;
+    // Unmasking in two pieces at any split gives the payload back.
+    const size_t split = n / 3;
+    ws::apply_mask(f.data() + header.size, split, mask, 0);
+    ws::apply_mask(f.data() + header.size + split, n - split, mask, split);
+    EXPECT_TRUE(std::equal(payload.begin(), payload.end(), f.begin() + header.size)) << n;
+  }
+}
+
+TEST(WsFrame, RefusesWhatTheHeaderAloneMakesInvalid) {
+  ws::FrameHeader h;
+  const auto bad = [&h](std::vector<uint8_t> f, bool from_client = true) {
+    return ws::parse_header(f.data(), f.size(), from_client, h) == ws::ParseStatus::kBadFrame;
+  };
+  EXPECT_TRUE(bad({0x82, 0x00}));                          // a client's frame unmasked
+  EXPECT_TRUE(bad({0x82, 0x81, 1, 2, 3, 4, 0}, false));    // a server's frame masked
+  EXPECT_TRUE(bad({0xC2, 0x81, 1, 2, 3, 4, 0}));           // RSV1 (no extension negotiated)
+  EXPECT_TRUE(bad({0x83, 0x81, 1, 2, 3, 4, 0}));           // reserved data opcode
+  EXPECT_TRUE(bad({0x8B, 0x81, 1, 2, 3, 4, 0}));           // reserved control opcode
+  EXPECT_TRUE(bad({0x09, 0x81, 1, 2, 3, 4, 0}));           // fragmented ping
+  EXPECT_TRUE(bad({0x89, 0xFE, 0x00, 0x7E, 1, 2, 3, 4}));  // control payload of 126
+  EXPECT_TRUE(bad({0x82, 0xFE, 0x00, 0x05, 1, 2, 3, 4}));  // 16-bit form for a short length
+  EXPECT_TRUE(bad({0x82, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4}));  // 64-bit top bit
+  EXPECT_TRUE(bad({0x82, 0xFF, 0, 0, 0, 0, 0, 0, 0, 9, 1, 2, 3, 4}));     // 64-bit form, short
+  EXPECT_FALSE(bad({0x02, 0x81, 1, 2, 3, 4, 0}));     // a first fragment is fine
+  EXPECT_FALSE(bad({0x80, 0x81, 1, 2, 3, 4, 0}));     // so is a final continuation
+  EXPECT_FALSE(bad({0x88, 0x82, 1, 2, 3, 4, 0, 0}));  // a close frame
+  EXPECT_FALSE(bad({0x82, 0x01, 0}, false));          // a server's binary frame
 }
 
 }  // namespace

@@ -1,36 +1,42 @@
-// ws_frame.cpp — server frame headers and the client frame header parser (RFC 6455 §5.2).
-#include "server/ws_frame.hpp"
+// ws_frame.cpp — frame headers written and read (RFC 6455 §5.2).
+#include "protocol/ws_frame.hpp"
 
-namespace weft::ws {
+namespace protocol::ws {
 
-ServerHeader server_header(Opcode op, size_t payload_size) {
-  ServerHeader h;
+Header frame_header(Opcode op, size_t payload_size, const Mask* mask) {
+  Header h;
   h.bytes[0] = static_cast<uint8_t>(0x80 | static_cast<uint8_t>(op));
+  const uint8_t mask_bit = mask ? 0x80 : 0;
   if (payload_size < 126) {
-    h.bytes[1] = static_cast<uint8_t>(payload_size);
+    h.bytes[1] = static_cast<uint8_t>(mask_bit | payload_size);
     h.size = 2;
   } else if (payload_size <= 0xFFFF) {
-    h.bytes[1] = 126;
+    h.bytes[1] = mask_bit | 126;
     h.bytes[2] = static_cast<uint8_t>(payload_size >> 8);
     h.bytes[3] = static_cast<uint8_t>(payload_size);
     h.size = 4;
   } else {
-    h.bytes[1] = 127;
+    h.bytes[1] = mask_bit | 127;
     for (int i = 0; i < 8; ++i)
       h.bytes[2 + i] = static_cast<uint8_t>(static_cast<uint64_t>(payload_size) >> (56 - 8 * i));
     h.size = 10;
   }
+  if (mask) {
+    for (size_t i = 0; i < 4; ++i) h.bytes[h.size + i] = (*mask)[i];
+    h.size += 4;
+  }
   return h;
 }
 
-ParseStatus parse_client_header(const uint8_t* data, size_t size, ClientHeader& out) {
+ParseStatus parse_header(const uint8_t* data, size_t size, bool from_client, FrameHeader& out) {
   if (size < 2) return ParseStatus::kNeedMore;
   const uint8_t b0 = data[0];
   const uint8_t b1 = data[1];
   if ((b0 & 0x70) != 0) return ParseStatus::kBadFrame;  // no extension was negotiated
   const uint8_t op = b0 & 0x0F;
   if (op > 0xA || (op > 0x2 && op < 0x8)) return ParseStatus::kBadFrame;
-  if ((b1 & 0x80) == 0) return ParseStatus::kBadFrame;  // clients must mask (§5.1)
+  out.masked = (b1 & 0x80) != 0;
+  if (out.masked != from_client) return ParseStatus::kBadFrame;  // §5.1
   out.fin = (b0 & 0x80) != 0;
   out.opcode = static_cast<Opcode>(op);
   const uint8_t len7 = b1 & 0x7F;
@@ -52,14 +58,17 @@ ParseStatus parse_client_header(const uint8_t* data, size_t size, ClientHeader& 
   }
   if (is_control(out.opcode) && (!out.fin || out.length > kMaxControlPayload))
     return ParseStatus::kBadFrame;
-  if (size < pos + 4) return ParseStatus::kNeedMore;
-  for (int i = 0; i < 4; ++i) out.mask[i] = data[pos + i];
-  out.size = pos + 4;
+  if (out.masked) {
+    if (size < pos + 4) return ParseStatus::kNeedMore;
+    for (size_t i = 0; i < 4; ++i) out.mask[i] = data[pos + i];
+    pos += 4;
+  }
+  out.size = pos;
   return ParseStatus::kOk;
 }
 
-void unmask(uint8_t* data, size_t n, const std::array<uint8_t, 4>& mask, size_t offset) {
+void apply_mask(uint8_t* data, size_t n, const Mask& mask, size_t offset) {
   for (size_t i = 0; i < n; ++i) data[i] ^= mask[(offset + i) & 3];
 }
 
-}  // namespace weft::ws
+}  // namespace protocol::ws
