@@ -438,14 +438,9 @@ typename WsSession<Stream>::Flush WsSession<Stream>::flush_locked() {
     size_t total = 0;
     for (const Out& o : out_) {
       if (count + 2 > kMaxIov) break;
-      if (o.written < o.header.size) {
-        iov[count++] = {const_cast<uint8_t*>(o.header.bytes.data()) + o.written,
-                        o.header.size - o.written};
-      }
-      const size_t from = o.written > o.header.size ? o.written - o.header.size : 0;
-      if (o.payload->size() > from) {
-        iov[count++] = {const_cast<uint8_t*>(o.payload->data()) + from, o.payload->size() - from};
-      }
+      o.unwritten([&](const uint8_t* data, size_t n) {
+        iov[count++] = {const_cast<uint8_t*>(data), n};
+      });
       total += o.size() - o.written;
     }
     msghdr msg{};
@@ -517,8 +512,9 @@ template <class Stream>
 void WsSession<Stream>::tls_write() {
   if constexpr (!kPlain) {
     if (finished_) return;
-    std::vector<asio::const_buffer> buffers;
-    std::vector<Frame> keep;  // do_close may drop queued entries while they are being written
+    // The write works on copies of the entries (headers by value, payloads shared): finish() may
+    // clear the queue while the write is in flight.
+    std::vector<Out> keep;
     {
       std::lock_guard lock(out_mutex_);
       if (out_.empty()) {
@@ -526,17 +522,14 @@ void WsSession<Stream>::tls_write() {
         return;
       }
       for (const Out& o : out_) {
-        if (buffers.size() >= 64) break;
-        const auto header = std::make_shared<const crdt::Bytes>(
-            o.header.bytes.data() + std::min<size_t>(o.written, o.header.size),
-            o.header.bytes.data() + o.header.size);
-        const size_t from = o.written > o.header.size ? o.written - o.header.size : 0;
-        buffers.emplace_back(header->data(), header->size());
-        buffers.emplace_back(o.payload->data() + from, o.payload->size() - from);
-        keep.push_back(header);
-        keep.push_back(o.payload);
+        if (keep.size() >= 32) break;
+        keep.push_back(o);
       }
-      out_pinned_ = buffers.size() / 2;
+      out_pinned_ = keep.size();
+    }
+    std::vector<asio::const_buffer> buffers;
+    for (const Out& o : keep) {
+      o.unwritten([&](const uint8_t* data, size_t n) { buffers.emplace_back(data, n); });
     }
     asio::async_write(*io_, buffers,
                       [self = this->shared_from_this(), keep = std::move(keep)](

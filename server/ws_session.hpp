@@ -81,6 +81,14 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
     Frame payload;
     size_t written = 0;  // bytes of header + payload already sent
     size_t size() const { return header.size + payload->size(); }
+    // Calls add(data, size) for what is still to be written: the rest of the header, then the
+    // rest of the payload.
+    template <class Add>
+    void unwritten(Add&& add) const {
+      if (written < header.size) add(header.bytes.data() + written, header.size - written);
+      const size_t from = written > header.size ? written - header.size : 0;
+      if (payload->size() > from) add(payload->data() + from, payload->size() - from);
+    }
   };
   enum class Flush { kDone, kBlocked, kError };
 
