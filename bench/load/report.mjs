@@ -198,7 +198,10 @@ function machine () {
   const mem = (fs.readFileSync('/proc/meminfo', 'utf8').match(/MemTotal:\s*(\d+)/) || [])[1]
   const pkg = (p) => { try { return JSON.parse(fs.readFileSync(`bench/peers/node_modules/${p}/package.json`, 'utf8')).version } catch { return '?' } }
   const commit = sh('git', ['rev-parse', '--short', 'HEAD'])
-  const dirty = sh('git', ['status', '--porcelain']) ? ' + uncommitted changes' : ''
+  // The report's own outputs (this file's section, the plots) do not count as changes.
+  const dirty = sh('git', ['status', '--porcelain', '--', '.', ':!docs/BENCHMARKS.md', ':!docs/bench'])
+    ? ' + uncommitted changes'
+    : ''
   return [
     `- CPU: ${cpu}, ${os.cpus().length} vCPUs — the servers and weft-bench share them`,
     `- RAM: ${(Number(mem) / 1048576).toFixed(1)} GiB; Linux ${os.release()}; ${sh('sh', ['-c', '. /etc/os-release && echo $PRETTY_NAME'])}`,
