@@ -417,7 +417,10 @@ void Room::unload_if_idle() {
 // order (only a direct answer from the room, such as a sync step 2, may overtake a broadcast
 // queued on the far lane — Yjs updates and awareness clocks make that harmless).
 void Room::broadcast(const Frame& frame, const Connection* except) {
-  if (members_.size() < kLaneThreshold) {
+  // Once a room has used the lanes it keeps them while loaded: a far member switching back to
+  // direct sends could get a broadcast before an earlier one still queued on the far lane.
+  if (members_.size() >= kLaneThreshold) two_lanes_ = true;
+  if (!two_lanes_) {
     for (auto& [ptr, m] : members_) {
       if (ptr != except) m.conn->send(frame);
     }

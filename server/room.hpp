@@ -109,6 +109,7 @@ class Room : public std::enable_shared_from_this<Room> {
   // The second fan-out lane of large rooms: its own strand, so its writes keep their order.
   boost::asio::strand<boost::asio::io_context::executor_type> far_lane_;
   uint64_t joins_ = 0;
+  bool two_lanes_ = false;  // broadcasts use far_lane_ (from the first time the room was large)
   boost::asio::steady_timer grace_timer_;
   State state_ = State::kLoading;
   crdt::Doc doc_;

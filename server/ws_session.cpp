@@ -90,9 +90,9 @@ void WsSession<Stream>::on_accept(beast::error_code ec, std::string target) {
   handshake_.reset();
   services_.metrics.connections.fetch_add(1, std::memory_order_relaxed);
   services_.metrics.connections_total.fetch_add(1, std::memory_order_relaxed);
-  start_timer();
   const int64_t id = document_id_of(target);
   if (id == 0) {
+    start_timer();
     do_close(close_code::kNotFound, "no such document");
     do_read();
     return;
@@ -103,52 +103,57 @@ void WsSession<Stream>::on_accept(beast::error_code ec, std::string target) {
 // On the blocking pool: who is this, and what may they do with the document?
 template <class Stream>
 void WsSession<Stream>::authorize(int64_t document_id, std::string token) {
-  asio::post(services_.blocking, [self = this->shared_from_this(), document_id,
-                                  token = std::move(token)] {
-    uint16_t refusal = 0;
-    std::string reason;
-    try {
-      const auto user = authenticate(self->services_, token);
-      const auto access =
-          user ? self->services_.accounts.access(document_id, user->id) : std::nullopt;
-      const auto role = access ? role_for(*access) : std::nullopt;
-      if (!user) {
-        refusal = close_code::kUnauthorized;
-        reason = token.empty() ? "sign in first" : "invalid or expired token";
-      } else if (!access) {
-        refusal = close_code::kNotFound;
-        reason = "no such document";
-      } else if (!role) {
-        refusal = close_code::kForbidden;
-        reason = "no access to this document";
-      } else {
-        self->user_id_ = user->id;
-        self->role_.store(*role, std::memory_order_relaxed);
-        self->session_id_ = self->services_.accounts.open_session(document_id, user->id,
-                                                                  self->services_.instance_id);
-      }
-    } catch (const std::exception& e) {
-      spdlog::error("document {}: authorizing a connection failed: {}", document_id, e.what());
-      refusal = 1011;
-      reason = "internal error";
-    }
-    asio::post(self->strand_, [self, document_id, refusal, reason = std::move(reason)]() mutable {
-      self->on_authorized(document_id, refusal, std::move(reason));
-    });
-  });
+  asio::post(
+      services_.blocking, [self = this->shared_from_this(), document_id, token = std::move(token)] {
+        Admission a;
+        try {
+          const auto user = authenticate(self->services_, token);
+          const auto access =
+              user ? self->services_.accounts.access(document_id, user->id) : std::nullopt;
+          const auto role = access ? role_for(*access) : std::nullopt;
+          if (!user) {
+            a.refusal = close_code::kUnauthorized;
+            a.reason = token.empty() ? "sign in first" : "invalid or expired token";
+          } else if (!access) {
+            a.refusal = close_code::kNotFound;
+            a.reason = "no such document";
+          } else if (!role) {
+            a.refusal = close_code::kForbidden;
+            a.reason = "no access to this document";
+          } else {
+            a.user_id = user->id;
+            a.role = *role;
+            a.session_id = self->services_.accounts.open_session(document_id, user->id,
+                                                                 self->services_.instance_id);
+          }
+        } catch (const std::exception& e) {
+          spdlog::error("document {}: authorizing a connection failed: {}", document_id, e.what());
+          a.refusal = 1011;
+          a.reason = "internal error";
+        }
+        // The session's fields are set on its strand, not here.
+        asio::post(self->strand_, [self, document_id, a = std::move(a)]() mutable {
+          self->on_authorized(document_id, std::move(a));
+        });
+      });
 }
 
 template <class Stream>
-void WsSession<Stream>::on_authorized(int64_t document_id, uint16_t refusal, std::string reason) {
-  if (refusal != 0) {
-    if (refusal == close_code::kUnauthorized || refusal == close_code::kForbidden)
-      services_.metrics.rejected_connections.fetch_add(1, std::memory_order_relaxed);
-    do_close(refusal, std::move(reason));
-    do_read();
-    return;
-  }
+void WsSession<Stream>::on_authorized(int64_t document_id, Admission a) {
+  user_id_ = a.user_id;
+  role_.store(a.role, std::memory_order_relaxed);
+  session_id_ = a.session_id;
   if (finished_) {  // dropped meanwhile
     close_session_row();
+    return;
+  }
+  // The idle timer starts once the session reads (a ping could not be answered before).
+  start_timer();
+  if (a.refusal != 0) {
+    if (a.refusal == close_code::kUnauthorized || a.refusal == close_code::kForbidden)
+      services_.metrics.rejected_connections.fetch_add(1, std::memory_order_relaxed);
+    do_close(a.refusal, std::move(a.reason));
+    do_read();
     return;
   }
   room_ = services_.rooms.acquire(document_id);
@@ -271,25 +276,35 @@ void WsSession<Stream>::parse_frames() {
   buffer_.consume(pos);
 }
 
+// One message (or ping/pong) from the peer against --ws-rate-limit; false (and closing with 4429)
+// when the bucket is empty.
+template <class Stream>
+bool WsSession<Stream>::take_token() {
+  const size_t rate = services_.config.ws_rate_limit;
+  if (rate == 0) return true;
+  const auto now = std::chrono::steady_clock::now();
+  const double burst = 10.0 * static_cast<double>(rate);
+  if (refilled_at_ == std::chrono::steady_clock::time_point{}) {
+    tokens_ = burst;
+  } else {
+    const std::chrono::duration<double> elapsed = now - refilled_at_;
+    tokens_ = std::min(burst, tokens_ + elapsed.count() * static_cast<double>(rate));
+  }
+  refilled_at_ = now;
+  if (tokens_ < 1) {
+    services_.metrics.rate_limited_disconnects.fetch_add(1, std::memory_order_relaxed);
+    fail(close_code::kRateLimited, "too many messages");
+    return false;
+  }
+  tokens_ -= 1;
+  return true;
+}
+
 template <class Stream>
 void WsSession<Stream>::deliver() {
-  if (const size_t rate = services_.config.ws_rate_limit; rate > 0) {
-    const auto now = std::chrono::steady_clock::now();
-    const double burst = 10.0 * static_cast<double>(rate);
-    if (refilled_at_ == std::chrono::steady_clock::time_point{}) {
-      tokens_ = burst;
-    } else {
-      const std::chrono::duration<double> elapsed = now - refilled_at_;
-      tokens_ = std::min(burst, tokens_ + elapsed.count() * static_cast<double>(rate));
-    }
-    refilled_at_ = now;
-    if (tokens_ < 1) {
-      services_.metrics.rate_limited_disconnects.fetch_add(1, std::memory_order_relaxed);
-      message_ = {};
-      fail(close_code::kRateLimited, "too many messages");
-      return;
-    }
-    tokens_ -= 1;
+  if (!take_token()) {
+    message_ = {};
+    return;
   }
   services_.metrics.messages_received.fetch_add(1, std::memory_order_relaxed);
   services_.metrics.bytes_received.fetch_add(message_.size(), std::memory_order_relaxed);
@@ -300,13 +315,14 @@ void WsSession<Stream>::deliver() {
 
 template <class Stream>
 void WsSession<Stream>::on_control(ws::Opcode op, const uint8_t* payload, size_t size) {
-  if (op == ws::Opcode::kPing) {
-    if (!closing_)
+  if (op != ws::Opcode::kClose) {
+    if (closing_ || !take_token()) return;  // pings and pongs count against the rate limit too
+    if (op == ws::Opcode::kPing) {
       queue_control(ws::Opcode::kPong,
                     std::make_shared<const crdt::Bytes>(payload, payload + size));
-    return;
+    }
+    return;  // a pong: heard_ is already set
   }
-  if (op != ws::Opcode::kClose) return;  // a pong: heard_ is already set
   peer_closed_ = true;
   if (closing_) {
     // The answer to our close; the server closes the TCP connection first (RFC 6455 §7.1.1),
@@ -321,7 +337,7 @@ void WsSession<Stream>::on_control(ws::Opcode op, const uint8_t* payload, size_t
       return;
     }
     if (size >= 2) code = static_cast<uint16_t>(payload[0] << 8 | payload[1]);
-    const bool valid = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
+    const bool valid = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
                        (code >= 3000 && code <= 4999);
     if (!valid) {
       fail(close_code::kProtocolError, "invalid close code");
@@ -382,6 +398,16 @@ void WsSession<Stream>::send(Frame frame) {
 template <class Stream>
 void WsSession<Stream>::queue_control(ws::Opcode op, Frame payload) {
   std::lock_guard lock(out_mutex_);
+  // A pong not yet started answers the newer ping instead (RFC 6455 §5.5.3), so a flood of pings
+  // into a full socket queues one pong, not one per ping.
+  if (op == ws::Opcode::kPong && out_.size() > out_pinned_ && out_.back().written == 0 &&
+      out_.back().header.bytes[0] == (0x80 | static_cast<uint8_t>(ws::Opcode::kPong))) {
+    Out& pending = out_.back();
+    out_bytes_ -= pending.size();
+    pending = Out{ws::frame_header(op, payload->size()), std::move(payload)};
+    out_bytes_ += pending.size();
+    return;
+  }
   queue_locked(op, std::move(payload));
 }
 

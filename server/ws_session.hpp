@@ -95,11 +95,20 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
   boost::asio::ip::tcp::socket& lowest_socket();
   void on_accept(boost::beast::error_code ec, std::string target);
   void authorize(int64_t document_id, std::string token);
-  void on_authorized(int64_t document_id, uint16_t refusal, std::string reason);
+  // What authorization found (on the blocking pool), applied on the strand by on_authorized.
+  struct Admission {
+    uint16_t refusal = 0;  // a close code, 0 when admitted
+    std::string reason;
+    int64_t user_id = 0;
+    Role role = Role::kViewer;
+    int64_t session_id = 0;
+  };
+  void on_authorized(int64_t document_id, Admission a);
   void do_read();
   void on_read(boost::beast::error_code ec, size_t bytes);
   void parse_frames();
   void on_control(ws::Opcode op, const uint8_t* payload, size_t size);
+  bool take_token();
   void deliver();
   // Bad input: the close frame, then a half-close without waiting for the peer's answer (the
   // rest of its stream is not worth reading, and may not even be frames).

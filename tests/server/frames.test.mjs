@@ -192,7 +192,7 @@ test('a peer that never answers the server\'s close is dropped', { timeout: TEST
   assert.equal(late, null, 'nothing after the drop')
 }))
 
-test('a connection sending faster than --ws-rate-limit is closed with 4429; one within it is not', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+test('a connection sending messages or pings faster than --ws-rate-limit is closed with 4429; one within it is not', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
   const srv = await s.server({ 'ws-rate-limit': 5 }) // 5 messages/s, bursts of 50
   const DOC = await srv.newDoc()
   const calm = await rawConnect(srv, DOC)
@@ -207,8 +207,12 @@ test('a connection sending faster than --ws-rate-limit is closed with 4429; one 
   // The flood sends 200 at once.
   flood.sock.write(Buffer.concat(Array.from({ length: 200 }, () => query)))
   await flood.closedWith(4429, 'the flood')
+  // Pings count too: 200 of them at once are a flood as well.
+  const pinger = await rawConnect(srv, DOC)
+  pinger.sock.write(Buffer.concat(Array.from({ length: 200 }, () => clientFrame(9, 'p'))))
+  await pinger.closedWith(4429, 'the ping flood')
   const m = await srv.metrics()
-  assert.equal(m.weft_rate_limited_disconnects_total, 1, 'one connection closed for its rate')
+  assert.equal(m.weft_rate_limited_disconnects_total, 2, 'two connections closed for their rate')
   // The calm one got its answers and is still connected.
   await waitFor(() => calm.frames.filter((f) => f.opcode === 2 && f.payload[0] === 1).length >= 40, 5000,
     'an awareness answer to each query')
