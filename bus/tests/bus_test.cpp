@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -126,6 +127,11 @@ class BusTest : public testing::TestWithParam<Backend> {
     inbox.messages.clear();
   }
 
+  // A fresh inbox owned by the fixture: buses may still deliver (a late "settle" message) until
+  // TearDown has stopped the loop, after the test body's locals are gone.
+  Inbox& inbox() { return inboxes_.emplace_back(); }
+
+  std::deque<Inbox> inboxes_;
   boost::asio::io_context ioc_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
       ioc_.get_executor()};
@@ -135,7 +141,9 @@ class BusTest : public testing::TestWithParam<Backend> {
 };
 
 TEST_P(BusTest, DeliversToSubscribersOnlyInOrderWithBinaryPayloads) {
-  Inbox a_in, b_in, c_in;
+  Inbox& a_in = inbox();
+  Inbox& b_in = inbox();
+  Inbox& c_in = inbox();
   Bus& a = bus(a_in, {"weft:doc:1"});
   bus(b_in, {"weft:doc:1", "weft:doc:2"});
   bus(c_in, {"weft:doc:2"});
@@ -166,7 +174,8 @@ TEST_P(BusTest, DeliversToSubscribersOnlyInOrderWithBinaryPayloads) {
 }
 
 TEST_P(BusTest, UnsubscribeStopsDelivery) {
-  Inbox a_in, b_in;
+  Inbox& a_in = inbox();
+  Inbox& b_in = inbox();
   Bus& a = bus(a_in, {});
   Bus& b = bus(b_in, {"weft:doc:7", "weft:doc:8"});
   settle(a, b_in, "weft:doc:7");
@@ -213,7 +222,8 @@ void kill_clients(const char* type) {
 class RedisBusTest : public BusTest {};
 
 TEST_P(RedisBusTest, RecoversFromLostConnectionsAndResubscribes) {
-  Inbox a_in, b_in;
+  Inbox& a_in = inbox();
+  Inbox& b_in = inbox();
   Bus& a = bus(a_in, {});
   Bus& b = bus(b_in, {"weft:doc:3"});
   settle(a, b_in, "weft:doc:3");
