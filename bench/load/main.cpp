@@ -116,20 +116,13 @@ void print_table(const json& r) {
 
 int main(int argc, char** argv) {
   bench::Options o;
-  std::string mode = "load", target = "weft", json_path;
+  std::string json_path;
   CLI::App app{"weft-bench: y-websocket load generator (docs/BENCHMARKS.md)"};
-  const std::map<std::string, bench::Mode> modes{{"load", bench::Mode::kLoad},
-                                                 {"idle", bench::Mode::kIdle},
-                                                 {"ramp", bench::Mode::kRamp},
-                                                 {"cold", bench::Mode::kCold}};
-  const std::map<std::string, bench::Target> targets{{"weft", bench::Target::kWeft},
-                                                     {"y-websocket", bench::Target::kYWebsocket},
-                                                     {"hocuspocus", bench::Target::kHocuspocus}};
-  app.add_option("--mode", mode, "load, idle, ramp or cold")
-      ->check(CLI::IsMember({"load", "idle", "ramp", "cold"}));
-  app.add_option("--target", target,
+  app.add_option("--mode", o.mode, "load, idle, ramp or cold")
+      ->transform(CLI::CheckedTransformer(bench::kModeNames));
+  app.add_option("--target", o.target,
                  "weft (signs in, creates documents through the API), y-websocket or hocuspocus")
-      ->check(CLI::IsMember({"weft", "y-websocket", "hocuspocus"}));
+      ->transform(CLI::CheckedTransformer(bench::kTargetNames));
   app.add_option("--host", o.host, "server address (IPv4)")->capture_default_str();
   app.add_option("--port", o.port, "server port")->capture_default_str();
   app.add_option("--server-pid", o.server_pid, "server process, for RSS and CPU from /proc");
@@ -168,8 +161,6 @@ int main(int argc, char** argv) {
   app.add_option("--seed", o.seed, "seed of the send phases")->capture_default_str();
   app.add_option("--json", json_path, "also write the JSON result here");
   CLI11_PARSE(app, argc, argv);
-  o.mode = modes.at(mode);
-  o.target = targets.at(target);
 
   const uint64_t wanted_fds = static_cast<uint64_t>(o.docs) * o.clients + 64;
   const uint64_t fds = bench::raise_fd_limit(wanted_fds);

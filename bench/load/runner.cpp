@@ -19,31 +19,20 @@ namespace bench {
 namespace asio = boost::asio;
 using nlohmann::json;
 
-const char* to_string(Mode m) {
-  switch (m) {
-    case Mode::kLoad:
-      return "load";
-    case Mode::kIdle:
-      return "idle";
-    case Mode::kRamp:
-      return "ramp";
-    case Mode::kCold:
-      return "cold";
+namespace {
+
+template <class Enum>
+const char* name_of(const std::map<std::string, Enum>& names, Enum value) {
+  for (const auto& [name, v] : names) {
+    if (v == value) return name.c_str();
   }
   return "?";
 }
 
-const char* to_string(Target t) {
-  switch (t) {
-    case Target::kWeft:
-      return "weft";
-    case Target::kYWebsocket:
-      return "y-websocket";
-    case Target::kHocuspocus:
-      return "hocuspocus";
-  }
-  return "?";
-}
+}  // namespace
+
+const char* to_string(Mode m) { return name_of(kModeNames, m); }
+const char* to_string(Target t) { return name_of(kTargetNames, t); }
 
 Runner::Runner(Options opts) : opts_(std::move(opts)), epoch_(Clock::now()), rng_(opts_.seed) {}
 

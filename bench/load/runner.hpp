@@ -37,6 +37,13 @@ namespace bench {
 enum class Mode { kLoad, kIdle, kRamp, kCold };
 enum class Target { kWeft, kYWebsocket, kHocuspocus };
 
+// The names on the command line and in the JSON result, one table per enum.
+inline const std::map<std::string, Mode> kModeNames{
+    {"load", Mode::kLoad}, {"idle", Mode::kIdle}, {"ramp", Mode::kRamp}, {"cold", Mode::kCold}};
+inline const std::map<std::string, Target> kTargetNames{{"weft", Target::kWeft},
+                                                        {"y-websocket", Target::kYWebsocket},
+                                                        {"hocuspocus", Target::kHocuspocus}};
+
 struct Options {
   Mode mode = Mode::kLoad;
   Target target = Target::kWeft;
