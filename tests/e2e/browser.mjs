@@ -4,20 +4,24 @@
 // Every wait is a condition with a deadline.
 //
 //   WEFT_CHROMIUM   the browser (default /usr/bin/chromium)
+//   WEFT_WEB_DIST   the built web app to serve (default web/dist)
 import { createRequire } from 'node:module'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { waitFor } from '../server/harness.mjs'
+import assert from 'node:assert/strict'
+import { scenario, waitFor } from '../server/harness.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 export const REPO = path.resolve(here, '../..')
-export const WEB_DIST = path.join(REPO, 'web/dist')
+export const WEB_DIST = path.resolve(process.env.WEFT_WEB_DIST || path.join(REPO, 'web/dist'))
 const require = createRequire(path.join(REPO, 'web/package.json'))
 const { chromium } = require('playwright-core')
 
 const CHROMIUM = process.env.WEFT_CHROMIUM || '/usr/bin/chromium'
 export const VIEWPORT = { width: 1280, height: 720 } // a laptop screen
+// A phone (an iPhone 12–15's CSS viewport), touch only.
+export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 3 }
 
 export function checkPrerequisites () {
   if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) {
@@ -36,18 +40,60 @@ export async function launchBrowser () {
 }
 
 // A person with their own browser context and one page. `log` collects the page's errors, to be
-// printed when a test fails.
-export async function person (browser, baseURL, name) {
-  const context = await browser.newContext({ baseURL, viewport: VIEWPORT, colorScheme: 'dark' })
+// printed when a test fails; `errors` the messages of its uncaught errors and `warnings` its console
+// warnings, for tests that assert there are none. `device` overrides the context's options (PHONE).
+export async function person (browser, baseURL, name, device = {}) {
+  const context = await browser.newContext({ baseURL, viewport: VIEWPORT, colorScheme: 'dark', ...device })
   const page = await context.newPage()
-  const p = { name, context, page, log: [] }
+  const p = { name, context, page, log: [], errors: [], warnings: [] }
   watch(p, page)
   return p
 }
 
 export function watch (p, page) {
-  page.on('pageerror', (e) => p.log.push(`[${p.name}] page error: ${e.message}`))
-  page.on('console', (m) => { if (m.type() === 'error') p.log.push(`[${p.name}] console: ${m.text()}`) })
+  page.on('pageerror', (e) => {
+    p.errors.push(e.message)
+    p.log.push(`[${p.name}] page error: ${e.message}`)
+  })
+  page.on('console', (m) => {
+    if (m.type() === 'error') p.log.push(`[${p.name}] console: ${m.text()}`)
+    if (m.type() === 'warning') p.warnings.push(m.text())
+  })
+}
+
+// Runs fn(srv, join) with a server serving the web app; people made with `join(name, device)` are
+// closed afterwards, and their page errors are added to a failure's message.
+export function browserScenario (t, browser, fn, flags = {}) {
+  return scenario(t, async (s) => {
+    const srv = await s.server(flags, { staticDir: WEB_DIST })
+    const people = []
+    const join = async (name, device) => {
+      const p = await person(browser, srv.httpUrl, name, device)
+      people.push(p)
+      s.onCleanup(() => p.context.close())
+      return p
+    }
+    try {
+      await fn(srv, join)
+    } catch (e) {
+      const logs = people.flatMap((p) => p.log)
+      if (e instanceof Error && logs.length) e.message += `\n--- browser logs:\n${logs.slice(-40).join('\n')}`
+      throw e
+    }
+  })
+}
+
+export const as = (p) => ({ token: p.token })
+
+// Creates a document through the API as `owner` and shares it with `members` ({username: role}).
+export async function createDocument (srv, owner, title, content, members = {}) {
+  const r = await srv.api('POST', '/api/documents', { ...as(owner), body: { title, content } })
+  assert.equal(r.status, 201, r.text)
+  for (const [username, role] of Object.entries(members)) {
+    const m = await srv.api('PUT', `/api/documents/${r.json.id}/members/${username}`, { ...as(owner), body: { role } })
+    assert.equal(m.status, 200, m.text)
+  }
+  return r.json.id
 }
 
 // Registers through the sign-up form; resolves on the documents page.
@@ -60,6 +106,19 @@ export async function register (p, password = `${p.name}-password`) {
   await page.getByRole('heading', { name: 'Documents', exact: true }).waitFor()
   p.token = await page.evaluate(() => JSON.parse(window.localStorage.getItem('weft.session')).token)
   p.user = await page.evaluate(() => JSON.parse(window.localStorage.getItem('weft.session')).user)
+}
+
+// The document's text as the server has it, and a wait until it satisfies `predicate`.
+export async function serverText (srv, p, id) {
+  const r = await srv.api('GET', `/api/documents/${id}/content`, as(p))
+  assert.equal(r.status, 200, r.text)
+  return r.text
+}
+
+export async function waitServerText (srv, p, id, predicate, what) {
+  let last = ''
+  await waitFor(async () => predicate(last = await serverText(srv, p, id)), 15000, what,
+    () => `the server has ${JSON.stringify(last)}`)
 }
 
 // The text Monaco shows, line by line in visual order (Monaco reuses line elements, so DOM order

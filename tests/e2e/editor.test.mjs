@@ -8,10 +8,11 @@ import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { scenario, waitFor, TEST_TIMEOUT } from '../server/harness.mjs'
+import { waitFor, TEST_TIMEOUT } from '../server/harness.mjs'
 import {
-  REPO, WEB_DIST, checkPrerequisites, launchBrowser, person, register, editorText, waitForText,
-  waitConnected, openDocument, caretToEndOfLine, waitForCursorLabel, localUpdateCount, watch
+  REPO, checkPrerequisites, launchBrowser, register, editorText, waitForText, waitConnected,
+  openDocument, caretToEndOfLine, waitForCursorLabel, localUpdateCount, watch, as, createDocument, serverText, waitServerText,
+  browserScenario as sharedScenario
 } from './browser.mjs'
 
 const SCREENSHOTS = path.join(REPO, 'docs/screenshots')
@@ -24,51 +25,7 @@ before(async () => {
 })
 after(async () => { await browser?.close() })
 
-// Runs fn with a server serving web/dist; people made with `join` are closed afterwards, and their
-// page errors are added to a failure's message.
-function browserScenario (t, fn, flags = {}) {
-  return scenario(t, async (s) => {
-    const srv = await s.server(flags, { staticDir: WEB_DIST })
-    const people = []
-    const join = async (name) => {
-      const p = await person(browser, srv.httpUrl, name)
-      people.push(p)
-      s.onCleanup(() => p.context.close())
-      return p
-    }
-    try {
-      await fn(srv, join)
-    } catch (e) {
-      const logs = people.flatMap((p) => p.log)
-      if (e instanceof Error && logs.length) e.message += `\n--- browser logs:\n${logs.slice(-40).join('\n')}`
-      throw e
-    }
-  })
-}
-
-const as = (p) => ({ token: p.token })
-
-async function serverText (srv, p, id) {
-  const r = await srv.api('GET', `/api/documents/${id}/content`, as(p))
-  assert.equal(r.status, 200, r.text)
-  return r.text
-}
-
-async function waitServerText (srv, p, id, predicate, what) {
-  let last = ''
-  await waitFor(async () => predicate(last = await serverText(srv, p, id)), 15000, what,
-    () => `the server has ${JSON.stringify(last)}`)
-}
-
-async function createDocument (srv, owner, title, content, members = {}) {
-  const r = await srv.api('POST', '/api/documents', { ...as(owner), body: { title, content } })
-  assert.equal(r.status, 201, r.text)
-  for (const [username, role] of Object.entries(members)) {
-    const m = await srv.api('PUT', `/api/documents/${r.json.id}/members/${username}`, { ...as(owner), body: { role } })
-    assert.equal(m.status, 200, m.text)
-  }
-  return r.json.id
-}
+const browserScenario = (t, fn, flags) => sharedScenario(t, browser, fn, flags)
 
 const GREET = [
   'import sys',
