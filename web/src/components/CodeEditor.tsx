@@ -17,6 +17,9 @@ interface Props {
   peers: Peer[]
 }
 
+// A phone's width (styles.css's "phones" section): no minimap, the text needs the room.
+const NARROW = '(max-width: 640px)'
+
 monaco.editor.defineTheme('weft-light', {
   base: 'vs', inherit: true, rules: [], colors: { 'editor.background': '#ffffff' }
 })
@@ -42,7 +45,7 @@ export function CodeEditor ({ collab, language, readOnly, peers }: Props) {
       automaticLayout: true,
       fontSize: 14,
       fontFamily: "'JetBrains Mono', 'Fira Code', 'DejaVu Sans Mono', Menlo, Consolas, monospace",
-      minimap: { enabled: true, renderCharacters: false },
+      minimap: { enabled: !window.matchMedia(NARROW).matches, renderCharacters: false }, // not on phones
       padding: { top: 18 }, // room for the name label of a cursor on the first line
       scrollBeyondLastLine: false,
       smoothScrolling: true,
