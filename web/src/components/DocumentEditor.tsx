@@ -26,8 +26,14 @@ interface Props {
 
 const REFRESH_MS = 30_000
 
-// Monaco is most of the bundle: it loads with the first document opened, not with the sign-in page.
-const CodeEditor = lazy(() => import('./CodeEditor').then((m) => ({ default: m.CodeEditor })))
+// Monaco is most of the bundle: it loads with the first document opened, not with the sign-in page,
+// and together with its workers and icon font (loadEditorResources), so that an editor once shown
+// keeps working if the network goes away right after.
+const CodeEditor = lazy(async () => {
+  const [{ CodeEditor: Editor }, { loadEditorResources }] = await Promise.all([import('./CodeEditor'), import('../editor/monaco')])
+  await loadEditorResources()
+  return { default: Editor }
+})
 
 export function DocumentEditor ({ doc, onDocChange, reload, lost }: Props) {
   const { api, user, signOut } = useSession()
