@@ -1,8 +1,10 @@
 // DocumentsPage.tsx — the documents the user can open, in three groups: their own, those shared
 // with them, and public ones. Create, rename, delete, make public or private, open.
-// Keys: N new document, / filter.
+// Keys: N new document, / filter. With no network the list seen last is shown (lastSeen.ts), and it
+// is fetched again when the browser is back online.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { ApiError, type DocumentInfo } from '../api'
+import { rememberDocuments, rememberedDocuments } from '../lastSeen'
 import { navigate } from '../router'
 import { useSession } from '../session'
 import { AppHeader } from './AppHeader'
@@ -23,9 +25,10 @@ function isTyping (target: EventTarget | null): boolean {
 }
 
 export function DocumentsPage () {
-  const { api } = useSession()
+  const { api, user } = useSession()
   const [docs, setDocs] = useState<DocumentInfo[] | null>(null)
   const [error, setError] = useState<string | null>(null)
+  const [offline, setOffline] = useState(false) // showing the list seen last
   const [filter, setFilter] = useState('')
   const [open, setOpen] = useState<Open>(null)
   const filterRef = useRef<HTMLInputElement>(null)
@@ -33,13 +36,29 @@ export function DocumentsPage () {
   const load = useCallback(async () => {
     try {
       setDocs(await api.listDocuments())
+      setOffline(false)
       setError(null)
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err))
+      const seen = err instanceof ApiError && err.code === 'network' ? rememberedDocuments(user.id) : null
+      if (seen) {
+        setDocs((list) => list ?? seen)
+        setOffline(true)
+      } else {
+        setError(err instanceof Error ? err.message : String(err))
+      }
     }
-  }, [api])
+  }, [api, user.id])
 
-  useEffect(() => { void load() }, [load])
+  useEffect(() => {
+    void load()
+    const onOnline = () => void load()
+    window.addEventListener('online', onOnline)
+    return () => window.removeEventListener('online', onOnline)
+  }, [load])
+
+  useEffect(() => {
+    if (docs && !offline) rememberDocuments(user.id, docs)
+  }, [docs, offline, user.id])
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -107,6 +126,7 @@ export function DocumentsPage () {
             New document
           </button>
         </div>
+        {offline && <p className='notice' role='status'>Offline: these are your documents as last seen. Those you opened before open and take edits, which are sent once you are back.</p>}
         {error && <div className='form-error' role='alert'>{error}</div>}
         {docs === null && !error && <p className='empty'>Loading…</p>}
         {docs !== null && (

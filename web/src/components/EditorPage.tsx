@@ -1,7 +1,10 @@
 // EditorPage.tsx — opens document `id`: fetches its metadata (title, language, the caller's role),
-// then hands over to DocumentEditor. "No such document" and "no access" are clear messages.
+// then hands over to DocumentEditor. "No such document" and "no access" are clear messages. With
+// no network, a document opened before opens with the metadata seen last (lastSeen.ts); its text
+// comes from IndexedDB.
 import { useCallback, useEffect, useState } from 'react'
 import { ApiError, type DocumentInfo } from '../api'
+import { forgetDocument, rememberDocument, rememberedDocument } from '../lastSeen'
 import { navigate } from '../router'
 import { useSession } from '../session'
 import { DocumentEditor } from './DocumentEditor'
@@ -19,14 +22,19 @@ export function EditorPage ({ id }: { id: number }) {
   // changes nothing.
   const reload = useCallback(async (first = false) => {
     try {
-      setDoc(await api.getDocument(id))
+      const next = await api.getDocument(id)
+      rememberDocument(user.id, next)
+      setDoc(next)
       setError(null)
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError(0, 'error', String(err))
-      if (first) setError(e)
+      if (e.status === 403 || e.status === 404) forgetDocument(user.id, id)
+      const seen = first && e.code === 'network' ? rememberedDocument(user.id, id) : null
+      if (seen) setDoc(seen)
+      else if (first) setError(e)
       else if (e.status === 403 || e.status === 404) setLost(e.status)
     }
-  }, [api, id])
+  }, [api, id, user.id])
 
   useEffect(() => {
     setDoc(null)
