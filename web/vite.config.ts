@@ -1,10 +1,10 @@
 // Vite configuration of the web app. `npm run build` writes web/dist, which `weft serve
 // --static-dir web/dist` serves (hashed files under assets/ are cached immutably by the server).
 // `npm run dev` proxies the API and the WebSocket to a `weft serve` on localhost:8080. The build
-// also writes /sw.js, the service worker that keeps the app for offline starts (plugins/appShell.ts).
+// also writes /sw.js, the service worker that keeps the app for offline starts (src/sw/vitePlugin.ts).
 import { defineConfig } from 'vite'
 import react from '@vitejs/plugin-react'
-import { appShell } from './plugins/appShell'
+import { appShell } from './src/sw/vitePlugin'
 
 const server = 'http://localhost:8080' // `make run`'s weft serve
 

@@ -1,4 +1,4 @@
-// serviceWorker.ts — the app shell for offline starts, built to /sw.js (plugins/appShell.ts) and
+// serviceWorker.ts — the app shell for offline starts, built to /sw.js (vitePlugin.ts, beside it) and
 // registered by src/appShell.ts. It keeps one build of the app — index.html and every file Vite
 // wrote for it (scripts, styles, the editor's workers, its font, each language's highlighter) — in
 // one Cache Storage cache named after that build, so that with no network the app still starts, a

@@ -1,9 +1,10 @@
-// appShell.ts — a Vite plugin that builds the service worker (src/sw/serviceWorker.ts) to /sw.js
+// vitePlugin.ts — a Vite plugin that builds the service worker (src/sw/serviceWorker.ts) to /sw.js
 // with the list of files to keep for offline starts: everything this build wrote (index.html,
 // scripts, styles, the editor's workers and font, the languages' highlighters), named by Rollup's
 // bundle, so the list is always the build's own. The worker's cache is named after a hash of that
 // list and of index.html, so each build gets its own cache and replaces the previous one. Files of
-// public/ (the favicon) are not in the bundle; the worker keeps them as they are fetched.
+// public/ (the favicon) are not in the bundle; the worker keeps them as they are fetched. It lives
+// in src/ so that scripts/build-web, which rebuilds when a file under src/ changed, sees its edits.
 import type { Plugin } from 'vite'
 
 const ENTRY = 'src/sw/serviceWorker.ts'
