@@ -1,5 +1,5 @@
 # The commands of README.md. Everything installs what it needs first (scripts/bootstrap).
-.PHONY: all bootstrap build build-san run test test-cpp test-node bench bench-crdt soak format clean
+.PHONY: all bootstrap build build-san run test test-cpp test-node bench bench-crdt soak soak-lone-tab format clean
 
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
@@ -38,6 +38,11 @@ bench: build
 
 soak: build
 	WEFT_CRDT_ORACLE=build/bin/crdt-oracle tests/crdt/soak.sh
+
+# One person's idle tab in Chromium for WEFT_SOAK_MINUTES (default 10) of real time: it must stay
+# on one WebSocket (the fast, virtual-clock version runs in make test).
+soak-lone-tab: build web
+	WEFT_BIN=build/bin/weft node --test tests/soak/lone_tab.test.mjs
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -27,7 +27,10 @@ Awareness::Change Awareness::apply(crdt::ByteView update) {
     const uint64_t curr_clock = meta == meta_.end() ? 0 : meta->second.clock;
     const bool is_null = e.state == "null";
     const bool has_state = states_.count(e.client) > 0;
-    if (!(curr_clock < e.clock || (curr_clock == e.clock && is_null && has_state))) continue;
+    if (!(curr_clock < e.clock || (curr_clock == e.clock && is_null && has_state))) {
+      if (meta != meta_.end() && !is_null && !has_state) change.behind.push_back(e.client);
+      continue;
+    }
     if (is_null) {
       states_.erase(e.client);
     } else {
@@ -50,9 +53,8 @@ crdt::Bytes Awareness::remove(const std::vector<uint64_t>& clients) {
   uint64_t n = 0;
   for (const uint64_t client : clients) {
     if (!states_.erase(client)) continue;
-    const uint64_t clock = ++meta_[client].clock;
     body.write_var_uint(client);
-    body.write_var_uint(clock);
+    body.write_var_uint(meta_.at(client).clock);
     body.write_var_string(std::string_view("null"));
     ++n;
   }
@@ -71,6 +73,25 @@ crdt::Bytes Awareness::encode_all() const {
     enc.write_var_uint(meta_.at(client).clock);
     enc.write_var_string(std::string_view(state));
   }
+  return enc.take();
+}
+
+crdt::Bytes Awareness::encode(const std::vector<uint64_t>& clients) const {
+  crdt::Encoder body;
+  uint64_t n = 0;
+  for (const uint64_t client : clients) {
+    const auto meta = meta_.find(client);
+    if (meta == meta_.end()) continue;
+    const auto state = states_.find(client);
+    body.write_var_uint(client);
+    body.write_var_uint(meta->second.clock);
+    body.write_var_string(state == states_.end() ? std::string_view("null")
+                                                 : std::string_view(state->second));
+    ++n;
+  }
+  crdt::Encoder enc;
+  enc.write_var_uint(n);
+  enc.write_bytes(body.bytes());
   return enc.take();
 }
 

@@ -5,6 +5,12 @@
 // text "null" removes the state. The server keeps the latest state of every client so that a
 // newcomer receives them all, and removes the states a connection introduced when it closes.
 // States are kept as the JSON text received (validated, never re-serialized).
+//
+// The rules are y-protocols' exactly, as every client applies them: an entry is applied when its
+// clock is newer than the one known for the client, or when it is a "null" at the known clock
+// while a state is held. A removed client's clock is remembered (meta outlives state), so a
+// removal is announced at the clock the state had — the server never bumps a client's clock:
+// the client's next own change (clock + 1) must win everywhere.
 #pragma once
 
 #include <cstdint>
@@ -19,20 +25,29 @@ namespace protocol {
 class Awareness {
  public:
   struct Change {
+    // What y-protocols reports: new clients, newer states (also the same state renewed), removals.
     std::vector<uint64_t> added;
     std::vector<uint64_t> updated;
     std::vector<uint64_t> removed;
+    // Not applied, and not part of empty(): a state at or below the clock of a client whose state
+    // was removed. Its sender is behind (a provider that reconnected, or a new one reusing the
+    // clientID) and will only be heard once it knows the removal (encode(behind) tells it;
+    // y-protocols then re-announces the local state at a newer clock).
+    std::vector<uint64_t> behind;
     bool empty() const { return added.empty() && updated.empty() && removed.empty(); }
   };
 
   // Applies an awareness update with y-protocols' rules (newer clock wins; "null" at the same
   // clock removes). Throws crdt::DecodeError on malformed input, before changing anything.
   Change apply(crdt::ByteView update);
-  // Removes `clients` (bumping their clocks) and returns the update announcing it, or an empty
-  // vector when none of them had a state.
+  // Removes `clients` (y-protocols' removeAwarenessStates: clocks kept) and returns the update
+  // announcing it, or an empty vector when none of them had a state.
   crdt::Bytes remove(const std::vector<uint64_t>& clients);
   // An update carrying every current state (sent to a newly connected client).
   crdt::Bytes encode_all() const;
+  // An update carrying what is known of `clients` (y-protocols' encodeAwarenessUpdate): each one's
+  // clock with its state, or "null" when it has none. Clients never seen are left out.
+  crdt::Bytes encode(const std::vector<uint64_t>& clients) const;
   size_t size() const { return states_.size(); }
 
  private:

@@ -36,7 +36,7 @@ void add_serve_options(CLI::App& cmd, Config& cfg) {
   opt(cmd, "batch-window-ms", cfg.batch_window_ms,
       "Updates are written to the database in batches of this window");
   opt(cmd, "idle-timeout-ms", cfg.idle_timeout_ms,
-      "A WebSocket peer silent this long (no pong) is dropped");
+      "A WebSocket peer silent this long (no pong) is dropped; it is pinged after half of it");
   opt(cmd, "compact-threshold", cfg.compact_threshold,
       "Logged updates of a document that trigger compaction");
   opt(cmd, "tls-cert", cfg.tls_cert, "PEM certificate chain for native TLS (https/wss)");

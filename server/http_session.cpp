@@ -99,16 +99,7 @@ void HttpSession<Stream>::on_read(beast::error_code ec, size_t) {
     return;
   }
   if (ec == http::error::body_limit) {
-    HttpRequest req;
-    req.version(11);
-    response_ = std::make_shared<HttpResponse>(
-        text(req, http::status::payload_too_large,
-             error_body("payload_too_large", "request body too large"), "application/json"));
-    response_->keep_alive(false);
-    http::async_write(stream_, *response_,
-                      [self = this->shared_from_this()](beast::error_code e, size_t n) {
-                        self->on_write(false, e, n);
-                      });
+    refuse_body();
     return;
   }
   if (ec) return;
@@ -123,6 +114,64 @@ void HttpSession<Stream>::on_read(beast::error_code ec, size_t) {
     return;
   }
   write(handle(req));
+}
+
+// A body over --max-body-bytes is refused as soon as its header (or its chunks) say so, while the
+// client is still sending it. Closing then, with its bytes unread, would make the kernel answer
+// with a reset that destroys the 413 before most clients read it (Node's fetch and curl report a
+// reset, not the status). So the close lingers: the 413, a half-close (plain TCP; TLS sends its
+// close_notify at the end), then the rest of the body is read and thrown away — what its
+// Content-Length announced, at most kDiscardBytes, for at most kDiscardTime — and only then is
+// the connection closed.
+namespace {
+constexpr uint64_t kDiscardBytes = 64u << 20;
+constexpr auto kDiscardTime = std::chrono::seconds(15);
+constexpr auto kDiscardIdle = std::chrono::seconds(3);
+constexpr size_t kDiscardChunk = 64u << 10;
+}  // namespace
+
+template <class Stream>
+void HttpSession<Stream>::refuse_body() {
+  const auto announced = parser_->content_length_remaining();
+  discard_left_ = std::min<uint64_t>(announced ? *announced : kDiscardBytes, kDiscardBytes);
+  discard_until_ = std::chrono::steady_clock::now() + kDiscardTime;
+  buffer_.consume(buffer_.size());
+  HttpRequest req;
+  req.version(11);
+  response_ = std::make_shared<HttpResponse>(
+      text(req, http::status::payload_too_large,
+           error_body("payload_too_large", "request body too large"), "application/json"));
+  response_->keep_alive(false);
+  http::async_write(
+      stream_, *response_,
+      [self = this->shared_from_this()](beast::error_code e, size_t) { self->on_refused(e); });
+}
+
+template <class Stream>
+void HttpSession<Stream>::on_refused(beast::error_code ec) {
+  if (ec) return;
+  if constexpr (!kTls<Stream>) shutdown();  // FIN now: the response is complete
+  do_discard();
+}
+
+template <class Stream>
+void HttpSession<Stream>::do_discard() {
+  const auto now = std::chrono::steady_clock::now();
+  if (discard_left_ == 0 || now >= discard_until_) {
+    if constexpr (kTls<Stream>) shutdown();
+    return;  // the last handler: the session and its socket go
+  }
+  beast::get_lowest_layer(stream_).expires_at(std::min(now + kDiscardIdle, discard_until_));
+  stream_.async_read_some(
+      buffer_.prepare(static_cast<size_t>(std::min<uint64_t>(discard_left_, kDiscardChunk))),
+      [self = this->shared_from_this()](beast::error_code e, size_t n) { self->on_discard(e, n); });
+}
+
+template <class Stream>
+void HttpSession<Stream>::on_discard(beast::error_code ec, size_t bytes) {
+  discard_left_ -= std::min<uint64_t>(bytes, discard_left_);
+  if (ec) return;  // the client closed (or went quiet): done
+  do_discard();
 }
 
 template <class Stream>

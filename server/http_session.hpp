@@ -8,6 +8,7 @@
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -28,6 +29,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   void shutdown();
   void on_read(boost::beast::error_code ec, size_t bytes);
   void on_write(bool keep_alive, boost::beast::error_code ec, size_t bytes);
+  // A body over --max-body-bytes: the 413, then a lingering close (refuse_body).
+  void refuse_body();
+  void on_refused(boost::beast::error_code ec);
+  void do_discard();
+  void on_discard(boost::beast::error_code ec, size_t bytes);
   HttpResponse handle(const HttpRequest& req);
   void call_api(HttpRequest req);
   void write(HttpResponse res);
@@ -39,6 +45,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   std::shared_ptr<HttpResponse> response_;
+  // Lingering close after a 413: body bytes still to read and throw away, and until when.
+  uint64_t discard_left_ = 0;
+  std::chrono::steady_clock::time_point discard_until_{};
   Services& services_;
   const StaticFiles& files_;
 };

@@ -145,14 +145,9 @@ void Room::leave(std::shared_ptr<Connection> conn) {
   asio::post(strand_, [self = shared_from_this(), conn = std::move(conn)] {
     const auto it = self->members_.find(conn.get());
     if (it == self->members_.end()) return;
-    const std::vector<uint64_t> clients = std::move(it->second.awareness_clients);
     self->members_.erase(it);
     self->connection_count_.store(self->members_.size(), std::memory_order_relaxed);
-    crdt::Bytes removal = self->awareness_.remove(clients);
-    if (!removal.empty()) {
-      self->broadcast(make_frame(protocol::encode_awareness(removal)), nullptr);
-      self->outbox(PartKind::kAwareness, removal);
-    }
+    self->remove_presence_of({conn.get(), {}}, true);
     if (self->members_.empty()) self->schedule_unload();
   });
 }
@@ -197,9 +192,16 @@ void Room::handle(const std::shared_ptr<Connection>& conn, const Frame& frame) {
       apply_update(conn, update->update, frame);
     } else if (const auto* aw = std::get_if<protocol::AwarenessUpdate>(&msg)) {
       const protocol::Awareness::Change change = awareness_.apply(aw->update);
+      // A sender behind a removal learns of it; its provider then re-announces at a newer clock.
+      if (!change.behind.empty())
+        conn->send(make_frame(protocol::encode_awareness(awareness_.encode(change.behind))));
+      own_presence(change, {conn.get(), {}});
       if (change.empty()) return;
-      for (const uint64_t id : change.added) m.awareness_clients.push_back(id);
       broadcast(frame, conn.get());
+      // Alone with its presence, a client hears nothing else: its own heartbeat (every 15 s) is
+      // then the only message that keeps y-websocket's 30 s liveness rule satisfied. With anyone
+      // else's state in the room, their heartbeats do that and nothing is echoed.
+      if (m.presence == awareness_.size()) conn->send(frame);
       outbox(PartKind::kAwareness, aw->update);
     } else if (std::holds_alternative<protocol::QueryAwareness>(msg)) {
       conn->send(make_frame(protocol::encode_awareness(awareness_.encode_all())));
@@ -303,7 +305,14 @@ void Room::apply_access(int64_t user_id, std::optional<Role> role) {
   for (auto& [ptr, m] : members_) {
     if (m.conn->user_id() != user_id) continue;
     if (role) {
+      const Role before = m.conn->role();
       m.conn->set_role(*role);
+      // Write access is back: whatever the client typed while read-only was dropped here, and
+      // its later edits depend on it (they would wait as pending structs until a reconnect).
+      // Asking for what the room lacks (sync step 1, answered with the client's step 2) merges
+      // it now, exactly as a reconnect would.
+      if (before == Role::kViewer && *role != Role::kViewer && state_ == State::kReady)
+        m.conn->send(make_frame(protocol::encode_sync_step1(doc_.encode_state_vector())));
     } else {
       m.conn->close(close_code::kForbidden, "access revoked");
     }
@@ -350,9 +359,8 @@ void Room::apply_bus_part(const std::string& instance, Part& part) {
         return;
       case PartKind::kAwareness: {
         const protocol::Awareness::Change change = awareness_.apply(part.data);
+        own_presence(change, {nullptr, instance});
         if (change.empty()) return;
-        auto& ids = remote_awareness_[instance];
-        ids.insert(ids.end(), change.added.begin(), change.added.end());
         broadcast(make_frame(protocol::encode_awareness(part.data)), nullptr);
         return;
       }
@@ -389,12 +397,46 @@ void Room::request_sync() {
 
 void Room::forget_instance(std::string instance) {
   asio::post(strand_, [self = shared_from_this(), instance = std::move(instance)] {
-    const auto it = self->remote_awareness_.find(instance);
-    if (it == self->remote_awareness_.end()) return;
-    const crdt::Bytes removal = self->awareness_.remove(it->second);
-    self->remote_awareness_.erase(it);
-    if (!removal.empty()) self->broadcast(make_frame(protocol::encode_awareness(removal)), nullptr);
+    self->remove_presence_of({nullptr, instance}, false);
   });
+}
+
+void Room::own_presence(const protocol::Awareness::Change& change, const PresenceOwner& owner) {
+  const auto claim = [&](uint64_t client) {
+    auto [it, inserted] = presence_owner_.try_emplace(client, owner);
+    if (!inserted) {
+      if (it->second.conn == owner.conn && it->second.instance == owner.instance) return;
+      if (const auto prev = members_.find(it->second.conn); prev != members_.end())
+        --prev->second.presence;
+      it->second = owner;
+    }
+    if (const auto m = members_.find(owner.conn); m != members_.end()) ++m->second.presence;
+  };
+  for (const uint64_t client : change.added) claim(client);
+  for (const uint64_t client : change.updated) claim(client);
+  for (const uint64_t client : change.removed) {
+    const auto it = presence_owner_.find(client);
+    if (it == presence_owner_.end()) continue;
+    if (const auto m = members_.find(it->second.conn); m != members_.end()) --m->second.presence;
+    presence_owner_.erase(it);
+  }
+}
+
+void Room::remove_presence_of(const PresenceOwner& owner, bool publish_removal) {
+  std::vector<uint64_t> clients;
+  for (auto it = presence_owner_.begin(); it != presence_owner_.end();) {
+    if (it->second.conn == owner.conn && it->second.instance == owner.instance) {
+      clients.push_back(it->first);
+      it = presence_owner_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (const auto m = members_.find(owner.conn); m != members_.end()) m->second.presence = 0;
+  const crdt::Bytes removal = awareness_.remove(clients);
+  if (removal.empty()) return;
+  broadcast(make_frame(protocol::encode_awareness(removal)), nullptr);
+  if (publish_removal) outbox(PartKind::kAwareness, removal);
 }
 
 void Room::detach_all() {

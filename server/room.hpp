@@ -78,9 +78,21 @@ class Room : public std::enable_shared_from_this<Room> {
 
   struct Member {
     std::shared_ptr<Connection> conn;
-    std::vector<uint64_t> awareness_clients;  // awareness ids this connection introduced
-    bool synced = false;                      // has sent its first sync step 1
-    bool far = false;  // in a large room, written by the second fan-out lane (see broadcast)
+    size_t presence = 0;  // awareness states this connection owns (presence_owner_)
+    bool synced = false;  // has sent its first sync step 1
+    bool far = false;     // in a large room, written by the second fan-out lane (see broadcast)
+  };
+
+  // Who owns each awareness state held in awareness_: the local connection or the other instance
+  // whose announcement of it was last applied. (Not one that merely repeats it: y-websocket
+  // providers send back every state they receive, at its clock.) A state is removed for
+  // everyone when its owner goes, so no state of a closed connection survives, and a client id
+  // that moved to a new connection (a reconnect, a new provider on the same Y.Doc) is not
+  // removed when the old one closes. Invariant: the keys are exactly the clients awareness_
+  // holds a state for; Member::presence counts each connection's share.
+  struct PresenceOwner {
+    const Connection* conn = nullptr;  // a member of this room, or nullptr for …
+    std::string instance;              // … a client of that other instance
   };
 
   void on_loaded(std::optional<store::StoredDocument> stored, std::string error);
@@ -100,6 +112,12 @@ class Room : public std::enable_shared_from_this<Room> {
   // The document is gone: close everyone with 4404, refuse later joins, fail waiting operations.
   void mark_gone(const std::string& reason);
   void apply_bus_part(const std::string& instance, Part& part);
+  // Records `owner` as the owner of what `change` added or updated, and forgets the owners of
+  // what it removed.
+  void own_presence(const protocol::Awareness::Change& change, const PresenceOwner& owner);
+  // Removes every state `owner` owns, and tells the room (and the other instances when
+  // `publish_removal`).
+  void remove_presence_of(const PresenceOwner& owner, bool publish_removal);
   void schedule_unload();
   void compact(std::function<void()> then);
 
@@ -118,8 +136,7 @@ class Room : public std::enable_shared_from_this<Room> {
   std::vector<std::pair<std::shared_ptr<Connection>, Frame>> backlog_;  // received while loading
   std::vector<std::function<void()>> waiting_;  // API operations waiting for the load
   std::vector<Part> outbox_;                    // for the bus, sent at the end of the turn
-  // Awareness client ids introduced by each other instance's clients.
-  std::unordered_map<std::string, std::vector<uint64_t>> remote_awareness_;
+  std::unordered_map<uint64_t, PresenceOwner> presence_owner_;
   std::atomic<size_t> connection_count_{0};
   size_t logged_since_compaction_ = 0;
   bool compacting_ = false;

@@ -148,6 +148,7 @@ void WsSession<Stream>::on_authorized(int64_t document_id, Admission a) {
     return;
   }
   // The idle timer starts once the session reads (a ping could not be answered before).
+  heard_at_ = std::chrono::steady_clock::now();
   start_timer();
   if (a.refusal != 0) {
     if (a.refusal == close_code::kUnauthorized || a.refusal == close_code::kForbidden)
@@ -182,7 +183,8 @@ void WsSession<Stream>::on_read(beast::error_code ec, size_t bytes) {
     return;
   }
   buffer_.commit(bytes);
-  heard_ = true;
+  heard_at_ = std::chrono::steady_clock::now();
+  pinged_ = false;
   parse_frames();
   if (finished_) return;
   // Give back the memory of a large message once it has been handled.
@@ -321,7 +323,7 @@ void WsSession<Stream>::on_control(ws::Opcode op, const uint8_t* payload, size_t
       queue_control(ws::Opcode::kPong,
                     std::make_shared<const crdt::Bytes>(payload, payload + size));
     }
-    return;  // a pong: heard_ is already set
+    return;  // a pong: heard_at_ is already set
   }
   peer_closed_ = true;
   if (closing_) {
@@ -356,11 +358,24 @@ void WsSession<Stream>::fail(uint16_t code, std::string reason) {
   do_close(code, std::move(reason));
 }
 
-// Every half idle timeout: a peer that sent nothing is pinged, one still silent a tick later is
-// dropped. While closing, the peer has two ticks to answer the close.
+// Measured from the last byte the peer sent: silent for half of --idle-timeout-ms, it is pinged;
+// silent for all of it, dropped. The timer wakes when the next of those moments is due (reads
+// only move the moment, they do not touch the timer), so a silent peer goes at the idle timeout,
+// not up to half as late again. While closing, the peer has two half timeouts to answer the close.
+template <class Stream>
+std::chrono::milliseconds WsSession<Stream>::idle_timeout() const {
+  return std::chrono::milliseconds(std::max<uint64_t>(services_.config.idle_timeout_ms, 2));
+}
+
 template <class Stream>
 void WsSession<Stream>::start_timer() {
-  timer_.expires_after(std::chrono::milliseconds(services_.config.idle_timeout_ms / 2 + 1));
+  const auto whole = idle_timeout();
+  const auto half = whole / 2;
+  if (closing_) {
+    timer_.expires_after(half);
+  } else {
+    timer_.expires_at(heard_at_ + (pinged_ ? whole : half));
+  }
   timer_.async_wait(
       [self = this->shared_from_this()](beast::error_code ec) { self->on_timer(ec); });
 }
@@ -373,16 +388,17 @@ void WsSession<Stream>::on_timer(beast::error_code ec) {
       drop();
       return;
     }
-  } else if (heard_) {
-    heard_ = false;
-    pinged_ = false;
-  } else if (!pinged_) {
-    queue_control(ws::Opcode::kPing, std::make_shared<const crdt::Bytes>());
-    pinged_ = true;
   } else {
-    spdlog::debug("dropping a peer silent for {} ms", services_.config.idle_timeout_ms);
-    drop();
-    return;
+    const auto silent = std::chrono::steady_clock::now() - heard_at_;
+    if (silent >= idle_timeout()) {
+      spdlog::debug("dropping a peer silent for {} ms", services_.config.idle_timeout_ms);
+      drop();
+      return;
+    }
+    if (!pinged_ && silent >= idle_timeout() / 2) {
+      queue_control(ws::Opcode::kPing, std::make_shared<const crdt::Bytes>());
+      pinged_ = true;
+    }
   }
   start_timer();
 }

@@ -113,6 +113,7 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
   // Bad input: the close frame, then a half-close without waiting for the peer's answer (the
   // rest of its stream is not worth reading, and may not even be frames).
   void fail(uint16_t code, std::string reason);
+  std::chrono::milliseconds idle_timeout() const;  // --idle-timeout-ms, at least 2 ms
   void start_timer();
   void on_timer(boost::beast::error_code ec);
 
@@ -150,8 +151,8 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
   // Token bucket of --ws-rate-limit: whole messages, refilled continuously.
   double tokens_ = 0;
   std::chrono::steady_clock::time_point refilled_at_{};
-  bool heard_ = false;        // something arrived since the last timer tick
-  bool pinged_ = false;       // a ping went out at the last tick and nothing arrived since
+  std::chrono::steady_clock::time_point heard_at_{};  // when the peer last sent anything
+  bool pinged_ = false;                               // a ping went out and nothing arrived since
   bool closing_ = false;      // our close frame is queued (or sent): only the peer's close matters
   bool peer_closed_ = false;  // the peer's close frame arrived
   bool failed_ = false;       // closing because of bad input: half-close once the frame is out

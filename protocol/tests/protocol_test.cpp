@@ -65,13 +65,34 @@ TEST(Awareness, NewerClockWinsAndNullRemoves) {
   EXPECT_EQ(a.size(), 0u);
 }
 
-TEST(Awareness, RemoveAnnouncesWithBumpedClock) {
+// y-protocols' removeAwarenessStates keeps a remote client's clock: the removal goes out at the
+// state's clock, so the client's next change (clock + 1) is newer everywhere.
+TEST(Awareness, RemoveAnnouncesAtTheStatesClock) {
   Awareness a;
   a.apply(awareness_update({{7, 4, "{}"}, {8, 1, "{}"}}));
   const crdt::Bytes u = a.remove({7, 99});
-  EXPECT_EQ(u, awareness_update({{7, 5, "null"}}));
+  EXPECT_EQ(u, awareness_update({{7, 4, "null"}}));
   EXPECT_EQ(a.size(), 1u);
   EXPECT_TRUE(a.remove({7}).empty());
+  const auto next = a.apply(awareness_update({{7, 5, R"({"back":1})"}}));
+  EXPECT_EQ(next.updated, std::vector<uint64_t>{7});  // known client: updated, as y-protocols
+  EXPECT_EQ(a.size(), 2u);
+}
+
+TEST(Awareness, StaleAnnouncementsOfRemovedClientsAreBehind) {
+  Awareness a;
+  a.apply(awareness_update({{7, 4, "{}"}, {8, 2, "{}"}}));
+  a.remove({7});
+  // A reconnecting provider re-announces clock 4; a new provider on the same doc starts at 1.
+  auto c = a.apply(awareness_update({{7, 4, R"({"x":1})"}, {7, 1, "{}"}}));
+  EXPECT_TRUE(c.empty());
+  EXPECT_EQ(c.behind, (std::vector<uint64_t>{7, 7}));
+  EXPECT_EQ(a.encode({7, 8, 99}), awareness_update({{7, 4, "null"}, {8, 2, "{}"}}));
+  // A live state repeated at its clock (y-websocket providers relay the states they receive) or
+  // older is neither applied nor behind.
+  c = a.apply(awareness_update({{8, 2, "{}"}, {8, 1, "{}"}}));
+  EXPECT_TRUE(c.empty());
+  EXPECT_TRUE(c.behind.empty());
 }
 
 TEST(Awareness, MalformedIsRejectedWithoutChange) {

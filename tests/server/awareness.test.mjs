@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as encoding from 'lib0/encoding'
-import { TEST_TIMEOUT, scenario, waitFor, rawWs, Y } from './harness.mjs'
+import { TEST_TIMEOUT, scenario, waitFor, rawWs, Y, WebSocket, WebsocketProvider } from './harness.mjs'
 
 const userOf = (client, id) => client.awareness.getStates().get(id)?.user
 
@@ -55,4 +55,120 @@ test('a dropped connection\'s awareness state is removed by the server', { timeo
   doc.destroy()
   await waitFor(() => !b.awareness.getStates().has(doc.clientID), 5000,
     'the server to tell b that the dropped client\'s state is gone')
+}))
+
+// An awareness message from a raw connection: [clientID, clock, state] entries.
+function sendAwareness (raw, entries) {
+  const upd = encoding.createEncoder()
+  encoding.writeVarUint(upd, entries.length)
+  for (const [id, clock, state] of entries) {
+    encoding.writeVarUint(upd, id)
+    encoding.writeVarUint(upd, clock)
+    encoding.writeVarString(upd, JSON.stringify(state))
+  }
+  const enc = encoding.createEncoder()
+  encoding.writeVarUint(enc, 1)
+  encoding.writeVarUint8Array(enc, encoding.toUint8Array(upd))
+  raw.ws.send(encoding.toUint8Array(enc))
+}
+
+// The TCP connection under a provider dies: no close frame, no goodbye. The provider notices
+// (ws emits 'close' 1006) and reconnects by itself.
+function dropSilently (client) {
+  client.provider.ws._socket.destroy()
+}
+
+test('after a silent drop the provider reconnects by itself and its next cursor move reaches the others', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server()
+  const DOC = await srv.newDoc()
+  const a = s.client(srv, DOC, { name: 'a' })
+  const b = s.client(srv, DOC, { name: 'b' })
+  await a.waitSynced()
+  await b.waitSynced()
+  const aId = a.doc.clientID
+  a.awareness.setLocalStateField('user', { name: 'Ada' })
+  for (let i = 1; i <= 5; i++) a.awareness.setLocalStateField('cursor', i)
+  await waitFor(() => b.awareness.getStates().get(aId)?.cursor === 5, 5000, 'b to see a\'s cursor')
+
+  dropSilently(a)
+  await waitFor(() => a.closes.length === 1 && a.connected && a.synced, 10000, 'a to reconnect by itself')
+  a.awareness.setLocalStateField('cursor', 42)
+  await waitFor(() => b.awareness.getStates().get(aId)?.cursor === 42, 5000,
+    'b to see the cursor move a made after reconnecting',
+    () => `b has ${JSON.stringify(b.awareness.getStates().get(aId))} at clock ${b.awareness.meta.get(aId)?.clock}, ` +
+      `a is at clock ${a.awareness.meta.get(aId).clock}`)
+  assert.equal(b.awareness.getStates().get(aId).user.name, 'Ada')
+}))
+
+test('a new provider reusing the Y.Doc (same clientID) right after a silent drop is seen at once', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server()
+  const DOC = await srv.newDoc()
+  const a = s.client(srv, DOC, { name: 'a' })
+  const b = s.client(srv, DOC, { name: 'b' })
+  await a.waitSynced()
+  await b.waitSynced()
+  const aId = a.doc.clientID
+  a.awareness.setLocalStateField('user', { name: 'Ada' })
+  for (let i = 1; i <= 8; i++) a.awareness.setLocalStateField('cursor', i)
+  await waitFor(() => b.awareness.getStates().get(aId)?.cursor === 8, 5000, 'b to see a\'s cursor')
+
+  // The page's provider dies with its connection; the app makes a new one for the same Y.Doc,
+  // whose awareness starts again at clock 0.
+  dropSilently(a)
+  a.provider.destroy()
+  await waitFor(() => !b.awareness.getStates().has(aId), 5000, 'the server to remove a\'s state')
+  const again = new WebsocketProvider(srv.wsBase, String(DOC), a.doc,
+    { WebSocketPolyfill: WebSocket, disableBc: true, params: { token: srv.token } })
+  s.onCleanup(() => again.destroy())
+  again.awareness.setLocalStateField('user', { name: 'Ada again' })
+  await waitFor(() => b.awareness.getStates().get(aId)?.user?.name === 'Ada again', 5000,
+    'b to see the new provider\'s state',
+    () => `b: ${JSON.stringify(b.awareness.getStates().get(aId))} clock ${b.awareness.meta.get(aId)?.clock}; ` +
+      `new provider at clock ${again.awareness.meta.get(aId).clock}`)
+  again.awareness.setLocalStateField('cursor', 100)
+  await waitFor(() => b.awareness.getStates().get(aId)?.cursor === 100, 5000, 'b to see the new provider\'s cursor move')
+}))
+
+test('a state re-announced after its removal belongs to the connection that announced it: no ghosts', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server()
+  const DOC = await srv.newDoc()
+  const b = s.client(srv, DOC, { name: 'b' })
+  await b.waitSynced()
+  b.awareness.setLocalStateField('user', { name: 'Bob' })
+  const X = 123456
+
+  // Connection 1 announces X and removes it; connection 2 announces X again, then vanishes.
+  const one = rawWs(srv, DOC)
+  await one.opened
+  sendAwareness(one, [[X, 1, { user: { name: 'Ghost' } }]])
+  await waitFor(() => userOf(b, X)?.name === 'Ghost', 5000, 'b to see X')
+  sendAwareness(one, [[X, 2, null]])
+  await waitFor(() => !b.awareness.getStates().has(X), 5000, 'b to see X removed')
+  const two = rawWs(srv, DOC)
+  await two.opened
+  sendAwareness(two, [[X, 3, { user: { name: 'Ghost 2' } }]])
+  await waitFor(() => userOf(b, X)?.name === 'Ghost 2', 5000, 'b to see X re-announced')
+  two.ws.terminate()
+  await waitFor(() => !b.awareness.getStates().has(X), 5000,
+    'the server to remove X when the connection that re-announced it closed')
+  const late = s.client(srv, DOC, { name: 'late' })
+  await late.waitSynced()
+  await waitFor(() => userOf(late, b.doc.clientID)?.name === 'Bob', 5000, 'the late joiner to receive the room\'s states')
+  assert.ok(!late.awareness.getStates().has(X), 'a later joiner received the closed connection\'s state')
+
+  // A state taken over by another connection stays while that one is open, and goes with it.
+  sendAwareness(one, [[X, 4, { user: { name: 'Moved' } }]])
+  await waitFor(() => userOf(b, X)?.name === 'Moved', 5000, 'b to see X from connection 1')
+  const three = rawWs(srv, DOC)
+  await three.opened
+  sendAwareness(three, [[X, 5, { user: { name: 'Moved on' } }]])
+  await waitFor(() => userOf(b, X)?.name === 'Moved on', 5000, 'b to see X from connection 3')
+  one.ws.close()
+  await one.closed
+  const later = s.client(srv, DOC, { name: 'later' })
+  await waitFor(() => userOf(later, X)?.name === 'Moved on', 5000,
+    'X (now connection 3\'s) to survive connection 1 closing')
+  three.ws.terminate()
+  await waitFor(() => !b.awareness.getStates().has(X) && !later.awareness.getStates().has(X), 5000,
+    'X to go with connection 3')
 }))

@@ -192,6 +192,26 @@ test('a peer that never answers the server\'s close is dropped', { timeout: TEST
   assert.equal(late, null, 'nothing after the drop')
 }))
 
+test('a silent peer is dropped --idle-timeout-ms after the last thing it sent, not up to half as long again', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const IDLE = 1200
+  const srv = await s.server({ 'idle-timeout-ms': IDLE })
+  const DOC = await srv.newDoc()
+  // Three rounds: each answers the server's first ping at once (the moment just after the
+  // server's own timer looked), then goes silent: no pong to the next ping, no close.
+  for (let round = 0; round < 3; round++) {
+    const raw = await rawConnect(srv, DOC)
+    await waitFor(() => raw.frames.some((f) => f.opcode === 9), 3 * IDLE, 'the server\'s first ping')
+    raw.sock.write(clientFrame(10, ''))
+    const t0 = performance.now()
+    await waitFor(() => raw.ended(), 3 * IDLE, 'the server to drop the silent peer')
+    const silentFor = performance.now() - t0
+    s.log(`round ${round}: dropped ${Math.round(silentFor)} ms after the last pong (--idle-timeout-ms ${IDLE})`)
+    assert.ok(silentFor >= IDLE * 0.9, `dropped after ${Math.round(silentFor)} ms of silence, before --idle-timeout-ms ${IDLE}`)
+    assert.ok(silentFor <= IDLE * 1.2, `dropped after ${Math.round(silentFor)} ms of silence, well past --idle-timeout-ms ${IDLE}`)
+    raw.sock.destroy()
+  }
+}))
+
 test('a connection sending messages or pings faster than --ws-rate-limit is closed with 4429; one within it is not', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
   const srv = await s.server({ 'ws-rate-limit': 5 }) // 5 messages/s, bursts of 50
   const DOC = await srv.newDoc()
