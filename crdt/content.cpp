@@ -2,6 +2,7 @@
 #include "crdt/content.hpp"
 
 #include <cmath>
+#include <optional>
 
 namespace crdt {
 
@@ -38,10 +39,12 @@ Any normalize_doc_opts(const Any& opts) {
   return out;
 }
 
+// yjs reads these payloads with JSON.parse and writes them with JSON.stringify, so Weft keeps the
+// text that JSON.stringify would write (an update from another writer may hold `{ "a" : 1.0 }`).
 std::string read_json_text(Decoder& dec) {
-  std::string s = dec.read_var_string();
-  if (!is_valid_json(s)) throw DecodeError("invalid JSON in content");
-  return s;
+  std::optional<std::string> json = canonical_json(dec.read_var_string());
+  if (!json) throw DecodeError("invalid JSON in content");
+  return std::move(*json);
 }
 
 }  // namespace
@@ -186,9 +189,12 @@ Content Content::read(Decoder& dec, uint8_t ref) {
       ContentJson c;
       c.values.reserve(len);
       for (uint64_t i = 0; i < len; ++i) {
-        std::string s = dec.read_var_string();
-        if (s != "undefined" && !is_valid_json(s)) throw DecodeError("invalid JSON in content");
-        c.values.push_back(std::move(s));
+        // yjs writes an undefined element as the bare word `undefined`.
+        std::string text = dec.read_var_string();
+        std::optional<std::string> json =
+            text == "undefined" ? std::move(text) : canonical_json(text);
+        if (!json) throw DecodeError("invalid JSON in content");
+        c.values.push_back(std::move(*json));
       }
       return Content(std::move(c));
     }

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -77,15 +78,27 @@ struct Any {
   bool operator==(const Any&) const = default;
 };
 
+// ---- JSON (json.cpp) ------------------------------------------------------------------------
+
 // Appends `value` as JSON (JSON.stringify semantics: undefined/NaN/Infinity become null in arrays,
 // undefined object members are omitted, Uint8Array becomes an array of numbers, bigint a number).
 void append_json(std::string& out, const Any& value);
 // Appends a JSON string literal for UTF-8 `s`.
 void append_json_string(std::string& out, std::string_view s);
-// Appends a JavaScript-style number (shortest round-trip form; -0 as 0; NaN/Infinity as null).
+// Appends a number as JavaScript's Number.prototype.toString writes it (shortest round-trip
+// digits; 1e+21, 1e-7, 100000000000000000000); -0 as 0; NaN/Infinity as null.
 void append_json_number(std::string& out, double d);
+// JSON.stringify(JSON.parse(text)): what yjs writes back for a JSON payload it has read. Numbers
+// as append_json_number (out-of-range ones as JSON.parse rounds them: null or 0), strings escaped
+// as JSON.stringify does (only ", \, control characters and lone surrogates), object keys in
+// JavaScript order (array indices ascending, then first appearance; a repeated key takes its last
+// value). nullopt when JSON.parse would throw or the text is not valid UTF-8. Any depth.
+std::optional<std::string> canonical_json(std::string_view text);
 // True when `text` is one complete JSON value (JSON.parse would accept it).
 bool is_valid_json(std::string_view text);
+// True when `key` is a JavaScript array index ("0".."4294967294", canonical form); JavaScript
+// orders such keys of an object first, ascending.
+bool is_array_index(std::string_view key, uint64_t& index);
 
 // ---- Encoder --------------------------------------------------------------------------------
 
