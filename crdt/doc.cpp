@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <random>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace crdt {
 
@@ -34,6 +35,33 @@ void check_update(const DecodedUpdate& u) {
     if ((s.origin && later(*s.origin)) || (s.right_origin && later(*s.right_origin)) ||
         (std::holds_alternative<ID>(s.parent) && later(std::get<ID>(s.parent)))) {
       throw DecodeError("item refers to a later clock of its own client");
+    }
+  }
+}
+
+// yjs keeps a delete range it cannot apply yet as a pending update, and writing an empty range
+// throws ("Unexpected case"), so yjs cannot apply an update with an empty range at or beyond the
+// client's state: such an update is malformed. An empty range below the state deletes nothing (it
+// may split an item, which cleanup merges again), in yjs as here. An empty range inside the
+// update's own structs of that client is accepted and deletes nothing (yjs throws only when those
+// structs stay pending for a missing dependency).
+template <typename StateOf>
+void check_empty_deletes(const DecodedUpdate& u, StateOf state_of) {
+  std::optional<std::unordered_map<uint64_t, uint64_t>> carried;  // client → end of its structs
+  for (const auto& [client, dels] : u.ds.clients) {
+    for (const DeleteItem& d : dels) {
+      if (d.len != 0 || d.clock < state_of(client)) continue;
+      if (!carried) {
+        carried.emplace();
+        for (const UpdateStruct& s : u.structs) {
+          if (s.kind == StructKind::kSkip) continue;
+          uint64_t& end = (*carried)[s.id.client];
+          end = std::max(end, s.id.clock + s.length);
+        }
+      }
+      const auto it = carried->find(client);
+      if (it == carried->end() || it->second <= d.clock)
+        throw DecodeError("empty delete range beyond the client's state");
     }
   }
 }
@@ -170,6 +198,7 @@ Struct* Doc::get_item_clean_end(Transaction& tr, const ID& id) {
 void Doc::apply_update(ByteView update) {
   DecodedUpdate u = decode_update(update);  // throws before anything changes
   check_update(u);
+  check_empty_deletes(u, [this](uint64_t client) { return get_state(client); });
   Transaction tr{*this, false, state_vector(), {}, {}};
   read_update(tr, std::move(u));
   cleanup(tr);
@@ -548,7 +577,7 @@ std::optional<Bytes> Doc::apply_delete_set(Transaction& tr, const DeleteSet& ds)
             delete_item(tr, item);
           }
         }
-      } else {
+      } else if (clock_end > clock) {  // an empty one is refused or accepted by apply_update
         unapplied.add(client, clock, clock_end - clock);
       }
     }
