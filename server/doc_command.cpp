@@ -3,11 +3,12 @@
 // input exits with status 1 and a message naming the file.
 #include "server/doc_command.hpp"
 
+#include <cerrno>
 #include <cstdio>
-#include <fstream>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
-#include <iterator>
-#include <sstream>
+#include <memory>
 #include <stdexcept>
 
 #include "crdt/doc.hpp"
@@ -22,17 +23,46 @@ struct CommandError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+bool is_directory(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::is_directory(path, ec);
+}
+
+// Reads a whole file. A directory, a missing file or a failed read gets a message of its own.
 crdt::Bytes read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw CommandError(path + ": cannot open");
-  return crdt::Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (is_directory(path)) throw CommandError(path + ": is a directory");
+  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"),
+                                                          &std::fclose);
+  if (!f) throw CommandError(path + ": cannot read: " + std::strerror(errno));
+  crdt::Bytes bytes;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0) bytes.insert(bytes.end(), buf, buf + n);
+  if (std::ferror(f.get())) throw CommandError(path + ": cannot read: " + std::strerror(errno));
+  return bytes;
 }
 
 void write_file(const std::string& path, const crdt::Bytes& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-  if (!out) throw CommandError(path + ": cannot write");
+  if (is_directory(path)) throw CommandError(path + ": is a directory");
+  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "wb"),
+                                                          &std::fclose);
+  if (!f) throw CommandError(path + ": cannot write: " + std::strerror(errno));
+  if (std::fwrite(bytes.data(), 1, bytes.size(), f.get()) != bytes.size() ||
+      std::fflush(f.get()) != 0) {
+    throw CommandError(path + ": cannot write: " + std::strerror(errno));
+  }
+}
+
+// Reads a binary state vector file (--sv); an empty or malformed one is refused, as yjs's
+// decodeStateVector refuses it, with a message naming that file.
+crdt::Bytes read_state_vector(const std::string& path) {
+  crdt::Bytes bytes = read_file(path);
+  try {
+    crdt::decode_state_vector(bytes);
+  } catch (const crdt::DecodeError& e) {
+    throw CommandError(path + ": malformed state vector: " + e.what());
+  }
+  return bytes;
 }
 
 // Reads every file and checks that it decodes, so that errors name the file at fault.
@@ -232,7 +262,7 @@ void add_doc_command(CLI::App& app) {
   diff->callback([opts] {
     run([&] {
       const crdt::Bytes update = read_all({opts->files.at(0)}).at(0);
-      const crdt::Bytes sv_bytes = read_file(opts->sv);
+      const crdt::Bytes sv_bytes = read_state_vector(opts->sv);
       const crdt::Bytes d =
           named(opts->files.at(0), [&] { return crdt::diff_update(update, sv_bytes); });
       write_file(opts->out, d);
@@ -248,8 +278,9 @@ void add_doc_command(CLI::App& app) {
     run([&] {
       crdt::Doc d;
       load(d, opts->files);
-      const crdt::Bytes sv_bytes = opts->sv.empty() ? crdt::Bytes{} : read_file(opts->sv);
-      write_file(opts->out, named(opts->sv, [&] { return d.encode_state_as_update(sv_bytes); }));
+      // Without --sv: everything (Doc reads no bytes as the empty state vector).
+      const crdt::Bytes sv_bytes = opts->sv.empty() ? crdt::Bytes{} : read_state_vector(opts->sv);
+      write_file(opts->out, named("encode", [&] { return d.encode_state_as_update(sv_bytes); }));
     });
   });
 
