@@ -109,6 +109,24 @@ CREATE UNIQUE INDEX users_username_lower ON users (lower(username));
 CREATE UNIQUE INDEX users_email_lower ON users (lower(email));
 CREATE INDEX sessions_open ON sessions (instance_id) WHERE disconnected_at IS NULL;
 )sql"},
+    // History (history.hpp): a document's versions, each a delta on the version before it, read
+    // newest first and by chain (oldest first) through (document_id, id). `users` holds the ids of
+    // the users who edited since the version before, ascending, comma-separated ("" for none).
+    Migration{3, R"sql(
+CREATE TABLE document_versions (
+  id {{ID}},
+  document_id BIGINT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+  created_at {{TIMESTAMP}} NOT NULL DEFAULT {{NOW}},
+  name TEXT,
+  kind TEXT NOT NULL,
+  state_vector {{BLOB}} NOT NULL,
+  fingerprint {{BLOB}} NOT NULL,
+  delta {{BLOB}} NOT NULL,
+  size BIGINT NOT NULL,
+  users TEXT NOT NULL
+);
+CREATE INDEX document_versions_document ON document_versions (document_id, id);
+)sql"},
 };
 
 std::string_view spelling(Dialect dialect, std::string_view name) {

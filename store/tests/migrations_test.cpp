@@ -94,7 +94,7 @@ TEST_F(SqliteSchema, HasTheDesignedTablesInWalMode) {
   const auto tables = column("SELECT name FROM sqlite_master WHERE type = 'table'");
   const std::set<std::string> names(tables.begin(), tables.end());
   for (const char* t : {"users", "documents", "document_members", "document_updates", "sessions",
-                        "schema_migrations"}) {
+                        "document_versions", "schema_migrations"}) {
     EXPECT_TRUE(names.count(t)) << t;
   }
   EXPECT_EQ(scalar("PRAGMA journal_mode"), "wal");
@@ -137,7 +137,9 @@ TEST_F(SqliteSchema, DeletesCascade) {
                  "INSERT INTO documents (id, owner_id) VALUES (2, NULL);"
                  "INSERT INTO document_members VALUES (2, 2, 'viewer');"
                  "INSERT INTO document_updates (document_id, data) VALUES (1, x'01'), (2, x'02');"
-                 "INSERT INTO sessions (document_id, user_id, instance_id) VALUES (2, 2, 'i1');"),
+                 "INSERT INTO sessions (document_id, user_id, instance_id) VALUES (2, 2, 'i1');"
+                 "INSERT INTO document_versions (document_id, kind, state_vector, fingerprint, "
+                 "delta, size, users) VALUES (2, 'auto', x'00', x'01', x'02', 0, '2');"),
             SQLITE_OK)
       << sqlite3_errmsg(db_);
   // Deleting an owner deletes their documents and those documents' logs.
@@ -148,10 +150,31 @@ TEST_F(SqliteSchema, DeletesCascade) {
   ASSERT_EQ(exec("DELETE FROM users WHERE id = 2"), SQLITE_OK);
   EXPECT_EQ(scalar("SELECT count(*) FROM document_members"), "0");
   EXPECT_EQ(scalar("SELECT coalesce(user_id, 'none') FROM sessions"), "none");
-  // Deleting a document deletes its log and sessions.
+  // Deleting a document deletes its log, sessions and versions.
   ASSERT_EQ(exec("DELETE FROM documents WHERE id = 2"), SQLITE_OK);
   EXPECT_EQ(scalar("SELECT count(*) FROM document_updates"), "0");
   EXPECT_EQ(scalar("SELECT count(*) FROM sessions"), "0");
+  EXPECT_EQ(scalar("SELECT count(*) FROM document_versions"), "0");
+}
+
+TEST_F(SqliteSchema, DocumentVersionsRequireTheirColumns) {
+  ASSERT_EQ(exec("INSERT INTO documents (id) VALUES (1)"), SQLITE_OK);
+  ASSERT_EQ(exec("INSERT INTO document_versions (document_id, kind, state_vector, fingerprint, "
+                 "delta, size, users) VALUES (1, 'auto', x'', x'', x'', 0, '')"),
+            SQLITE_OK);
+  EXPECT_EQ(scalar("SELECT (created_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T"
+                   "[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z') || coalesce(name, 'none') "
+                   "FROM document_versions"),
+            "1none");
+  EXPECT_NE(exec("INSERT INTO document_versions (document_id, kind, state_vector, fingerprint, "
+                 "delta, size, users) VALUES (2, 'auto', x'', x'', x'', 0, '')"),
+            SQLITE_OK);  // no such document
+  EXPECT_NE(exec("INSERT INTO document_versions (document_id, state_vector, fingerprint, delta, "
+                 "size, users) VALUES (1, x'', x'', x'', 0, '')"),
+            SQLITE_OK);  // kind is required
+  EXPECT_EQ(scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                   "name = 'document_versions_document'"),
+            "1");
 }
 
 }  // namespace

@@ -1,0 +1,340 @@
+// history.cpp — History over Store::transact: the same statements for SQLite and PostgreSQL.
+//
+// Rows of `document_versions` (migration 3) hold the delta chain of history.hpp. The functions
+// here keep its invariant — the text of version k is the deltas of the document's versions up to
+// k applied in id order — through the only three writes there are: capture appends a delta taken
+// against the head's state vector, remove/thin fold a leaving version's delta into the next one
+// (merge(older, newer)), and rename touches only the name.
+//
+// Serialization. capture, remove and thin first lock the document row, so on one document they
+// run one after the other in every instance: a capture's delta is always taken against the head
+// that is still the head when it commits, and a remove never merges into a version that a
+// concurrent remove is deleting. SQLite needs no statement for that (transact() is BEGIN
+// IMMEDIATE: one writer at a time), PostgreSQL takes `FOR NO KEY UPDATE` as compact() does — it
+// excludes other lockers of the row but not appenders, whose foreign key holds KEY SHARE.
+//
+// Binary columns. SqlRow hands columns over as text, so BLOB/BYTEA columns are selected as hex
+// (SQLite's hex(), PostgreSQL's encode(…, 'hex')) and decoded here; writes pass Bytes parameters.
+//
+// `users` is the ascending, comma-separated list of user ids ("" for none); every write goes
+// through users_text(), which sorts and drops duplicates.
+#include "store/history.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <initializer_list>
+#include <limits>
+#include <set>
+#include <string_view>
+
+namespace store {
+
+namespace {
+
+// Columns of a document_versions row, in Version's order; read by version_at().
+constexpr std::string_view kVersionColumns = "id, document_id, created_at, name, kind, size, users";
+constexpr size_t kVersionColumnCount = 7;
+
+// Statement text from constant pieces (never from values).
+std::string cat(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (std::string_view part : parts) out.append(part);
+  return out;
+}
+
+// A binary column selected as hex text, in the connection's dialect.
+std::string hex_of(const Sql& sql, std::string_view column) {
+  return sql.dialect() == Dialect::kSqlite ? cat({"hex(", column, ")"})
+                                           : cat({"encode(", column, ", 'hex')"});
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Either case: SQLite's hex() writes upper case, PostgreSQL's encode() lower case.
+Bytes from_hex(const std::string& hex) {
+  if (hex.size() % 2 != 0) throw StoreError("history: odd-length hex column");
+  Bytes out;
+  out.reserve(hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    const int high = hex_digit(hex[i]);
+    const int low = hex_digit(hex[i + 1]);
+    if (high < 0 || low < 0) throw StoreError("history: not hex: \"" + hex + "\"");
+    out.push_back(static_cast<uint8_t>(high << 4 | low));
+  }
+  return out;
+}
+
+std::string users_text(std::vector<int64_t> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::string out;
+  for (int64_t id : ids) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(id);
+  }
+  return out;
+}
+
+std::vector<int64_t> users_of(std::string_view text) {
+  std::vector<int64_t> out;
+  while (!text.empty()) {
+    const std::string_view item = text.substr(0, text.find(','));
+    int64_t id = 0;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), id);
+    if (ec != std::errc() || end != item.data() + item.size()) {
+      throw StoreError("history: bad users list \"" + std::string(text) + "\"");
+    }
+    out.push_back(id);
+    text.remove_prefix(std::min(text.size(), item.size() + 1));
+  }
+  return out;
+}
+
+std::vector<int64_t> joined(std::vector<int64_t> a, const std::vector<int64_t>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  std::sort(a.begin(), a.end());
+  a.erase(std::unique(a.begin(), a.end()), a.end());
+  return a;
+}
+
+Version version_at(const SqlRow& row) {
+  Version v;
+  v.id = row.int64(0);
+  v.document_id = row.int64(1);
+  v.created_at = row.timestamp(2);
+  if (!row.is_null(3)) v.name = row.text(3);
+  v.kind = row.text(4);
+  v.size = row.int64(5);
+  v.user_ids = users_of(row.text(6));
+  return v;
+}
+
+// Locks the document row for the rest of the transaction (see the top of the file); false when
+// there is no such document.
+bool lock_document(Sql& sql, int64_t document_id) {
+  const char* statement = sql.dialect() == Dialect::kSqlite
+                              ? "SELECT id FROM documents WHERE id = $1"
+                              : "SELECT id FROM documents WHERE id = $1 FOR NO KEY UPDATE";
+  return !sql.exec(statement, {document_id}).empty();
+}
+
+std::optional<Version> one_version(Sql& sql, int64_t document_id, int64_t version_id) {
+  const auto rows = sql.exec(cat({"SELECT ", kVersionColumns,
+                                  " FROM document_versions WHERE document_id = $1 AND id = $2"}),
+                             {document_id, version_id});
+  if (rows.empty()) return std::nullopt;
+  return version_at(rows[0]);
+}
+
+std::optional<Version> newest(Sql& sql, int64_t document_id) {
+  const auto rows = sql.exec(cat({"SELECT ", kVersionColumns,
+                                  " FROM document_versions WHERE document_id = $1"
+                                  " ORDER BY id DESC LIMIT 1"}),
+                             {document_id});
+  if (rows.empty()) return std::nullopt;
+  return version_at(rows[0]);
+}
+
+// The head with the binary columns capture compares and passes on.
+struct Head {
+  Version version;
+  Bytes state_vector;
+  Bytes fingerprint;
+};
+
+std::optional<Head> head_for_capture(Sql& sql, int64_t document_id) {
+  const auto rows = sql.exec(cat({"SELECT ", kVersionColumns, ", ", hex_of(sql, "state_vector"),
+                                  ", ", hex_of(sql, "fingerprint"),
+                                  " FROM document_versions WHERE document_id = $1"
+                                  " ORDER BY id DESC LIMIT 1"}),
+                             {document_id});
+  if (rows.empty()) return std::nullopt;
+  return Head{.version = version_at(rows[0]),
+              .state_vector = from_hex(rows[0].text(kVersionColumnCount)),
+              .fingerprint = from_hex(rows[0].text(kVersionColumnCount + 1))};
+}
+
+// What remove hands on: a version's delta and users.
+struct Link {
+  Bytes delta;
+  std::vector<int64_t> user_ids;
+};
+
+Link link_at(Sql& sql, int64_t version_id) {
+  const auto rows = sql.exec(
+      cat({"SELECT ", hex_of(sql, "delta"), ", users FROM document_versions WHERE id = $1"}),
+      {version_id});
+  return Link{.delta = from_hex(rows.at(0).text(0)), .user_ids = users_of(rows.at(0).text(1))};
+}
+
+// Deletes `run`, versions of the document that are consecutive in its chain (ascending ids, no
+// other version between them), and hands their deltas and users on to the version after the last
+// one. Merging as remove() would one at a time — merge(merge(d1, d2), next) for a run of two — but
+// without writing the intermediate deltas. Nothing is merged when the run ends the chain: the
+// versions after it are the ones that needed the deltas, and there are none.
+void remove_run(Sql& sql, int64_t document_id, const std::vector<int64_t>& run,
+                const MergeFn& merge) {
+  const auto next = sql.exec(
+      "SELECT id FROM document_versions WHERE document_id = $1 AND id > $2 ORDER BY id LIMIT 1",
+      {document_id, run.back()});
+  if (!next.empty()) {
+    const int64_t next_id = next[0].int64(0);
+    Link carried = link_at(sql, run.front());
+    for (size_t i = 1; i < run.size(); ++i) {
+      Link link = link_at(sql, run[i]);
+      carried.delta = merge(carried.delta, link.delta);
+      carried.user_ids = joined(std::move(carried.user_ids), link.user_ids);
+    }
+    const Link after = link_at(sql, next_id);
+    sql.exec("UPDATE document_versions SET delta = $2, users = $3 WHERE id = $1",
+             {next_id, merge(carried.delta, after.delta),
+              users_text(joined(std::move(carried.user_ids), after.user_ids))});
+  }
+  for (int64_t id : run) sql.exec("DELETE FROM document_versions WHERE id = $1", {id});
+}
+
+}  // namespace
+
+Version History::capture(const Capture& c, const DeltaFn& delta) {
+  Version out;
+  store_.transact([&](Sql& sql) {
+    if (!lock_document(sql, c.document_id)) {
+      throw StoreError("history: no document " + std::to_string(c.document_id));
+    }
+    const std::optional<Head> head = head_for_capture(sql, c.document_id);
+    if (head && head->fingerprint == c.fingerprint) {
+      const Version& h = head->version;
+      // Same state: the head stands for this capture unless both carry different names.
+      if (!c.name || !h.name || *h.name == *c.name) {
+        const std::optional<std::string> name = h.name ? h.name : c.name;
+        const auto rows =
+            sql.exec(cat({"UPDATE document_versions SET users = $2, name = $3 WHERE id = $1 "
+                          "RETURNING ",
+                          kVersionColumns}),
+                     {h.id, users_text(joined(h.user_ids, c.user_ids)),
+                      name ? SqlValue(*name) : SqlValue(nullptr)});
+        out = version_at(rows.at(0));
+        return;
+      }
+    }
+    const Bytes d = delta(head ? std::optional<Bytes>(head->state_vector) : std::nullopt);
+    const auto rows =
+        sql.exec(cat({"INSERT INTO document_versions "
+                      "(document_id, name, kind, state_vector, fingerprint, delta, size, users) "
+                      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ",
+                      kVersionColumns}),
+                 {c.document_id, c.name ? SqlValue(*c.name) : SqlValue(nullptr), c.kind,
+                  c.state_vector, c.fingerprint, d, c.size, users_text(c.user_ids)});
+    out = version_at(rows.at(0));
+  });
+  return out;
+}
+
+std::vector<Version> History::list(int64_t document_id, std::optional<int64_t> before,
+                                   size_t limit) {
+  std::vector<Version> out;
+  const int64_t below = before.value_or(std::numeric_limits<int64_t>::max());
+  const auto capped = static_cast<int64_t>(
+      std::min<size_t>(limit, static_cast<size_t>(std::numeric_limits<int64_t>::max())));
+  store_.transact([&](Sql& sql) {
+    const auto rows = sql.exec(cat({"SELECT ", kVersionColumns,
+                                    " FROM document_versions WHERE document_id = $1 AND id < $2"
+                                    " ORDER BY id DESC LIMIT $3"}),
+                               {document_id, below, capped});
+    out.reserve(rows.size());
+    for (const auto& row : rows) out.push_back(version_at(row));
+  });
+  return out;
+}
+
+std::optional<Version> History::get(int64_t document_id, int64_t version_id) {
+  std::optional<Version> found;
+  store_.transact([&](Sql& sql) { found = one_version(sql, document_id, version_id); });
+  return found;
+}
+
+std::optional<Version> History::head(int64_t document_id) {
+  std::optional<Version> found;
+  store_.transact([&](Sql& sql) { found = newest(sql, document_id); });
+  return found;
+}
+
+std::vector<Bytes> History::chain(int64_t document_id, int64_t version_id) {
+  std::vector<Bytes> out;
+  store_.transact([&](Sql& sql) {
+    if (!one_version(sql, document_id, version_id)) return;
+    const auto rows = sql.exec(cat({"SELECT ", hex_of(sql, "delta"),
+                                    " FROM document_versions WHERE document_id = $1 AND id <= $2"
+                                    " ORDER BY id"}),
+                               {document_id, version_id});
+    out.reserve(rows.size());
+    for (const auto& row : rows) out.push_back(from_hex(row.text(0)));
+  });
+  return out;
+}
+
+bool History::rename(int64_t document_id, int64_t version_id,
+                     const std::optional<std::string>& name) {
+  bool found = false;
+  store_.transact([&](Sql& sql) {
+    found = !sql.exec(
+                    "UPDATE document_versions SET name = $3 WHERE document_id = $1 AND id = $2 "
+                    "RETURNING id",
+                    {document_id, version_id, name ? SqlValue(*name) : SqlValue(nullptr)})
+                 .empty();
+  });
+  return found;
+}
+
+bool History::remove(int64_t document_id, int64_t version_id, const MergeFn& merge) {
+  bool found = false;
+  store_.transact([&](Sql& sql) {
+    if (!lock_document(sql, document_id) || !one_version(sql, document_id, version_id)) return;
+    remove_run(sql, document_id, {version_id}, merge);
+    found = true;
+  });
+  return found;
+}
+
+// Picked ids that are not versions of this document, or are named, are ignored: named versions
+// are never thinned (history.hpp), whatever the policy says.
+size_t History::thin(int64_t document_id,
+                     const std::function<std::vector<int64_t>(const std::vector<Version>&)>& pick,
+                     const MergeFn& merge) {
+  size_t removed = 0;
+  store_.transact([&](Sql& sql) {
+    if (!lock_document(sql, document_id)) return;
+    std::vector<Version> all;
+    for (const auto& row :
+         sql.exec(cat({"SELECT ", kVersionColumns,
+                       " FROM document_versions WHERE document_id = $1 ORDER BY id"}),
+                  {document_id})) {
+      all.push_back(version_at(row));
+    }
+    const std::vector<int64_t> picked_ids = pick(all);
+    const std::set<int64_t> picked(picked_ids.begin(), picked_ids.end());
+    std::vector<int64_t> run;
+    auto flush = [&] {
+      if (run.empty()) return;
+      remove_run(sql, document_id, run, merge);
+      removed += run.size();
+      run.clear();
+    };
+    for (const Version& v : all) {
+      if (picked.count(v.id) != 0 && !v.name) {
+        run.push_back(v.id);
+      } else {
+        flush();
+      }
+    }
+    flush();
+  });
+  return removed;
+}
+
+}  // namespace store

@@ -1,0 +1,90 @@
+// history.hpp — the versions of a document (DESIGN.md §7, wave 2 · 2), written once over the Sql
+// primitive (Store::transact) like accounts.hpp, so SQLite and PostgreSQL run the same statements.
+//
+// A version is a captured state of a document. Its row keeps a *delta*, not a copy: the Yjs
+// update that takes the state of the version before it (the chain's head when it was captured) to
+// this one — the items beyond the head's state vector plus the state's delete set. Invariant: the
+// text of version k is what a fresh Y.Doc holds after applying the deltas of every version of the
+// document up to and including k, in id order (chain()). So the row of a version that goes (deleted
+// by its owner, or thinned) hands its delta on: it is merged into the next version's delta, and
+// every later version keeps its text. Storage is then about the text ever inserted, not one copy
+// of the document per version.
+//
+// Capturing is idempotent per document state: a capture whose fingerprint (the caller's canonical
+// encoding of state vector and delete set) equals the head's adds no row; its users are merged into
+// the head's (several instances serving one document may capture the same state). Captures of one
+// document are serialized (the document row is locked), so every delta is taken against the head
+// that precedes it.
+//
+// This layer knows nothing of Yjs: the caller passes the functions that compute a delta and merge
+// two deltas (as compact() takes a Merger). Times are ISO 8601 UTC with milliseconds. Every method
+// is one transaction; errors are StoreError.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace store {
+
+struct Version {
+  int64_t id = 0;
+  int64_t document_id = 0;
+  std::string created_at{};
+  std::optional<std::string> name{};  // named versions are never thinned
+  std::string kind{};                 // why it was captured: auto, named, restore, replace, oops
+  int64_t size = 0;                   // UTF-8 bytes of its text
+  std::vector<int64_t> user_ids{};    // users who edited since the version before it (ascending)
+};
+
+struct Capture {
+  int64_t document_id = 0;
+  std::string kind{};
+  std::optional<std::string> name{};  // a named capture always names a version (see capture())
+  Bytes state_vector{};               // of the captured state (encoded Yjs state vector)
+  Bytes fingerprint{};                // canonical state vector + delete set: equal iff same state
+  int64_t size = 0;
+  std::vector<int64_t> user_ids{};
+};
+
+// The delta from the head's state vector (nullopt: there is no version yet) to the captured state.
+using DeltaFn = std::function<Bytes(const std::optional<Bytes>& head_state_vector)>;
+// Merges two consecutive deltas (older first) into one (Y.mergeUpdates).
+using MergeFn = std::function<Bytes(const Bytes& older, const Bytes& newer)>;
+
+class History {
+ public:
+  explicit History(Store& store) : store_(store) {}
+
+  // Adds a version, or returns the head when its fingerprint equals c.fingerprint (users merged;
+  // a named capture of the head's state names the head when it has no name, and otherwise adds a
+  // version of the same state under the new name). `delta` runs inside the transaction.
+  Version capture(const Capture& c, const DeltaFn& delta);
+  // Newest first: at most `limit` versions with id < `before` (all when nullopt).
+  std::vector<Version> list(int64_t document_id, std::optional<int64_t> before, size_t limit);
+  std::optional<Version> get(int64_t document_id, int64_t version_id);
+  // The newest version, if any.
+  std::optional<Version> head(int64_t document_id);
+  // The deltas of every version of the document up to and including `version_id`, oldest first
+  // (empty when there is no such version).
+  std::vector<Bytes> chain(int64_t document_id, int64_t version_id);
+  // Sets or clears the name; false when there is no such version.
+  bool rename(int64_t document_id, int64_t version_id, const std::optional<std::string>& name);
+  // Deletes the version, handing its delta to the next one with `merge`; false when there is no
+  // such version.
+  bool remove(int64_t document_id, int64_t version_id, const MergeFn& merge);
+  // Thinning: deletes the versions `pick` chooses among the document's (oldest first), each as
+  // remove() does, in one transaction. Returns how many went.
+  size_t thin(int64_t document_id,
+              const std::function<std::vector<int64_t>(const std::vector<Version>&)>& pick,
+              const MergeFn& merge);
+
+ private:
+  Store& store_;
+};
+
+}  // namespace store
