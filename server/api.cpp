@@ -16,16 +16,16 @@
 #include <set>
 
 #include "crdt/doc.hpp"
+#include "server/api_core.hpp"
 #include "server/auth/jwt.hpp"
 #include "server/auth/password.hpp"
 #include "server/cluster.hpp"
+#include "server/history/versions_api.hpp"
 #include "server/room.hpp"
 #include "server/room_registry.hpp"
 #include "server/url.hpp"
 
 namespace weft {
-
-using json = nlohmann::json;
 
 namespace {
 
@@ -80,27 +80,6 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 38> kExtensi
     {"yml", "yaml"},
 }};
 
-struct ApiError {
-  unsigned status;
-  std::string code;
-  std::string message;
-  std::string field;  // the request field at fault, for validation and conflicts
-  std::vector<std::pair<std::string, std::string>> headers;  // Retry-After, Allow
-};
-
-[[noreturn]] void fail(unsigned status, std::string code, std::string message,
-                       std::string field = {}) {
-  throw ApiError{status, std::move(code), std::move(message), std::move(field), {}};
-}
-[[noreturn]] void invalid(std::string field, std::string message) {
-  fail(400, "validation", std::move(message), std::move(field));
-}
-
-ApiResponse json_response(unsigned status, const json& body) {
-  return {status, body.dump(), "application/json", {}};
-}
-ApiResponse no_content() { return {204, "", "", {}}; }
-
 }  // namespace
 
 std::string error_body(std::string_view code, std::string_view message, std::string_view field) {
@@ -110,10 +89,6 @@ std::string error_body(std::string_view code, std::string_view message, std::str
 }
 
 namespace {
-
-ApiResponse error_response(const ApiError& e) {
-  return {e.status, error_body(e.code, e.message, e.field), "application/json", e.headers};
-}
 
 // ---- validation ----
 
@@ -182,46 +157,6 @@ std::string language_from_title(const std::string& title) {
   return "plaintext";
 }
 
-// A JSON object body whose keys are all in `allowed`.
-json parse_object(const std::string& body, std::initializer_list<std::string_view> allowed) {
-  if (body.size() > kMaxJsonBodyBytes)
-    fail(413, "payload_too_large", "JSON bodies are limited to 64 KiB");
-  json j = json::parse(body, nullptr, false);
-  if (j.is_discarded()) fail(400, "bad_json", "the body is not valid JSON");
-  if (!j.is_object()) fail(400, "bad_json", "the body must be a JSON object");
-  for (const auto& [key, value] : j.items()) {
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
-      invalid(key, "unknown field '" + key + "'");
-  }
-  return j;
-}
-
-std::optional<std::string> opt_string(const json& j, const std::string& key) {
-  const auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return std::nullopt;
-  if (!it->is_string()) invalid(key, key + " must be a string");
-  return it->get<std::string>();
-}
-std::string req_string(const json& j, const std::string& key) {
-  auto v = opt_string(j, key);
-  if (!v) invalid(key, key + " is required");
-  return *v;
-}
-std::optional<bool> opt_bool(const json& j, const std::string& key) {
-  const auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return std::nullopt;
-  if (!it->is_boolean()) invalid(key, key + " must be true or false");
-  return it->get<bool>();
-}
-
-int64_t parse_id(std::string_view s) {
-  int64_t id = 0;
-  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
-  if (ec != std::errc() || ptr != s.data() + s.size() || id <= 0 || s.size() > 15)
-    invalid("id", "document ids are positive integers");
-  return id;
-}
-
 // ---- JSON shapes ----
 
 json user_json(const store::User& u) {
@@ -230,11 +165,6 @@ json user_json(const store::User& u) {
           {"email", u.email ? json(*u.email) : json(nullptr)},
           {"created_at", u.created_at}};
 }
-// What other people see of a user.
-json person_json(int64_t id, const std::string& username) {
-  return {{"id", id}, {"username", username}};
-}
-
 json document_json(const store::DocumentInfo& d, store::Access access) {
   return {{"id", d.id},
           {"title", d.title},
@@ -252,45 +182,6 @@ json auth_json(Services& s, const store::User& u) {
 }
 
 // ---- the request being handled ----
-
-struct Call {
-  Services& s;
-  ApiRequest req;
-  Respond respond;
-  std::vector<std::string> segments;  // path after /api/, split on '/', %-decoded
-  std::optional<store::User> user;
-
-  const store::User& signed_in() {
-    if (!user) {
-      std::string_view auth = req.authorization;
-      constexpr std::string_view kBearer = "Bearer ";
-      if (auth.size() <= kBearer.size() || auth.substr(0, kBearer.size()) != kBearer)
-        fail(401, "unauthorized", "sign in first (Authorization: Bearer <token>)");
-      user = authenticate(s, auth.substr(kBearer.size()));
-      if (!user) fail(401, "unauthorized", "the token is invalid or expired");
-    }
-    return *user;
-  }
-
-  // The document and the caller's access to it, which must be at least `least`.
-  std::pair<store::DocumentInfo, store::Access> require_document(int64_t id, store::Access least) {
-    const store::User& u = signed_in();
-    auto doc = s.accounts.document(id);
-    if (!doc) fail(404, "not_found", "no such document");
-    const store::Access access = s.accounts.access(id, u.id).value_or(store::Access::kNone);
-    if (access == store::Access::kNone)
-      fail(403, "forbidden", "you have no access to this document");
-    if (access < least) {
-      fail(403, "forbidden",
-           least == store::Access::kOwner ? "only the owner may do this"
-                                          : "viewers cannot change this document");
-    }
-    return {std::move(*doc), access};
-  }
-
-  void reply(ApiResponse r) { respond(std::move(r)); }
-  void reply(unsigned status, const json& body) { respond(json_response(status, body)); }
-};
 
 // Rate limiting of bcrypt-guarded routes, by key.
 void limit(Services& s, const std::string& key) {
@@ -441,7 +332,7 @@ void put_content(Call& c, int64_t id) {
   if (!crdt::is_valid_utf8(c.req.body)) invalid("content", "the text must be UTF-8");
   Services& s = c.s;
   const auto room = s.rooms.acquire(id);
-  room->replace_text(std::move(c.req.body), [&s, room, respond = c.respond](bool ok) {
+  room->replace_text(std::move(c.req.body), c.user->id, [&s, room, respond = c.respond](bool ok) {
     s.rooms.release(room);
     respond(ok ? no_content() : error_response({404, "not_found", "no such document", {}, {}}));
   });
@@ -500,10 +391,6 @@ void list_sessions(Call& c, int64_t id) {
 
 // ---- routing ----
 
-[[noreturn]] void method_not_allowed(const std::string& allow) {
-  throw ApiError{405, "method_not_allowed", "allowed: " + allow, {}, {{"Allow", allow}}};
-}
-
 void route(Call& c) {
   const auto& seg = c.segments;
   const std::string& m = c.req.method;
@@ -538,6 +425,7 @@ void route(Call& c) {
       if (m != "GET") method_not_allowed("GET");
       return seg[2] == "members" ? list_members(c, id) : list_sessions(c, id);
     }
+    if (n >= 3 && seg[2] == "versions") return route_versions(c, id);
     if (n == 4 && seg[2] == "members") {
       if (m == "PUT") return put_member(c, id, seg[3]);
       if (m == "DELETE") return delete_member(c, id, seg[3]);

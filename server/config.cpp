@@ -37,6 +37,11 @@ void add_serve_options(CLI::App& cmd, Config& cfg) {
       "Updates are written to the database in batches of this window");
   opt(cmd, "idle-timeout-ms", cfg.idle_timeout_ms,
       "A WebSocket peer silent this long (no pong) is dropped; it is pinged after half of it");
+  opt(cmd, "history-quiet-ms", cfg.history_quiet_ms,
+      "A version is captured after edits once the document was quiet this long (0: no automatic "
+      "versions)");
+  opt(cmd, "history-max-interval-ms", cfg.history_max_interval_ms,
+      "While editing goes on, a version is captured at least this often");
   opt(cmd, "compact-threshold", cfg.compact_threshold,
       "Logged updates of a document that trigger compaction");
   opt(cmd, "tls-cert", cfg.tls_cert, "PEM certificate chain for native TLS (https/wss)");

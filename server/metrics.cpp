@@ -61,6 +61,9 @@ std::string Metrics::render(
          "Malformed or unsupported messages (connection closed)", rejected_messages);
   metric(out, "weft_viewer_updates_dropped_total", "counter",
          "Updates from read-only connections not applied", viewer_updates_dropped);
+  metric(out, "weft_versions_captured_total", "counter",
+         "Document versions captured (history), including captures of an unchanged state",
+         versions_captured);
   metric(out, "weft_rejected_connections_total", "counter",
          "WebSocket connections refused for a missing/bad token or no access",
          rejected_connections);

@@ -38,6 +38,7 @@ struct Metrics {
   std::atomic<uint64_t> updates_applied{0};
   std::atomic<uint64_t> rejected_messages{0};
   std::atomic<uint64_t> viewer_updates_dropped{0};
+  std::atomic<uint64_t> versions_captured{0};  // captures stored (new versions or the head again)
   std::atomic<uint64_t> rejected_connections{0};  // refused with 4401/4403
   std::atomic<uint64_t> slow_consumer_disconnects{0};
   std::atomic<uint64_t> rate_limited_disconnects{0};

@@ -48,7 +48,8 @@ Room::Room(int64_t document_id, Services& services)
       services_(services),
       strand_(asio::make_strand(services.ioc)),
       far_lane_(asio::make_strand(services.ioc)),
-      grace_timer_(strand_) {}
+      grace_timer_(strand_),
+      history_timer_(strand_) {}
 
 Room::~Room() = default;
 
@@ -219,8 +220,10 @@ void Room::apply_update(const std::shared_ptr<Connection>& conn, crdt::ByteView 
     services_.metrics.viewer_updates_dropped.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  if (removes_most(update)) capture("oops", std::nullopt, nullptr);
   const auto t0 = std::chrono::steady_clock::now();
   doc_.apply_update(update);  // throws DecodeError before changing anything
+  note_edit(conn->user_id());
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
   services_.metrics.update_apply_seconds.observe(took.count());
   services_.metrics.updates_applied.fetch_add(1, std::memory_order_relaxed);
@@ -264,9 +267,10 @@ bool is_low_surrogate(char16_t c) { return c >= 0xDC00 && c <= 0xDFFF; }
 
 }  // namespace
 
-void Room::replace_text(std::string text, std::function<void(bool)> done) {
-  when_loaded([self = shared_from_this(), text = std::move(text), done = std::move(done)] {
+void Room::replace_text(std::string text, int64_t user_id, std::function<void(bool)> done) {
+  when_loaded([self = shared_from_this(), text = std::move(text), user_id, done = std::move(done)] {
     if (self->state_ != State::kReady) return done(false);
+    self->capture("replace", std::nullopt, nullptr);  // the text the PUT replaces
     const std::u16string before = self->doc_.text16("content");
     const std::u16string after = crdt::utf8_to_utf16(text);
     // The common prefix and suffix, never ending between the two halves of a surrogate pair
@@ -291,6 +295,7 @@ void Room::replace_text(std::string text, std::function<void(bool)> done) {
     if (!update.empty()) {
       self->services_.metrics.updates_applied.fetch_add(1, std::memory_order_relaxed);
       self->publish(update, nullptr, nullptr);
+      self->note_edit(user_id);
     }
     done(true);
   });
@@ -355,6 +360,7 @@ void Room::apply_bus_part(const std::string& instance, Part& part) {
       case PartKind::kUpdate:
         if (empty_update(part.data)) return;
         doc_.apply_update(part.data);
+        note_edit(0);
         broadcast(make_frame(protocol::encode_sync_update(part.data)), nullptr);
         return;
       case PartKind::kAwareness: {
@@ -486,6 +492,8 @@ void Room::schedule_unload() {
   grace_timer_.expires_after(std::chrono::milliseconds(services_.config.room_grace_ms));
   grace_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (ec || !self->members_.empty() || self->shutting_down_) return;
+    if (self->edited_ && self->state_ == State::kReady)
+      self->capture("auto", std::nullopt, nullptr);
     self->compact([self] {
       if (self->members_.empty() && self->services_.rooms.try_unload(self.get())) {
         self->services_.cluster.unsubscribe(self->document_id_);
@@ -533,6 +541,9 @@ void Room::shutdown(std::function<void()> done) {
   asio::post(strand_, [self = shared_from_this(), done = std::move(done)] {
     self->shutting_down_ = true;
     self->grace_timer_.cancel();
+    self->history_timer_.cancel();
+    if (self->edited_ && self->state_ == State::kReady)
+      self->capture("auto", std::nullopt, nullptr);
     for (auto& [ptr, m] : self->members_)
       m.conn->close(close_code::kGoingAway, "server shutting down");
     if (self->state_ != State::kReady) {

@@ -22,6 +22,7 @@
 #include "server/cluster.hpp"
 #include "server/connection.hpp"
 #include "server/services.hpp"
+#include "store/history.hpp"
 
 namespace weft {
 
@@ -46,7 +47,8 @@ class Room : public std::enable_shared_from_this<Room> {
   // Turns the text into `text` with one minimal edit (the common prefix and suffix stay), applied
   // like a client's update: broadcast to every connection and stored. `done(false)` when the
   // document could not be loaded or is gone.
-  void replace_text(std::string text, std::function<void(bool)> done);
+  // `user_id` made the edit (0: nobody in particular); it counts as theirs in the history.
+  void replace_text(std::string text, int64_t user_id, std::function<void(bool)> done);
   // After a change of permissions: `user_id`'s connections get `role`, or are closed with 4403
   // when the user lost access (nullopt).
   void set_access(int64_t user_id, std::optional<Role> role);
@@ -67,6 +69,18 @@ class Room : public std::enable_shared_from_this<Room> {
   void unload_if_idle();
   // Closes every connection with 1001, stores everything and compacts; then calls `done`.
   void shutdown(std::function<void()> done);
+
+  // ---- History (room_history.cpp) ----
+  // Captures the current state as a version (`kind`: named, restore, …) once loaded; `done` gets
+  // the version (a new one, or the head when the state is the head's), or nullopt when the
+  // document is gone or the store failed. `done` runs on the blocking pool.
+  using VersionDone = std::function<void(std::optional<store::Version>)>;
+  void capture_version(std::string kind, std::optional<std::string> name, int64_t user_id,
+                       VersionDone done);
+  // Restores the text of version `version_id` as one edit by `user_id`, live for everyone, after
+  // capturing the current state (kind "restore"). `done` gets that captured version, or nullopt
+  // (no such version, document gone, store failure); it runs on the room's strand.
+  void restore_version(int64_t version_id, int64_t user_id, VersionDone done);
 
   // Connections currently joined (read from any thread, for metrics).
   size_t connection_count() const { return connection_count_.load(std::memory_order_relaxed); }
@@ -119,6 +133,15 @@ class Room : public std::enable_shared_from_this<Room> {
   // `publish_removal`).
   void remove_presence_of(const PresenceOwner& owner, bool publish_removal);
   void schedule_unload();
+  // History: an update was applied (by `user_id`, 0 when it came from another instance).
+  void note_edit(int64_t user_id);
+  // True when applying `update` would remove more than half of a non-trivial text (the "oops"
+  // version is captured before it).
+  bool removes_most(crdt::ByteView update) const;
+  void arm_history_timer();
+  void on_history_timer();
+  // Captures now, on the strand; `done` (may be empty) runs on the blocking pool.
+  void capture(std::string kind, std::optional<std::string> name, VersionDone done);
   void compact(std::function<void()> then);
 
   const int64_t document_id_;
@@ -138,6 +161,13 @@ class Room : public std::enable_shared_from_this<Room> {
   std::vector<Part> outbox_;                    // for the bus, sent at the end of the turn
   std::unordered_map<uint64_t, PresenceOwner> presence_owner_;
   std::atomic<size_t> connection_count_{0};
+  // History: edits since the last capture (when the first came, the latest, and who made them).
+  boost::asio::steady_timer history_timer_;
+  bool history_timer_armed_ = false;
+  bool edited_ = false;
+  std::chrono::steady_clock::time_point edited_since_{};
+  std::chrono::steady_clock::time_point edited_last_{};
+  std::vector<int64_t> editors_;  // user ids, unsorted, may repeat
   size_t logged_since_compaction_ = 0;
   bool compacting_ = false;
   bool shutting_down_ = false;

@@ -36,7 +36,7 @@ test('https and wss with --tls-cert/--tls-key', { timeout: TEST_TIMEOUT }, async
   const port = await freePort()
   let stderr = ''
   const proc = spawn(WEFT_BIN, ['serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', path.join(dir, 'data'),
-    '--static-dir', dir, '--tls-cert', cert, '--tls-key', key], { stdio: ['ignore', 'pipe', 'pipe'] })
+    '--static-dir', dir, '--tls-cert', cert, '--tls-key', key, '--max-body-bytes', '65536'], { stdio: ['ignore', 'pipe', 'pipe'] })
   proc.stderr.on('data', (c) => { stderr += c })
   proc.stdout.on('data', (c) => { stderr += c })
   const exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code)))
@@ -56,6 +56,11 @@ test('https and wss with --tls-cert/--tls-key', { timeout: TEST_TIMEOUT }, async
       { body: { title: 'tls.txt', is_public: true }, token })
     assert.equal(created.status, 201, `create a document over https: ${created.body}`)
     const docId = String(JSON.parse(created.body).id)
+
+    // A body over --max-body-bytes: the 413 arrives over TLS too (the close lingers until the body is read).
+    const tooBig = await requestHttps('PUT', `https://127.0.0.1:${port}/api/documents/${docId}/content`,
+      { body: 'x'.repeat(2 * 1024 * 1024), token })
+    assert.equal(tooBig.status, 413, `an oversized body over https: ${tooBig.body}`)
 
     const docs = [new Y.Doc(), new Y.Doc()]
     for (const d of docs) {

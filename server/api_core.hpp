@@ -1,0 +1,69 @@
+// api_core.hpp — what every resource of the HTTP API shares: the request being handled (Call:
+// who is signed in, the document and the caller's access to it), the error every check throws
+// (ApiError, turned into the error answer in one place by handle_api), and the JSON body readers.
+// Each resource's routes and handlers live in a file of their own (api.cpp: accounts, documents,
+// members, sessions; history/versions_api.cpp: versions); all of them run on the blocking pool.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "server/api.hpp"
+#include "store/accounts.hpp"
+
+namespace weft {
+
+using json = nlohmann::json;
+
+struct ApiError {
+  unsigned status;
+  std::string code;
+  std::string message;
+  std::string field;  // the request field at fault, for validation and conflicts
+  std::vector<std::pair<std::string, std::string>> headers;  // Retry-After, Allow
+};
+
+[[noreturn]] void fail(unsigned status, std::string code, std::string message,
+                       std::string field = {});
+[[noreturn]] void invalid(std::string field, std::string message);
+[[noreturn]] void method_not_allowed(const std::string& allow);
+
+ApiResponse json_response(unsigned status, const json& body);
+ApiResponse no_content();
+ApiResponse error_response(const ApiError& e);
+
+// A JSON object body whose keys are all in `allowed` (400 naming an unknown one; 413 over 64 KiB).
+json parse_object(const std::string& body, std::initializer_list<std::string_view> allowed);
+std::optional<std::string> opt_string(const json& j, const std::string& key);
+std::string req_string(const json& j, const std::string& key);
+std::optional<bool> opt_bool(const json& j, const std::string& key);
+// A positive integer id from a path segment (400 naming `field` otherwise).
+int64_t parse_id(std::string_view s, const std::string& field = "id");
+
+// What other people see of a user.
+json person_json(int64_t id, const std::string& username);
+
+// The request being handled.
+struct Call {
+  Services& s;
+  ApiRequest req;
+  Respond respond;
+  std::vector<std::string> segments;  // path after /api/, split on '/', %-decoded
+  std::optional<store::User> user;
+
+  // The caller (401 without a valid token).
+  const store::User& signed_in();
+  // The document and the caller's access to it, which must be at least `least` (404, 403).
+  std::pair<store::DocumentInfo, store::Access> require_document(int64_t id, store::Access least);
+
+  void reply(ApiResponse r) { respond(std::move(r)); }
+  void reply(unsigned status, const json& body) { respond(json_response(status, body)); }
+};
+
+}  // namespace weft

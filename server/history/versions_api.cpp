@@ -1,0 +1,210 @@
+// versions_api.cpp — routes, validation and JSON of document versions. Versions are read from
+// store::History on the blocking pool (this thread); naming and restoring go through the
+// document's room, which captures the state it holds (loading the document if needed).
+#include "server/history/versions_api.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+
+#include "crdt/doc.hpp"
+#include "crdt/update.hpp"
+#include "server/room.hpp"
+#include "server/room_registry.hpp"
+#include "server/url.hpp"
+#include "store/history.hpp"
+
+namespace weft {
+
+namespace {
+
+constexpr size_t kDefaultLimit = 50;
+constexpr size_t kMaxLimit = 200;
+constexpr size_t kMaxNameChars = 255;
+
+// A name is stored verbatim: any text of 1–255 characters without control characters.
+std::string check_name(const std::string& name) {
+  if (!crdt::is_valid_utf8(name)) invalid("name", "the name must be UTF-8");
+  const size_t chars = static_cast<size_t>(
+      std::count_if(name.begin(), name.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+  if (chars == 0 || chars > kMaxNameChars) invalid("name", "the name must be 1 to 255 characters");
+  if (std::any_of(name.begin(), name.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+    invalid("name", "the name must not contain control characters");
+  return name;
+}
+
+// Usernames of the users in `versions`, one lookup per user.
+std::map<int64_t, std::string> usernames(Call& c, const std::vector<store::Version>& versions) {
+  std::map<int64_t, std::string> names;
+  for (const auto& v : versions) {
+    for (const int64_t id : v.user_ids) {
+      if (names.count(id)) continue;
+      const auto u = c.s.accounts.user(id);
+      names[id] = u ? u->username : std::string();
+    }
+  }
+  return names;
+}
+
+json version_json(const store::Version& v, const std::map<int64_t, std::string>& names) {
+  json users = json::array();
+  for (const int64_t id : v.user_ids) {
+    const auto it = names.find(id);
+    if (it != names.end() && !it->second.empty()) users.push_back(person_json(id, it->second));
+  }
+  return {{"id", v.id},
+          {"document_id", v.document_id},
+          {"created_at", v.created_at},
+          {"name", v.name ? json(*v.name) : json(nullptr)},
+          {"kind", v.kind},
+          {"size", v.size},
+          {"users", std::move(users)}};
+}
+
+json one_version_json(Call& c, const store::Version& v) {
+  return version_json(v, usernames(c, {v}));
+}
+
+store::Version require_version(Call& c, int64_t document_id, int64_t version_id) {
+  auto v = store::History(c.s.store).get(document_id, version_id);
+  if (!v) fail(404, "not_found", "no such version");
+  return std::move(*v);
+}
+
+void list_versions(Call& c, int64_t id) {
+  c.require_document(id, store::Access::kViewer);
+  std::optional<int64_t> before;
+  if (const auto b = query_param(c.req.target, "before"); b && !b->empty())
+    before = parse_id(*b, "before");
+  size_t limit = kDefaultLimit;
+  if (const auto l = query_param(c.req.target, "limit"); l && !l->empty()) {
+    const int64_t n = parse_id(*l, "limit");
+    limit = static_cast<size_t>(std::min<int64_t>(n, kMaxLimit));
+  }
+  // One more than asked tells whether there is a next page.
+  auto versions = store::History(c.s.store).list(id, before, limit + 1);
+  const bool more = versions.size() > limit;
+  if (more) versions.resize(limit);
+  const auto names = usernames(c, versions);
+  json items = json::array();
+  for (const auto& v : versions) items.push_back(version_json(v, names));
+  c.reply(200, {{"versions", std::move(items)},
+                {"next_cursor", more ? json(versions.back().id) : json(nullptr)}});
+}
+
+void name_current(Call& c, int64_t id) {
+  const json j = parse_object(c.req.body, {"name"});
+  const std::string name = check_name(req_string(j, "name"));
+  c.require_document(id, store::Access::kEditor);
+  Services& s = c.s;
+  const auto room = s.rooms.acquire(id);
+  room->capture_version("named", name, c.user->id,
+                        [&s, room, respond = c.respond, names = std::map<int64_t, std::string>()](
+                            std::optional<store::Version> v) mutable {
+                          s.rooms.release(room);
+                          if (!v) {
+                            respond(error_response({404, "not_found", "no such document", {}, {}}));
+                            return;
+                          }
+                          for (const int64_t user : v->user_ids) {
+                            const auto u = s.accounts.user(user);
+                            if (u) names[user] = u->username;
+                          }
+                          respond(json_response(201, version_json(*v, names)));
+                        });
+}
+
+// The text of a version, rebuilt from the deltas of its chain.
+std::string version_text(Call& c, int64_t id, int64_t vid) {
+  const auto chain = store::History(c.s.store).chain(id, vid);
+  if (chain.empty()) fail(404, "not_found", "no such version");
+  crdt::Doc doc;
+  for (const auto& delta : chain) doc.apply_update(delta);
+  return doc.text("content");
+}
+
+void get_content(Call& c, int64_t id, int64_t vid) {
+  c.require_document(id, store::Access::kViewer);
+  c.reply({200, version_text(c, id, vid), "text/plain; charset=utf-8", {}});
+}
+
+void patch_version(Call& c, int64_t id, int64_t vid) {
+  const json j = parse_object(c.req.body, {"name"});
+  if (!j.contains("name")) invalid("name", "name is required (null clears it)");
+  std::optional<std::string> name = opt_string(j, "name");
+  if (name) check_name(*name);
+  c.require_document(id, store::Access::kEditor);
+  store::History history(c.s.store);
+  if (!history.rename(id, vid, name)) fail(404, "not_found", "no such version");
+  c.reply(200, one_version_json(c, require_version(c, id, vid)));
+}
+
+void delete_version(Call& c, int64_t id, int64_t vid) {
+  c.require_document(id, store::Access::kOwner);
+  const bool removed = store::History(c.s.store).remove(
+      id, vid, [](const store::Bytes& older, const store::Bytes& newer) {
+        return crdt::merge_updates({crdt::ByteView(older), crdt::ByteView(newer)});
+      });
+  if (!removed) fail(404, "not_found", "no such version");
+  c.reply(no_content());
+}
+
+void restore(Call& c, int64_t id, int64_t vid) {
+  c.require_document(id, store::Access::kEditor);
+  const store::Version target = require_version(c, id, vid);
+  Services& s = c.s;
+  const auto room = s.rooms.acquire(id);
+  room->restore_version(
+      vid, c.user->id,
+      [&s, room, respond = c.respond, target](std::optional<store::Version> before) {
+        s.rooms.release(room);
+        if (!before) {
+          respond(error_response({404, "not_found", "no such version", {}, {}}));
+          return;
+        }
+        std::map<int64_t, std::string> names;
+        for (const store::Version* v : {&target, static_cast<const store::Version*>(&*before)}) {
+          for (const int64_t user : v->user_ids) {
+            if (const auto u = s.accounts.user(user)) names[user] = u->username;
+          }
+        }
+        respond(json_response(200, {{"restored", version_json(target, names)},
+                                    {"before", version_json(*before, names)}}));
+      });
+}
+
+}  // namespace
+
+void route_versions(Call& c, int64_t id) {
+  const auto& seg = c.segments;
+  const std::string& m = c.req.method;
+  const size_t n = seg.size();
+  if (n == 3) {
+    if (m == "GET") return list_versions(c, id);
+    if (m == "POST") return name_current(c, id);
+    method_not_allowed("GET, POST");
+  }
+  const int64_t vid = parse_id(seg[3], "version");
+  if (n == 4) {
+    if (m == "GET") {
+      c.require_document(id, store::Access::kViewer);
+      return c.reply(200, one_version_json(c, require_version(c, id, vid)));
+    }
+    if (m == "PATCH") return patch_version(c, id, vid);
+    if (m == "DELETE") return delete_version(c, id, vid);
+    method_not_allowed("GET, PATCH, DELETE");
+  }
+  if (n == 5 && seg[4] == "content") {
+    if (m != "GET") method_not_allowed("GET");
+    return get_content(c, id, vid);
+  }
+  if (n == 5 && seg[4] == "restore") {
+    if (m != "POST") method_not_allowed("POST");
+    return restore(c, id, vid);
+  }
+  fail(404, "not_found", "no such route");
+}
+
+}  // namespace weft

@@ -1,0 +1,175 @@
+// room_history.cpp — the room's part of document history (wave 2 · 2): when a version is
+// captured, and the capture itself. The versions are stored by store::History (a delta per
+// version; see store/history.hpp for the invariant); docs/HISTORY.md walks through the design.
+//
+// Policy, all on the room's strand:
+//   - "auto": once edits stopped for --history-quiet-ms, and at least every
+//     --history-max-interval-ms while they go on; also before the room unloads or shuts down
+//     with edits not yet captured;
+//   - "replace": before a PUT …/content replaces the text;
+//   - "oops": before an update that deletes more than half of a text of at least
+//     kOopsMinLength characters;
+//   - "restore": before a version is restored;
+//   - "named": when an editor names the current state.
+// Capturing on the strand only encodes the state (one pass over the doc, as a sync to a new
+// client costs); the fingerprint, the delta against the stored head and the write run on the
+// blocking pool. Capturing is idempotent per document state, so instances that serve the same
+// document and capture the same state add one version.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+
+#include "crdt/update.hpp"
+#include "server/room.hpp"
+
+namespace weft {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Below this many characters a large deletion is not worth an extra version.
+constexpr uint64_t kOopsMinLength = 200;
+
+// What identifies a document state: its state vector and its delete set, in the encodings the
+// doc writes (clients sorted), so equal states give equal bytes on every instance.
+crdt::Bytes fingerprint_of(const crdt::Bytes& state_vector, const crdt::Bytes& state) {
+  crdt::Encoder enc;
+  enc.write_var_uint(state_vector.size());
+  enc.write_bytes(state_vector);
+  crdt::DeleteSet ds = crdt::decode_update(state).ds;
+  ds.sort_and_merge();
+  ds.write(enc);
+  return enc.take();
+}
+
+}  // namespace
+
+void Room::note_edit(int64_t user_id) {
+  const auto now = std::chrono::steady_clock::now();
+  if (!edited_) {
+    edited_ = true;
+    edited_since_ = now;
+  }
+  edited_last_ = now;
+  if (user_id != 0 && (editors_.empty() || editors_.back() != user_id)) editors_.push_back(user_id);
+  if (!history_timer_armed_) arm_history_timer();
+}
+
+bool Room::removes_most(crdt::ByteView update) const {
+  const uint64_t length = doc_.text_length("content");
+  if (length < kOopsMinLength) return false;
+  uint64_t deleted = 0;
+  try {
+    for (const auto& [client, ranges] : crdt::decode_update(update).ds.clients) {
+      for (const auto& r : ranges) deleted += r.len;
+    }
+  } catch (const crdt::DecodeError&) {
+    return false;  // apply_update refuses it
+  }
+  return deleted * 2 > length;
+}
+
+// One wait at a time: edits only move edited_last_; the timer, when it fires, sleeps again until
+// the quiet period or the maximum interval is really over.
+void Room::arm_history_timer() {
+  const auto& cfg = services_.config;
+  if (cfg.history_quiet_ms == 0 || !edited_) return;
+  const auto due = std::min(edited_last_ + std::chrono::milliseconds(cfg.history_quiet_ms),
+                            edited_since_ + std::chrono::milliseconds(cfg.history_max_interval_ms));
+  history_timer_armed_ = true;
+  history_timer_.expires_at(due);
+  history_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    self->history_timer_armed_ = false;
+    if (!ec) self->on_history_timer();
+  });
+}
+
+void Room::on_history_timer() {
+  if (!edited_ || state_ != State::kReady || shutting_down_) return;
+  const auto& cfg = services_.config;
+  const auto now = std::chrono::steady_clock::now();
+  if (now >= edited_last_ + std::chrono::milliseconds(cfg.history_quiet_ms) ||
+      now >= edited_since_ + std::chrono::milliseconds(cfg.history_max_interval_ms)) {
+    capture("auto", std::nullopt, nullptr);
+  } else {
+    arm_history_timer();
+  }
+}
+
+void Room::capture(std::string kind, std::optional<std::string> name, VersionDone done) {
+  auto state = std::make_shared<const crdt::Bytes>(doc_.encode_state_as_update());
+  store::Capture c;
+  c.document_id = document_id_;
+  c.kind = std::move(kind);
+  c.name = std::move(name);
+  c.state_vector = doc_.encode_state_vector();
+  c.size = static_cast<int64_t>(doc_.text("content").size());
+  c.user_ids.assign(editors_.begin(), editors_.end());
+  std::sort(c.user_ids.begin(), c.user_ids.end());
+  c.user_ids.erase(std::unique(c.user_ids.begin(), c.user_ids.end()), c.user_ids.end());
+  editors_.clear();
+  edited_ = false;
+  asio::post(services_.blocking, [&services = services_, state, c = std::move(c),
+                                  done = std::move(done)]() mutable {
+    std::optional<store::Version> version;
+    try {
+      c.fingerprint = fingerprint_of(c.state_vector, *state);
+      version =
+          store::History(services.store).capture(c, [&](const std::optional<store::Bytes>& head) {
+            return head ? crdt::diff_update(*state, *head) : *state;
+          });
+      services.metrics.versions_captured.fetch_add(1, std::memory_order_relaxed);
+    } catch (const std::exception& e) {
+      spdlog::error("document {}: capturing a version failed: {}", c.document_id, e.what());
+    }
+    if (done) done(std::move(version));
+  });
+}
+
+void Room::capture_version(std::string kind, std::optional<std::string> name, int64_t user_id,
+                           VersionDone done) {
+  when_loaded([self = shared_from_this(), kind = std::move(kind), name = std::move(name), user_id,
+               done = std::move(done)]() mutable {
+    if (self->state_ != State::kReady) return done(std::nullopt);
+    (void)user_id;  // naming is not an edit: the version's users are those who edited
+    self->capture(std::move(kind), std::move(name), std::move(done));
+  });
+}
+
+// The version's text is rebuilt on the blocking pool from the chain of deltas; the edit itself
+// is PUT's: the common prefix and suffix stay, one delete and one insert, broadcast and stored.
+void Room::restore_version(int64_t version_id, int64_t user_id, VersionDone done) {
+  when_loaded([self = shared_from_this(), version_id, user_id, done = std::move(done)]() mutable {
+    if (self->state_ != State::kReady) return done(std::nullopt);
+    asio::post(self->services_.blocking, [self, version_id, user_id, done = std::move(done)] {
+      std::optional<std::string> text;
+      try {
+        const auto chain =
+            store::History(self->services_.store).chain(self->document_id_, version_id);
+        if (!chain.empty()) {
+          crdt::Doc doc;
+          for (const auto& delta : chain) doc.apply_update(delta);
+          text = doc.text("content");
+        }
+      } catch (const std::exception& e) {
+        spdlog::error("document {}: rebuilding version {} failed: {}", self->document_id_,
+                      version_id, e.what());
+      }
+      if (!text) return done(std::nullopt);
+      asio::post(self->strand_, [self, text = std::move(*text), user_id, done]() mutable {
+        if (self->state_ != State::kReady) return done(std::nullopt);
+        self->capture(
+            "restore", std::nullopt,
+            [self, text = std::move(text), user_id, done](std::optional<store::Version> before) {
+              if (!before) return done(std::nullopt);
+              self->replace_text(std::move(text), user_id,
+                                 [before, done](bool ok) { done(ok ? before : std::nullopt); });
+            });
+      });
+    });
+  });
+}
+
+}  // namespace weft

@@ -1,0 +1,202 @@
+// history.test.mjs — document versions captured by the server (wave 2 · 2), with real y-websocket
+// clients: after a burst of typing once the document is quiet, at least every max interval during
+// continuous typing, before a PUT replaces the text, before an edit that removes most of the
+// text; named by editors; restored live for everyone; permissions (viewers read, editors name and
+// restore, owners delete); and a deleted document's versions gone with it. Time is the server's
+// own: the quiet period and the interval are shortened by flags, and every wait is a condition.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { TEST_TIMEOUT, scenario, waitFor } from './harness.mjs'
+
+const QUIET = 600
+const flags = { 'history-quiet-ms': QUIET, 'history-max-interval-ms': 60000 }
+
+async function versions (srv, id, token = srv.token, query = '') {
+  const r = await srv.api('GET', `/api/documents/${id}/versions${query}`, { token })
+  assert.equal(r.status, 200, r.text)
+  return r.json
+}
+
+async function versionText (srv, id, vid, token = srv.token) {
+  const r = await srv.api('GET', `/api/documents/${id}/versions/${vid}/content`, { token })
+  assert.equal(r.status, 200, r.text)
+  return r.text
+}
+
+test('two people type: a version after each burst once quiet, with both as its users and its text', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server(flags)
+  const bob = await srv.account('bob')
+  const id = await srv.newDoc()
+  const a = s.client(srv, id, { name: 'a' })
+  const b = s.client(srv, id, { name: 'b', token: bob.token })
+  await Promise.all([a.waitSynced(), b.waitSynced()])
+  assert.deepEqual((await versions(srv, id)).versions, [], 'no version before any edit')
+
+  a.ytext.insert(0, 'alpha\n')
+  await waitFor(() => b.text() === 'alpha\n', 5000, 'b to see a\'s text')
+  b.ytext.insert(b.ytext.length, 'beta\n')
+  const first = await waitFor(async () => (await versions(srv, id)).versions.length === 1 && (await versions(srv, id)).versions[0],
+    5000, 'a version once the document was quiet')
+  assert.equal(first.kind, 'auto')
+  assert.equal(first.name, null)
+  assert.deepEqual(first.users.map((u) => u.username).sort(), ['bob', 'harness'])
+  assert.equal(first.size, Buffer.byteLength('alpha\nbeta\n'))
+  assert.equal(await versionText(srv, id, first.id), 'alpha\nbeta\n')
+  const meta = await srv.api('GET', `/api/documents/${id}/versions/${first.id}`)
+  assert.equal(meta.status, 200)
+  assert.deepEqual(meta.json, first)
+
+  // Quiet again with nothing new: no new version. A second burst by bob alone: a second version.
+  b.ytext.insert(0, '# ')
+  const second = await waitFor(async () => {
+    const v = (await versions(srv, id)).versions
+    return v.length === 2 && v[0]
+  }, 5000, 'a second version after the second burst')
+  assert.deepEqual(second.users.map((u) => u.username), ['bob'])
+  assert.equal(await versionText(srv, id, second.id), '# alpha\nbeta\n')
+  assert.equal(await versionText(srv, id, first.id), 'alpha\nbeta\n', 'the first version keeps its text')
+}))
+
+test('continuous typing gets a version at least every --history-max-interval-ms', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server({ 'history-quiet-ms': 60000, 'history-max-interval-ms': 400 })
+  const id = await srv.newDoc()
+  const a = s.client(srv, id)
+  await a.waitSynced()
+  const start = Date.now()
+  let n = 0
+  await waitFor(async () => {
+    a.ytext.insert(a.ytext.length, `${n++} `) // never quiet for long
+    return (await versions(srv, id)).versions.length >= 2
+  }, 10000, 'two versions while typing goes on')
+  s.log(`two versions after ${Date.now() - start} ms of continuous typing (${n} edits)`)
+}))
+
+test('PUT content and a deletion of most of the text are preceded by a version of what they replace', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server({ 'history-quiet-ms': 60000 })
+  const id = await srv.newDoc()
+  const original = 'line of code number one\n'.repeat(20) // 480 characters
+  assert.equal((await srv.api('PUT', `/api/documents/${id}/content`, { body: original })).status, 204)
+  let v = (await versions(srv, id)).versions
+  assert.equal(v.length, 1, 'the PUT of an empty document captured its (empty) state')
+  assert.equal(v[0].kind, 'replace')
+  assert.equal(await versionText(srv, id, v[0].id), '')
+
+  assert.equal((await srv.api('PUT', `/api/documents/${id}/content`, { body: 'replaced\n' })).status, 204)
+  v = (await versions(srv, id)).versions
+  assert.equal(v[0].kind, 'replace')
+  assert.equal(await versionText(srv, id, v[0].id), original, 'the version before the second PUT has the text it replaced')
+
+  // A client that selects most of the text and deletes it.
+  assert.equal((await srv.api('PUT', `/api/documents/${id}/content`, { body: original })).status, 204)
+  const a = s.client(srv, id)
+  await a.waitSynced()
+  await waitFor(() => a.text() === original, 5000, 'the client to have the text')
+  const before = (await versions(srv, id)).versions.length
+  a.ytext.delete(0, 400)
+  const oops = await waitFor(async () => {
+    const list = (await versions(srv, id)).versions
+    return list.length > before && list[0]
+  }, 5000, 'an "oops" version')
+  assert.equal(oops.kind, 'oops')
+  assert.equal(await versionText(srv, id, oops.id), original, 'the oops version holds the text before the deletion')
+  // A small deletion is not one.
+  a.ytext.delete(0, 5)
+  await waitFor(async () => (await srv.api('GET', `/api/documents/${id}/content`)).text === original.slice(405), 5000, 'the small deletion applied')
+  assert.equal((await versions(srv, id)).versions.length, before + 1)
+}))
+
+test('naming, renaming, deleting, paging and permissions; hostile names are kept verbatim', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server({ 'history-quiet-ms': 60000 })
+  const ed = await srv.account('editor1')
+  const vw = await srv.account('viewer1')
+  const id = await srv.newDoc({ is_public: false })
+  await srv.api('PUT', `/api/documents/${id}/members/editor1`, { body: { role: 'editor' } })
+  await srv.api('PUT', `/api/documents/${id}/members/viewer1`, { body: { role: 'viewer' } })
+  const names = ['before refactor', '<script>alert(1)</script>', "'); DROP TABLE document_versions; --", 'ünïcødé 字 🙂']
+  const made = []
+  for (const [i, name] of names.entries()) {
+    await srv.api('PUT', `/api/documents/${id}/content`, { body: `text ${i}\n` })
+    const r = await srv.api('POST', `/api/documents/${id}/versions`, { token: ed.token, body: { name } })
+    assert.equal(r.status, 201, r.text)
+    assert.equal(r.json.name, name, 'the name is stored verbatim')
+    assert.equal(await versionText(srv, id, r.json.id), `text ${i}\n`)
+    made.push(r.json)
+  }
+  // Viewers read but neither name nor restore; editors do not delete.
+  assert.equal((await srv.api('POST', `/api/documents/${id}/versions`, { token: vw.token, body: { name: 'x' } })).status, 403)
+  assert.equal((await srv.api('POST', `/api/documents/${id}/versions/${made[0].id}/restore`, { token: vw.token })).status, 403)
+  assert.equal((await srv.api('PATCH', `/api/documents/${id}/versions/${made[0].id}`, { token: vw.token, body: { name: 'x' } })).status, 403)
+  assert.equal((await srv.api('DELETE', `/api/documents/${id}/versions/${made[0].id}`, { token: ed.token })).status, 403)
+  const outsider = await srv.account('outsider1')
+  assert.equal((await srv.api('GET', `/api/documents/${id}/versions`, { token: outsider.token })).status, 403)
+  const seen = await versions(srv, id, vw.token)
+  assert.ok(seen.versions.length >= names.length)
+  // Bad input.
+  assert.equal((await srv.api('POST', `/api/documents/${id}/versions`, { token: ed.token, body: { name: '' } })).status, 400)
+  assert.equal((await srv.api('POST', `/api/documents/${id}/versions`, { token: ed.token, body: { name: 'a'.repeat(256) } })).status, 400)
+  assert.equal((await srv.api('POST', `/api/documents/${id}/versions`, { token: ed.token, body: { nom: 'x' } })).status, 400)
+  assert.equal((await srv.api('GET', `/api/documents/${id}/versions/999999`)).status, 404)
+  assert.equal((await srv.api('GET', `/api/documents/${id}/versions/abc`)).status, 400)
+
+  // Paging: newest first, two at a time, following next_cursor to the end.
+  const all = (await versions(srv, id)).versions
+  const paged = []
+  let cursor = null
+  do {
+    const page = await versions(srv, id, srv.token, `?limit=2${cursor ? `&before=${cursor}` : ''}`)
+    assert.ok(page.versions.length <= 2)
+    paged.push(...page.versions)
+    cursor = page.next_cursor
+  } while (cursor)
+  assert.deepEqual(paged.map((v) => v.id), all.map((v) => v.id))
+  assert.deepEqual(all.map((v) => v.id), [...all.map((v) => v.id)].sort((x, y) => y - x), 'newest first')
+
+  // Rename and clear.
+  let r = await srv.api('PATCH', `/api/documents/${id}/versions/${made[1].id}`, { token: ed.token, body: { name: 'renamed' } })
+  assert.equal(r.status, 200, r.text)
+  assert.equal(r.json.name, 'renamed')
+  r = await srv.api('PATCH', `/api/documents/${id}/versions/${made[1].id}`, { token: ed.token, body: { name: null } })
+  assert.equal(r.json.name, null)
+
+  // The owner deletes a version in the middle: the later ones keep their text.
+  assert.equal((await srv.api('DELETE', `/api/documents/${id}/versions/${made[1].id}`)).status, 204)
+  assert.equal((await srv.api('GET', `/api/documents/${id}/versions/${made[1].id}`)).status, 404)
+  for (const i of [0, 2, 3]) assert.equal(await versionText(srv, id, made[i].id), `text ${i}\n`)
+
+  // A deleted document's versions are gone with it.
+  assert.equal((await srv.api('DELETE', `/api/documents/${id}`)).status, 204)
+  assert.equal((await srv.api('GET', `/api/documents/${id}/versions`)).status, 404)
+}))
+
+test('restore: the other person sees it live, it is itself in history, and it survives kill -9', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server({ 'history-quiet-ms': 60000, 'batch-window-ms': 20 })
+  const bob = await srv.account('bob')
+  const id = await srv.newDoc()
+  const a = s.client(srv, id, { name: 'a' })
+  const b = s.client(srv, id, { name: 'b', token: bob.token })
+  await Promise.all([a.waitSynced(), b.waitSynced()])
+  a.ytext.insert(0, 'good code\n')
+  await waitFor(() => b.text() === 'good code\n', 5000, 'b to have the text')
+  const named = await srv.api('POST', `/api/documents/${id}/versions`, { body: { name: 'good' } })
+  assert.equal(named.status, 201)
+  b.ytext.delete(0, b.ytext.length)
+  b.ytext.insert(0, 'bad paste\n')
+  await waitFor(() => a.text() === 'bad paste\n', 5000, 'a to see the bad paste')
+
+  const r = await srv.api('POST', `/api/documents/${id}/versions/${named.json.id}/restore`, { token: bob.token })
+  assert.equal(r.status, 200, r.text)
+  assert.equal(r.json.restored.id, named.json.id)
+  assert.equal(r.json.before.kind, 'restore')
+  await waitFor(() => a.text() === 'good code\n' && b.text() === 'good code\n', 5000, 'both to see the restore live',
+    () => JSON.stringify([a.text(), b.text()]))
+  assert.equal(await versionText(srv, id, r.json.before.id), 'bad paste\n', 'the state before the restore is a version')
+
+  // Persisted: the restore is an edit like any other.
+  await waitFor(async () => (await srv.metrics()).weft_persist_queue_depth === 0, 5000, 'the restore to be stored')
+  await srv.kill9()
+  await srv.start()
+  assert.equal((await srv.api('GET', `/api/documents/${id}/content`)).text, 'good code\n')
+  const after = (await versions(srv, id)).versions
+  assert.ok(after.some((v) => v.id === r.json.before.id && v.kind === 'restore'))
+  assert.equal((await srv.api('POST', `/api/documents/${id}/versions/424242/restore`)).status, 404)
+}))
