@@ -209,7 +209,8 @@ Version History::capture(const Capture& c, const DeltaFn& delta) {
     const std::optional<Head> head = head_for_capture(sql, c.document_id);
     if (head && head->fingerprint == c.fingerprint) {
       const Version& h = head->version;
-      // Same state: the head stands for this capture unless both carry different names.
+      // Same state: the head stands for this capture unless both carry different names. An
+      // unnamed head takes the capture's name and keeps its kind (why it was captured).
       if (!c.name || !h.name || *h.name == *c.name) {
         const std::optional<std::string> name = h.name ? h.name : c.name;
         const auto rows =

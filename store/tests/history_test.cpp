@@ -397,7 +397,7 @@ TEST_P(HistoryTest, BinaryColumnsRoundTrip) {
 // must start where the previous one ended.
 TEST_P(HistoryTest, ConcurrentCapturesFormOneChain) {
   constexpr int kThreads = 2;
-  constexpr int kCaptures = 8;
+  constexpr int kCaptures = 16;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([this, t] {
