@@ -42,6 +42,10 @@ void add_serve_options(CLI::App& cmd, Config& cfg) {
       "versions)");
   opt(cmd, "history-max-interval-ms", cfg.history_max_interval_ms,
       "While editing goes on, a version is captured at least this often");
+  opt(cmd, "history-keep-all-hours", cfg.history_keep_all_hours,
+      "Thinning keeps every unnamed version this recent");
+  opt(cmd, "history-hourly-days", cfg.history_hourly_days,
+      "Thinning keeps one unnamed version per hour up to this age, then one per day");
   opt(cmd, "compact-threshold", cfg.compact_threshold,
       "Logged updates of a document that trigger compaction");
   opt(cmd, "tls-cert", cfg.tls_cert, "PEM certificate chain for native TLS (https/wss)");

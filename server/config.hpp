@@ -36,6 +36,10 @@ struct Config {
   // least this often while editing goes on. 0 turns automatic versions off.
   uint64_t history_quiet_ms = 30000;
   uint64_t history_max_interval_ms = 600000;
+  // Thinning of unnamed versions (server/history/thinning.hpp): all of the last
+  // history_keep_all_hours, then one per hour up to history_hourly_days, then one per day.
+  uint64_t history_keep_all_hours = 24;
+  uint64_t history_hourly_days = 30;
 };
 
 // Registers the options of `serve` on `cmd`, bound to `cfg`.

@@ -133,7 +133,12 @@ constexpr size_t kDiscardChunk = 64u << 10;
 template <class Stream>
 void HttpSession<Stream>::refuse_body() {
   const auto announced = parser_->content_length_remaining();
-  discard_left_ = std::min<uint64_t>(announced ? *announced : kDiscardBytes, kDiscardBytes);
+  // What the body still has to send: the parser's remaining count includes the bytes already
+  // in buffer_, which are thrown away here.
+  const uint64_t buffered = buffer_.size();
+  discard_left_ = std::min<uint64_t>(
+      announced ? *announced - std::min<uint64_t>(*announced, buffered) : kDiscardBytes,
+      kDiscardBytes);
   discard_until_ = std::chrono::steady_clock::now() + kDiscardTime;
   buffer_.consume(buffer_.size());
   HttpRequest req;

@@ -49,7 +49,8 @@ Room::Room(int64_t document_id, Services& services)
       strand_(asio::make_strand(services.ioc)),
       far_lane_(asio::make_strand(services.ioc)),
       grace_timer_(strand_),
-      history_timer_(strand_) {}
+      history_timer_(strand_),
+      captures_(asio::make_strand(services.blocking)) {}
 
 Room::~Room() = default;
 
@@ -199,11 +200,15 @@ void Room::handle(const std::shared_ptr<Connection>& conn, const Frame& frame) {
       own_presence(change, {conn.get(), {}});
       if (change.empty()) return;
       broadcast(frame, conn.get());
+      // Other instances get only what was applied here: entries this room refused (a provider
+      // repeating a state it received, a sender behind a removal) would make their receiver
+      // record this instance as the owner of a state that is not its clients'.
+      if (services_.cluster.enabled())
+        outbox(PartKind::kAwareness, awareness_.encode(applied(change)));
       // Alone with its presence, a client hears nothing else: its own heartbeat (every 15 s) is
       // then the only message that keeps y-websocket's 30 s liveness rule satisfied. With anyone
       // else's state in the room, their heartbeats do that and nothing is echoed.
       if (m.presence == awareness_.size()) conn->send(frame);
-      outbox(PartKind::kAwareness, aw->update);
     } else if (std::holds_alternative<protocol::QueryAwareness>(msg)) {
       conn->send(make_frame(protocol::encode_awareness(awareness_.encode_all())));
     }
@@ -220,10 +225,19 @@ void Room::apply_update(const std::shared_ptr<Connection>& conn, crdt::ByteView 
     services_.metrics.viewer_updates_dropped.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (removes_most(update)) capture("oops", std::nullopt, nullptr);
+  // An update whose delete set covers most of the text may be a select-all-delete: the state
+  // before it is kept, and becomes the "oops" version if the text really shrank by more than half
+  // (a sync step 2 carries the whole delete set of its sender and usually deletes nothing new).
+  const uint64_t length_before = doc_.text_length("content");
+  std::optional<PendingCapture> before;
+  if (removes_most(update)) before = state_for_capture();
   const auto t0 = std::chrono::steady_clock::now();
   doc_.apply_update(update);  // throws DecodeError before changing anything
-  note_edit(conn->user_id());
+  const uint64_t length_after = doc_.text_length("content");
+  if (before && length_after * 2 < length_before) store_capture("oops", std::nullopt, *before, {});
+  // A live update (sync update) is its sender's typing; a sync step 2 counts when it changed the
+  // text (offline edits, text typed while read-only), not when it repeats what the room has.
+  if (relay || length_after != length_before) note_edit(conn->user_id());
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
   services_.metrics.update_apply_seconds.observe(took.count());
   services_.metrics.updates_applied.fetch_add(1, std::memory_order_relaxed);
@@ -407,6 +421,13 @@ void Room::forget_instance(std::string instance) {
   });
 }
 
+std::vector<uint64_t> Room::applied(const protocol::Awareness::Change& change) {
+  std::vector<uint64_t> ids = change.added;
+  ids.insert(ids.end(), change.updated.begin(), change.updated.end());
+  ids.insert(ids.end(), change.removed.begin(), change.removed.end());
+  return ids;
+}
+
 void Room::own_presence(const protocol::Awareness::Change& change, const PresenceOwner& owner) {
   const auto claim = [&](uint64_t client) {
     auto [it, inserted] = presence_owner_.try_emplace(client, owner);
@@ -492,7 +513,8 @@ void Room::schedule_unload() {
   grace_timer_.expires_after(std::chrono::milliseconds(services_.config.room_grace_ms));
   grace_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (ec || !self->members_.empty() || self->shutting_down_) return;
-    if (self->edited_ && self->state_ == State::kReady)
+    self->history_timer_.cancel();
+    if (self->edited_ && self->state_ == State::kReady && self->services_.config.history_quiet_ms)
       self->capture("auto", std::nullopt, nullptr);
     self->compact([self] {
       if (self->members_.empty() && self->services_.rooms.try_unload(self.get())) {
@@ -542,7 +564,7 @@ void Room::shutdown(std::function<void()> done) {
     self->shutting_down_ = true;
     self->grace_timer_.cancel();
     self->history_timer_.cancel();
-    if (self->edited_ && self->state_ == State::kReady)
+    if (self->edited_ && self->state_ == State::kReady && self->services_.config.history_quiet_ms)
       self->capture("auto", std::nullopt, nullptr);
     for (auto& [ptr, m] : self->members_)
       m.conn->close(close_code::kGoingAway, "server shutting down");

@@ -9,6 +9,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -142,6 +143,19 @@ class Room : public std::enable_shared_from_this<Room> {
   void on_history_timer();
   // Captures now, on the strand; `done` (may be empty) runs on the blocking pool.
   void capture(std::string kind, std::optional<std::string> name, VersionDone done);
+  // A state taken on the strand, to be stored as a version (store_capture).
+  struct PendingCapture {
+    std::shared_ptr<const crdt::Bytes> state;
+    crdt::Bytes state_vector;
+    int64_t size = 0;
+  };
+  PendingCapture state_for_capture() const;
+  // Stores `pending` with the editors noted since the last capture, on captures_ (one at a time,
+  // in the order taken, so every delta is against the state captured before it).
+  void store_capture(std::string kind, std::optional<std::string> name,
+                     const PendingCapture& pending, VersionDone done);
+  // The clients an awareness change applied (added, updated, removed).
+  static std::vector<uint64_t> applied(const protocol::Awareness::Change& change);
   void compact(std::function<void()> then);
 
   const int64_t document_id_;
@@ -168,6 +182,8 @@ class Room : public std::enable_shared_from_this<Room> {
   std::chrono::steady_clock::time_point edited_since_{};
   std::chrono::steady_clock::time_point edited_last_{};
   std::vector<int64_t> editors_;  // user ids, unsorted, may repeat
+  // Captures run here, on the blocking pool, one at a time and in the order they were taken.
+  boost::asio::strand<boost::asio::thread_pool::executor_type> captures_;
   size_t logged_since_compaction_ = 0;
   bool compacting_ = false;
   bool shutting_down_ = false;

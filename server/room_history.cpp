@@ -21,6 +21,7 @@
 #include <boost/asio/post.hpp>
 
 #include "crdt/update.hpp"
+#include "server/history/thinning.hpp"
 #include "server/room.hpp"
 
 namespace weft {
@@ -76,8 +77,9 @@ bool Room::removes_most(crdt::ByteView update) const {
 void Room::arm_history_timer() {
   const auto& cfg = services_.config;
   if (cfg.history_quiet_ms == 0 || !edited_) return;
-  const auto due = std::min(edited_last_ + std::chrono::milliseconds(cfg.history_quiet_ms),
-                            edited_since_ + std::chrono::milliseconds(cfg.history_max_interval_ms));
+  auto due = edited_last_ + std::chrono::milliseconds(cfg.history_quiet_ms);
+  if (cfg.history_max_interval_ms != 0)  // 0: no maximum, only quiet periods
+    due = std::min(due, edited_since_ + std::chrono::milliseconds(cfg.history_max_interval_ms));
   history_timer_armed_ = true;
   history_timer_.expires_at(due);
   history_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
@@ -91,28 +93,38 @@ void Room::on_history_timer() {
   const auto& cfg = services_.config;
   const auto now = std::chrono::steady_clock::now();
   if (now >= edited_last_ + std::chrono::milliseconds(cfg.history_quiet_ms) ||
-      now >= edited_since_ + std::chrono::milliseconds(cfg.history_max_interval_ms)) {
+      (cfg.history_max_interval_ms != 0 &&
+       now >= edited_since_ + std::chrono::milliseconds(cfg.history_max_interval_ms))) {
     capture("auto", std::nullopt, nullptr);
   } else {
     arm_history_timer();
   }
 }
 
+Room::PendingCapture Room::state_for_capture() const {
+  return {std::make_shared<const crdt::Bytes>(doc_.encode_state_as_update()),
+          doc_.encode_state_vector(), static_cast<int64_t>(doc_.text("content").size())};
+}
+
 void Room::capture(std::string kind, std::optional<std::string> name, VersionDone done) {
-  auto state = std::make_shared<const crdt::Bytes>(doc_.encode_state_as_update());
+  store_capture(std::move(kind), std::move(name), state_for_capture(), std::move(done));
+}
+
+void Room::store_capture(std::string kind, std::optional<std::string> name,
+                         const PendingCapture& pending, VersionDone done) {
   store::Capture c;
   c.document_id = document_id_;
   c.kind = std::move(kind);
   c.name = std::move(name);
-  c.state_vector = doc_.encode_state_vector();
-  c.size = static_cast<int64_t>(doc_.text("content").size());
+  c.state_vector = pending.state_vector;
+  c.size = pending.size;
   c.user_ids.assign(editors_.begin(), editors_.end());
   std::sort(c.user_ids.begin(), c.user_ids.end());
   c.user_ids.erase(std::unique(c.user_ids.begin(), c.user_ids.end()), c.user_ids.end());
   editors_.clear();
   edited_ = false;
-  asio::post(services_.blocking, [&services = services_, state, c = std::move(c),
-                                  done = std::move(done)]() mutable {
+  asio::post(captures_, [&services = services_, state = pending.state, c = std::move(c),
+                         done = std::move(done)]() mutable {
     std::optional<store::Version> version;
     try {
       c.fingerprint = fingerprint_of(c.state_vector, *state);
@@ -121,6 +133,22 @@ void Room::capture(std::string kind, std::optional<std::string> name, VersionDon
             return head ? crdt::diff_update(*state, *head) : *state;
           });
       services.metrics.versions_captured.fetch_add(1, std::memory_order_relaxed);
+      // Each new version is a moment to thin the older ones (a no-op most of the time).
+      const history::ThinningPolicy policy{
+          std::chrono::hours(services.config.history_keep_all_hours),
+          std::chrono::hours(24 * services.config.history_hourly_days)};
+      const auto now = std::chrono::system_clock::now();
+      const size_t thinned =
+          store::History(services.store)
+              .thin(
+                  c.document_id,
+                  [&](const std::vector<store::Version>& all) {
+                    return history::versions_to_thin(all, now, policy);
+                  },
+                  [](const store::Bytes& older, const store::Bytes& newer) {
+                    return crdt::merge_updates({crdt::ByteView(older), crdt::ByteView(newer)});
+                  });
+      if (thinned) spdlog::debug("document {}: thinned {} versions", c.document_id, thinned);
     } catch (const std::exception& e) {
       spdlog::error("document {}: capturing a version failed: {}", c.document_id, e.what());
     }

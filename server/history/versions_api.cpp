@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <map>
 
 #include "crdt/doc.hpp"
@@ -94,6 +95,41 @@ void list_versions(Call& c, int64_t id) {
                 {"next_cursor", more ? json(versions.back().id) : json(nullptr)}});
 }
 
+// Answers a version operation that went through the room: `v` is what it gave (nullopt: the
+// document is gone, or the store failed). Runs on the blocking pool, where usernames may be read.
+void answer(Services& s, int64_t id, const Respond& respond, unsigned status,
+            const std::optional<store::Version>& v, const std::optional<store::Version>& target) {
+  try {
+    if (!v) {
+      const bool gone = !s.accounts.document(id);
+      respond(gone ? error_response({404, "not_found", "no such document", {}, {}})
+                   : error_response({500,
+                                     "internal",
+                                     "the version could not be stored; see the "
+                                     "server log",
+                                     {},
+                                     {}}));
+      return;
+    }
+    std::map<int64_t, std::string> names;
+    for (const store::Version* one : {&*v, target ? &*target : nullptr}) {
+      if (!one) continue;
+      for (const int64_t user : one->user_ids) {
+        if (const auto u = s.accounts.user(user)) names[user] = u->username;
+      }
+    }
+    if (!target) {
+      respond(json_response(status, version_json(*v, names)));
+    } else {
+      respond(json_response(status, {{"restored", version_json(*target, names)},
+                                     {"before", version_json(*v, names)}}));
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("document {}: answering a version request: {}", id, e.what());
+    respond(error_response({500, "internal", "internal error; see the server log", {}, {}}));
+  }
+}
+
 void name_current(Call& c, int64_t id) {
   const json j = parse_object(c.req.body, {"name"});
   const std::string name = check_name(req_string(j, "name"));
@@ -101,18 +137,9 @@ void name_current(Call& c, int64_t id) {
   Services& s = c.s;
   const auto room = s.rooms.acquire(id);
   room->capture_version("named", name, c.user->id,
-                        [&s, room, respond = c.respond, names = std::map<int64_t, std::string>()](
-                            std::optional<store::Version> v) mutable {
+                        [&s, room, id, respond = c.respond](std::optional<store::Version> v) {
                           s.rooms.release(room);
-                          if (!v) {
-                            respond(error_response({404, "not_found", "no such document", {}, {}}));
-                            return;
-                          }
-                          for (const int64_t user : v->user_ids) {
-                            const auto u = s.accounts.user(user);
-                            if (u) names[user] = u->username;
-                          }
-                          respond(json_response(201, version_json(*v, names)));
+                          answer(s, id, respond, 201, v, std::nullopt);
                         });
 }
 
@@ -156,22 +183,14 @@ void restore(Call& c, int64_t id, int64_t vid) {
   const store::Version target = require_version(c, id, vid);
   Services& s = c.s;
   const auto room = s.rooms.acquire(id);
+  // The room answers on its strand: the answer (database reads) goes to the blocking pool.
   room->restore_version(
       vid, c.user->id,
-      [&s, room, respond = c.respond, target](std::optional<store::Version> before) {
+      [&s, room, id, respond = c.respond, target](std::optional<store::Version> before) {
         s.rooms.release(room);
-        if (!before) {
-          respond(error_response({404, "not_found", "no such version", {}, {}}));
-          return;
-        }
-        std::map<int64_t, std::string> names;
-        for (const store::Version* v : {&target, static_cast<const store::Version*>(&*before)}) {
-          for (const int64_t user : v->user_ids) {
-            if (const auto u = s.accounts.user(user)) names[user] = u->username;
-          }
-        }
-        respond(json_response(200, {{"restored", version_json(target, names)},
-                                    {"before", version_json(*before, names)}}));
+        boost::asio::post(s.blocking, [&s, id, respond, before, target] {
+          answer(s, id, respond, 200, before, target);
+        });
       });
 }
 

@@ -78,7 +78,8 @@ function dropSilently (client) {
   client.provider.ws._socket.destroy()
 }
 
-test('after a silent drop the provider reconnects by itself and its next cursor move reaches the others', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+// Two synced providers; a names itself and moves its cursor `moves` times, and b has seen it.
+async function twoWithCursor (s, moves) {
   const srv = await s.server()
   const DOC = await srv.newDoc()
   const a = s.client(srv, DOC, { name: 'a' })
@@ -87,8 +88,13 @@ test('after a silent drop the provider reconnects by itself and its next cursor 
   await b.waitSynced()
   const aId = a.doc.clientID
   a.awareness.setLocalStateField('user', { name: 'Ada' })
-  for (let i = 1; i <= 5; i++) a.awareness.setLocalStateField('cursor', i)
-  await waitFor(() => b.awareness.getStates().get(aId)?.cursor === 5, 5000, 'b to see a\'s cursor')
+  for (let i = 1; i <= moves; i++) a.awareness.setLocalStateField('cursor', i)
+  await waitFor(() => b.awareness.getStates().get(aId)?.cursor === moves, 5000, 'b to see a\'s cursor')
+  return { srv, DOC, a, b, aId }
+}
+
+test('after a silent drop the provider reconnects by itself and its next cursor move reaches the others', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const { a, b, aId } = await twoWithCursor(s, 5)
 
   dropSilently(a)
   await waitFor(() => a.closes.length === 1 && a.connected && a.synced, 10000, 'a to reconnect by itself')
@@ -101,16 +107,7 @@ test('after a silent drop the provider reconnects by itself and its next cursor 
 }))
 
 test('a new provider reusing the Y.Doc (same clientID) right after a silent drop is seen at once', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
-  const srv = await s.server()
-  const DOC = await srv.newDoc()
-  const a = s.client(srv, DOC, { name: 'a' })
-  const b = s.client(srv, DOC, { name: 'b' })
-  await a.waitSynced()
-  await b.waitSynced()
-  const aId = a.doc.clientID
-  a.awareness.setLocalStateField('user', { name: 'Ada' })
-  for (let i = 1; i <= 8; i++) a.awareness.setLocalStateField('cursor', i)
-  await waitFor(() => b.awareness.getStates().get(aId)?.cursor === 8, 5000, 'b to see a\'s cursor')
+  const { srv, DOC, a, b, aId } = await twoWithCursor(s, 8)
 
   // The page's provider dies with its connection; the app makes a new one for the same Y.Doc,
   // whose awareness starts again at clock 0.

@@ -15,7 +15,7 @@ test('--help lists every option with its environment variable', () => {
   for (const opt of ['host', 'port', 'data-dir', 'static-dir', 'database', 'db-pool-size', 'redis', 'jwt-secret', 'log-level',
     'max-message-bytes', 'send-queue-bytes', 'room-grace-ms', 'batch-window-ms', 'idle-timeout-ms', 'tls-cert', 'tls-key',
     'cors-origins', 'instance-id', 'auth-rate-limit', 'ws-rate-limit', 'max-body-bytes', 'history-quiet-ms',
-    'history-max-interval-ms']) {
+    'history-max-interval-ms', 'history-keep-all-hours', 'history-hourly-days']) {
     assert.match(r.stdout, new RegExp(`--${opt}\\b`), `--${opt} in --help`)
     assert.match(r.stdout, new RegExp(`WEFT_${opt.toUpperCase().replaceAll('-', '_')}\\b`), `WEFT_ variable of --${opt}`)
   }

@@ -6,6 +6,7 @@
 // own: the quiet period and the interval are shortened by flags, and every wait is a condition.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { TEST_TIMEOUT, scenario, waitFor } from './harness.mjs'
 
 const QUIET = 600
@@ -103,6 +104,18 @@ test('PUT content and a deletion of most of the text are preceded by a version o
   a.ytext.delete(0, 5)
   await waitFor(async () => (await srv.api('GET', `/api/documents/${id}/content`)).text === original.slice(405), 5000, 'the small deletion applied')
   assert.equal((await versions(srv, id)).versions.length, before + 1)
+  // Reconnecting sends the client's whole delete set (most of the text's ids) in its sync step 2,
+  // which deletes nothing new: no "oops" version for it. Naming the state afterwards is the sync
+  // point (captures are stored in the order taken).
+  a.ytext.insert(0, 'y'.repeat(300)) // long enough again, with a delete set over half its length
+  await waitFor(async () => (await srv.api('GET', `/api/documents/${id}/content`)).text.length === 375, 5000, 'the insert applied')
+  a.provider.disconnect()
+  a.provider.connect()
+  await a.waitSynced()
+  const named = await srv.api('POST', `/api/documents/${id}/versions`, { body: { name: 'after the reconnect' } })
+  assert.equal(named.status, 201, named.text)
+  const kinds = (await versions(srv, id)).versions.map((v) => v.kind)
+  assert.deepEqual(kinds.slice(0, 3), ['named', 'oops', 'replace'], `versions, newest first: ${kinds.join(', ')}`)
 }))
 
 test('naming, renaming, deleting, paging and permissions; hostile names are kept verbatim', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
@@ -199,4 +212,47 @@ test('restore: the other person sees it live, it is itself in history, and it su
   const after = (await versions(srv, id)).versions
   assert.ok(after.some((v) => v.id === r.json.before.id && v.kind === 'restore'))
   assert.equal((await srv.api('POST', `/api/documents/${id}/versions/424242/restore`)).status, 404)
+}))
+
+test('thinning keeps all of the last day, the newest of each hour up to 30 days, the newest of each day after, and every named version', {
+  timeout: TEST_TIMEOUT,
+  skip: process.env.WEFT_TEST_SERVER_DATABASE === 'postgres' ? 'ages versions with the sqlite3 CLI' : false
+}, (t) => scenario(t, async (s) => {
+  const srv = await s.server({ 'history-quiet-ms': 60000 })
+  const id = await srv.newDoc()
+  const texts = new Map()
+  const made = []
+  // Each PUT captures the text it replaces (a "replace" version).
+  for (let i = 0; i < 6; i++) {
+    assert.equal((await srv.api('PUT', `/api/documents/${id}/content`, { body: `text ${i}\n` })).status, 204)
+    made.push((await versions(srv, id)).versions[0])
+  }
+  const named = await srv.api('POST', `/api/documents/${id}/versions`, { body: { name: 'keep me' } })
+  assert.equal(named.status, 201)
+  made.push(named.json)
+  for (const v of made) texts.set(v.id, await versionText(srv, id, v.id))
+
+  // Age them: two in one UTC day 40 days ago, two in one UTC hour 5 days ago, one 2 hours ago,
+  // one left as is, and the named one 60 days ago.
+  const day = 24 * 3600 * 1000
+  const at = (ms) => new Date(ms).toISOString()
+  const midnight = (ms) => ms - (ms % day)
+  const old = midnight(Date.now() - 40 * day)
+  const fiveDays = midnight(Date.now() - 5 * day) + 10 * 3600 * 1000
+  const ages = [at(old + 10 * 3600e3), at(old + 15 * 3600e3), at(fiveDays + 10 * 60e3), at(fiveDays + 50 * 60e3),
+    at(Date.now() - 2 * 3600e3), null, at(Date.now() - 60 * day)]
+  for (const [i, when] of ages.entries()) {
+    if (!when) continue
+    const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', srv.dbPath,
+      `UPDATE document_versions SET created_at = '${when}' WHERE id = ${made[i].id}`], { encoding: 'utf8' })
+    assert.equal(r.status, 0, r.stderr)
+  }
+  // The next capture thins.
+  assert.equal((await srv.api('PUT', `/api/documents/${id}/content`, { body: 'last\n' })).status, 204)
+  const left = (await versions(srv, id)).versions.map((v) => v.id)
+  const expectKept = [made[1], made[3], made[4], made[5], made[6]].map((v) => v.id)
+  const expectGone = [made[0], made[2]].map((v) => v.id)
+  for (const k of expectKept) assert.ok(left.includes(k), `version ${k} kept (left: ${left})`)
+  for (const g of expectGone) assert.ok(!left.includes(g), `version ${g} thinned (left: ${left})`)
+  for (const k of expectKept) assert.equal(await versionText(srv, id, k), texts.get(k), `version ${k} keeps its text`)
 }))
