@@ -49,8 +49,7 @@ Room::Room(int64_t document_id, Services& services)
       strand_(asio::make_strand(services.ioc)),
       far_lane_(asio::make_strand(services.ioc)),
       grace_timer_(strand_),
-      history_timer_(strand_),
-      captures_(asio::make_strand(services.blocking)) {}
+      history_timer_(strand_) {}
 
 Room::~Room() = default;
 
@@ -471,6 +470,7 @@ void Room::detach_all() {
   backlog_.clear();
   waiting_.clear();
   outbox_.clear();
+  captures_.clear();
   connection_count_.store(0, std::memory_order_relaxed);
 }
 

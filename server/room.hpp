@@ -9,8 +9,8 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -150,10 +150,13 @@ class Room : public std::enable_shared_from_this<Room> {
     int64_t size = 0;
   };
   PendingCapture state_for_capture() const;
-  // Stores `pending` with the editors noted since the last capture, on captures_ (one at a time,
-  // in the order taken, so every delta is against the state captured before it).
+  // Stores `pending` with the editors noted since the last capture, on the blocking pool one
+  // capture at a time, in the order taken (captures_), so every delta is against the state
+  // captured before it.
   void store_capture(std::string kind, std::optional<std::string> name,
                      const PendingCapture& pending, VersionDone done);
+  void enqueue_capture(std::function<void()> job);
+  void run_next_capture();
   // The clients an awareness change applied (added, updated, removed).
   static std::vector<uint64_t> applied(const protocol::Awareness::Change& change);
   void compact(std::function<void()> then);
@@ -182,8 +185,10 @@ class Room : public std::enable_shared_from_this<Room> {
   std::chrono::steady_clock::time_point edited_since_{};
   std::chrono::steady_clock::time_point edited_last_{};
   std::vector<int64_t> editors_;  // user ids, unsorted, may repeat
-  // Captures run here, on the blocking pool, one at a time and in the order they were taken.
-  boost::asio::strand<boost::asio::thread_pool::executor_type> captures_;
+  // Captures waiting for the one running on the blocking pool (not a strand of the pool: a Room
+  // may outlive the pool at shutdown, and a strand must not outlive its context).
+  std::deque<std::function<void()>> captures_;
+  bool capturing_ = false;
   size_t logged_since_compaction_ = 0;
   bool compacting_ = false;
   bool shutting_down_ = false;

@@ -123,8 +123,8 @@ void Room::store_capture(std::string kind, std::optional<std::string> name,
   c.user_ids.erase(std::unique(c.user_ids.begin(), c.user_ids.end()), c.user_ids.end());
   editors_.clear();
   edited_ = false;
-  asio::post(captures_, [&services = services_, state = pending.state, c = std::move(c),
-                         done = std::move(done)]() mutable {
+  enqueue_capture([&services = services_, state = pending.state, c = std::move(c),
+                   done = std::move(done)]() mutable {
     std::optional<store::Version> version;
     try {
       c.fingerprint = fingerprint_of(c.state_vector, *state);
@@ -153,6 +153,25 @@ void Room::store_capture(std::string kind, std::optional<std::string> name,
       spdlog::error("document {}: capturing a version failed: {}", c.document_id, e.what());
     }
     if (done) done(std::move(version));
+  });
+}
+
+void Room::enqueue_capture(std::function<void()> job) {
+  captures_.push_back(std::move(job));
+  if (!capturing_) run_next_capture();
+}
+
+void Room::run_next_capture() {
+  if (captures_.empty()) {
+    capturing_ = false;
+    return;
+  }
+  capturing_ = true;
+  auto job = std::move(captures_.front());
+  captures_.pop_front();
+  asio::post(services_.blocking, [self = shared_from_this(), job = std::move(job)] {
+    job();
+    asio::post(self->strand_, [self] { self->run_next_capture(); });
   });
 }
 
