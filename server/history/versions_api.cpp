@@ -11,6 +11,7 @@
 
 #include "crdt/doc.hpp"
 #include "crdt/update.hpp"
+#include "server/history/line_diff.hpp"
 #include "server/room.hpp"
 #include "server/room_registry.hpp"
 #include "server/url.hpp"
@@ -194,6 +195,56 @@ void restore(Call& c, int64_t id, int64_t vid) {
       });
 }
 
+// GET …/versions/{vid}/diff?against=current|{vid2}: the line diff from version vid to the live
+// text or to version vid2 (runs of equal, deleted and inserted lines).
+void diff(Call& c, int64_t id, int64_t vid) {
+  c.require_document(id, store::Access::kViewer);
+  const store::Version from = require_version(c, id, vid);
+  std::string before = version_text(c, id, vid);
+  const std::string against = query_param(c.req.target, "against").value_or("current");
+  const auto reply = [](const Respond& respond, const json& from_json, const json& against_json,
+                        const std::string& before, const std::string& after) {
+    json runs = json::array();
+    size_t added = 0;
+    size_t removed = 0;
+    for (const auto& run : history::diff_lines(before, after)) {
+      if (run.op == history::DiffRun::Op::kInsert) added += run.lines.size();
+      if (run.op == history::DiffRun::Op::kDelete) removed += run.lines.size();
+      runs.push_back({{"op", history::op_name(run.op)}, {"lines", run.lines}});
+    }
+    respond(json_response(200, {{"from", from_json},
+                                {"against", against_json},
+                                {"added", added},
+                                {"removed", removed},
+                                {"runs", std::move(runs)}}));
+  };
+  if (against != "current") {
+    const int64_t vid2 = parse_id(against, "against");
+    const store::Version to = require_version(c, id, vid2);
+    const std::string after = version_text(c, id, vid2);
+    return reply(c.respond, one_version_json(c, from), one_version_json(c, to), before, after);
+  }
+  // The live text comes from the room; the diff is computed back on the blocking pool.
+  Services& s = c.s;
+  const auto room = s.rooms.acquire(id);
+  room->read_text([&s, room, respond = c.respond, from_json = one_version_json(c, from),
+                   before = std::move(before), reply](std::optional<std::string> text) {
+    s.rooms.release(room);
+    if (!text) {
+      respond(error_response({404, "not_found", "no such document", {}, {}}));
+      return;
+    }
+    boost::asio::post(s.blocking, [respond, from_json, before, after = std::move(*text), reply] {
+      try {
+        reply(respond, from_json, "current", before, after);
+      } catch (const std::exception& e) {
+        spdlog::error("diff: {}", e.what());
+        respond(error_response({500, "internal", "internal error; see the server log", {}, {}}));
+      }
+    });
+  });
+}
+
 }  // namespace
 
 void route_versions(Call& c, int64_t id) {
@@ -218,6 +269,10 @@ void route_versions(Call& c, int64_t id) {
   if (n == 5 && seg[4] == "content") {
     if (m != "GET") method_not_allowed("GET");
     return get_content(c, id, vid);
+  }
+  if (n == 5 && seg[4] == "diff") {
+    if (m != "GET") method_not_allowed("GET");
+    return diff(c, id, vid);
   }
   if (n == 5 && seg[4] == "restore") {
     if (m != "POST") method_not_allowed("POST");

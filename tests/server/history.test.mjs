@@ -164,6 +164,21 @@ test('naming, renaming, deleting, paging and permissions; hostile names are kept
   assert.deepEqual(paged.map((v) => v.id), all.map((v) => v.id))
   assert.deepEqual(all.map((v) => v.id), [...all.map((v) => v.id)].sort((x, y) => y - x), 'newest first')
 
+  // Diffs: against the live text, and between two versions (runs the UI can render).
+  await srv.api('PUT', `/api/documents/${id}/content`, { body: 'text 3\nadded line\n' })
+  let d = await srv.api('GET', `/api/documents/${id}/versions/${made[0].id}/diff?against=current`, { token: vw.token })
+  assert.equal(d.status, 200, d.text)
+  assert.equal(d.json.against, 'current')
+  assert.deepEqual(d.json.runs, [{ op: 'delete', lines: ['text 0'] }, { op: 'insert', lines: ['text 3', 'added line'] }])
+  assert.deepEqual([d.json.added, d.json.removed], [2, 1])
+  d = await srv.api('GET', `/api/documents/${id}/versions/${made[2].id}/diff?against=${made[3].id}`)
+  assert.equal(d.status, 200, d.text)
+  assert.equal(d.json.from.id, made[2].id)
+  assert.equal(d.json.against.id, made[3].id)
+  assert.deepEqual(d.json.runs, [{ op: 'delete', lines: ['text 2'] }, { op: 'insert', lines: ['text 3'] }])
+  assert.equal((await srv.api('GET', `/api/documents/${id}/versions/${made[2].id}/diff?against=999999`)).status, 404)
+  assert.equal((await srv.api('GET', `/api/documents/${id}/versions/${made[2].id}/diff?against=x`)).status, 400)
+
   // Rename and clear.
   let r = await srv.api('PATCH', `/api/documents/${id}/versions/${made[1].id}`, { token: ed.token, body: { name: 'renamed' } })
   assert.equal(r.status, 200, r.text)
