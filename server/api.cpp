@@ -92,17 +92,6 @@ namespace {
 
 // ---- validation ----
 
-// Characters (code points) in valid UTF-8.
-size_t char_count(std::string_view s) {
-  return static_cast<size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
-bool has_control(std::string_view s) {
-  return std::any_of(s.begin(), s.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
-}
-
 void check_username(const std::string& v, const std::string& field = "username") {
   if (v.size() < 3 || v.size() > 50) invalid(field, "username must be 3 to 50 characters");
   for (const char c : v) {

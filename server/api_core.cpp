@@ -66,6 +66,16 @@ int64_t parse_id(std::string_view s, const std::string& field) {
   return id;
 }
 
+size_t char_count(std::string_view s) {
+  return static_cast<size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+bool has_control(std::string_view s) {
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
 json person_json(int64_t id, const std::string& username) {
   return {{"id", id}, {"username", username}};
 }

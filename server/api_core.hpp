@@ -46,6 +46,10 @@ std::optional<bool> opt_bool(const json& j, const std::string& key);
 // A positive integer id from a path segment (400 naming `field` otherwise).
 int64_t parse_id(std::string_view s, const std::string& field = "id");
 
+// Characters (code points) in valid UTF-8, and whether there is a control character.
+size_t char_count(std::string_view s);
+bool has_control(std::string_view s);
+
 // What other people see of a user.
 json person_json(int64_t id, const std::string& username);
 

@@ -21,6 +21,7 @@
 #include <boost/asio/post.hpp>
 
 #include "crdt/update.hpp"
+#include "server/history/chain.hpp"
 #include "server/history/thinning.hpp"
 #include "server/room.hpp"
 
@@ -61,6 +62,10 @@ void Room::note_edit(int64_t user_id) {
 bool Room::removes_most(crdt::ByteView update) const {
   const uint64_t length = doc_.text_length("content");
   if (length < kOopsMinLength) return false;
+  // An update ends with its delete set, whose last varUint is a range length (never 0) or, for an
+  // empty set, the client count 0 (or a client with no ranges): typing, which deletes nothing, is
+  // told apart without decoding the update a second time.
+  if (update.empty() || update.back() == 0) return false;
   uint64_t deleted = 0;
   try {
     for (const auto& [client, ranges] : crdt::decode_update(update).ds.clients) {
@@ -138,16 +143,13 @@ void Room::store_capture(std::string kind, std::optional<std::string> name,
           std::chrono::hours(services.config.history_keep_all_hours),
           std::chrono::hours(24 * services.config.history_hourly_days)};
       const auto now = std::chrono::system_clock::now();
-      const size_t thinned =
-          store::History(services.store)
-              .thin(
-                  c.document_id,
-                  [&](const std::vector<store::Version>& all) {
-                    return history::versions_to_thin(all, now, policy);
-                  },
-                  [](const store::Bytes& older, const store::Bytes& newer) {
-                    return crdt::merge_updates({crdt::ByteView(older), crdt::ByteView(newer)});
-                  });
+      const size_t thinned = store::History(services.store)
+                                 .thin(
+                                     c.document_id,
+                                     [&](const std::vector<store::Version>& all) {
+                                       return history::versions_to_thin(all, now, policy);
+                                     },
+                                     history::merge_deltas);
       if (thinned) spdlog::debug("document {}: thinned {} versions", c.document_id, thinned);
     } catch (const std::exception& e) {
       spdlog::error("document {}: capturing a version failed: {}", c.document_id, e.what());
@@ -193,13 +195,7 @@ void Room::restore_version(int64_t version_id, int64_t user_id, VersionDone done
     asio::post(self->services_.blocking, [self, version_id, user_id, done = std::move(done)] {
       std::optional<std::string> text;
       try {
-        const auto chain =
-            store::History(self->services_.store).chain(self->document_id_, version_id);
-        if (!chain.empty()) {
-          crdt::Doc doc;
-          for (const auto& delta : chain) doc.apply_update(delta);
-          text = doc.text("content");
-        }
+        text = history::version_text(self->services_.store, self->document_id_, version_id);
       } catch (const std::exception& e) {
         spdlog::error("document {}: rebuilding version {} failed: {}", self->document_id_,
                       version_id, e.what());

@@ -11,6 +11,7 @@
 
 #include "crdt/doc.hpp"
 #include "crdt/update.hpp"
+#include "server/history/chain.hpp"
 #include "server/history/line_diff.hpp"
 #include "server/room.hpp"
 #include "server/room_registry.hpp"
@@ -28,22 +29,19 @@ constexpr size_t kMaxNameChars = 255;
 // A name is stored verbatim: any text of 1–255 characters without control characters.
 std::string check_name(const std::string& name) {
   if (!crdt::is_valid_utf8(name)) invalid("name", "the name must be UTF-8");
-  const size_t chars = static_cast<size_t>(
-      std::count_if(name.begin(), name.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+  const size_t chars = char_count(name);
   if (chars == 0 || chars > kMaxNameChars) invalid("name", "the name must be 1 to 255 characters");
-  if (std::any_of(name.begin(), name.end(),
-                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
-    invalid("name", "the name must not contain control characters");
+  if (has_control(name)) invalid("name", "the name must not contain control characters");
   return name;
 }
 
 // Usernames of the users in `versions`, one lookup per user.
-std::map<int64_t, std::string> usernames(Call& c, const std::vector<store::Version>& versions) {
+std::map<int64_t, std::string> usernames(Services& s, const std::vector<store::Version>& versions) {
   std::map<int64_t, std::string> names;
   for (const auto& v : versions) {
     for (const int64_t id : v.user_ids) {
       if (names.count(id)) continue;
-      const auto u = c.s.accounts.user(id);
+      const auto u = s.accounts.user(id);
       names[id] = u ? u->username : std::string();
     }
   }
@@ -66,7 +64,7 @@ json version_json(const store::Version& v, const std::map<int64_t, std::string>&
 }
 
 json one_version_json(Call& c, const store::Version& v) {
-  return version_json(v, usernames(c, {v}));
+  return version_json(v, usernames(c.s, {v}));
 }
 
 store::Version require_version(Call& c, int64_t document_id, int64_t version_id) {
@@ -89,7 +87,7 @@ void list_versions(Call& c, int64_t id) {
   auto versions = store::History(c.s.store).list(id, before, limit + 1);
   const bool more = versions.size() > limit;
   if (more) versions.resize(limit);
-  const auto names = usernames(c, versions);
+  const auto names = usernames(c.s, versions);
   json items = json::array();
   for (const auto& v : versions) items.push_back(version_json(v, names));
   c.reply(200, {{"versions", std::move(items)},
@@ -112,13 +110,9 @@ void answer(Services& s, int64_t id, const Respond& respond, unsigned status,
                                      {}}));
       return;
     }
-    std::map<int64_t, std::string> names;
-    for (const store::Version* one : {&*v, target ? &*target : nullptr}) {
-      if (!one) continue;
-      for (const int64_t user : one->user_ids) {
-        if (const auto u = s.accounts.user(user)) names[user] = u->username;
-      }
-    }
+    std::vector<store::Version> shown{*v};
+    if (target) shown.push_back(*target);
+    const auto names = usernames(s, shown);
     if (!target) {
       respond(json_response(status, version_json(*v, names)));
     } else {
@@ -144,13 +138,11 @@ void name_current(Call& c, int64_t id) {
                         });
 }
 
-// The text of a version, rebuilt from the deltas of its chain.
+// The text of a version (404 when there is none).
 std::string version_text(Call& c, int64_t id, int64_t vid) {
-  const auto chain = store::History(c.s.store).chain(id, vid);
-  if (chain.empty()) fail(404, "not_found", "no such version");
-  crdt::Doc doc;
-  for (const auto& delta : chain) doc.apply_update(delta);
-  return doc.text("content");
+  auto text = history::version_text(c.s.store, id, vid);
+  if (!text) fail(404, "not_found", "no such version");
+  return std::move(*text);
 }
 
 void get_content(Call& c, int64_t id, int64_t vid) {
@@ -171,10 +163,7 @@ void patch_version(Call& c, int64_t id, int64_t vid) {
 
 void delete_version(Call& c, int64_t id, int64_t vid) {
   c.require_document(id, store::Access::kOwner);
-  const bool removed = store::History(c.s.store).remove(
-      id, vid, [](const store::Bytes& older, const store::Bytes& newer) {
-        return crdt::merge_updates({crdt::ByteView(older), crdt::ByteView(newer)});
-      });
+  const bool removed = store::History(c.s.store).remove(id, vid, history::merge_deltas);
   if (!removed) fail(404, "not_found", "no such version");
   c.reply(no_content());
 }
