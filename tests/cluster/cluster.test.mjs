@@ -3,49 +3,17 @@
 // document sharding, kill -9 of an instance, Redis and PostgreSQL restarts, concurrent compaction.
 //
 // Run under tests/postgres/with-postgres.sh (WEFT_TEST_POSTGRES_URL, WEFT_TEST_POSTGRES_RESTART);
-// Redis and nginx are started here, on loopback, in temp directories, and stopped by PID.
+// Redis (harness.mjs) and nginx are started here, on loopback, in temp directories, and stopped by
+// PID.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, spawnSync } from 'node:child_process'
-import crypto from 'node:crypto'
+import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import { scenario, freshPostgresDatabase, waitFor, freePort, tmpDir, rng, seedFromEnv, TEST_TIMEOUT } from '../server/harness.mjs'
+import { scenario, waitFor, freePort, tmpDir, rng, seedFromEnv, TEST_TIMEOUT } from '../server/harness.mjs'
+import { SECRET, startRedis, cluster } from './harness.mjs'
 
-const SECRET = crypto.randomBytes(32).toString('hex')
 const PG_RESTART = process.env.WEFT_TEST_POSTGRES_RESTART
-
-// A redis-server on a fixed port that the test can stop and start again.
-class Redis {
-  constructor (port) {
-    this.port = port
-    this.url = `redis://127.0.0.1:${port}`
-    this.dir = tmpDir('weft-cluster-redis-')
-  }
-
-  async start () {
-    this.proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(this.port), '--dir', this.dir,
-      '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-    this.exited = new Promise((resolve) => this.proc.on('exit', resolve))
-    await waitFor(() => spawnSync('redis-cli', ['-p', String(this.port), 'ping'], { encoding: 'utf8' }).stdout.includes('PONG'),
-      10000, 'redis-server to answer PING')
-  }
-
-  async stop () {
-    if (!this.proc) return
-    this.proc.kill('SIGKILL')
-    await this.exited
-    this.proc = null
-  }
-}
-
-// A Redis for one test, stopped when the test ends.
-async function startRedis (s) {
-  const redis = new Redis(await freePort())
-  await redis.start()
-  s.onCleanup(() => redis.stop())
-  return redis
-}
 
 // nginx with deploy/nginx.conf, its upstream ports and listen port rewritten.
 class Nginx {
@@ -86,16 +54,6 @@ class Nginx {
     await this.exited
     fs.rmSync(this.dir, { recursive: true, force: true })
   }
-}
-
-// Three instances on one database and one Redis.
-async function cluster (s, { n = 3, redis, flags = {} } = {}) {
-  const database = freshPostgresDatabase()
-  const instances = []
-  for (let i = 0; i < n; i++) {
-    instances.push(await s.server({ database, redis: redis.url, 'jwt-secret': SECRET, 'instance-id': `weft-${'abc'[i]}`, ...flags }))
-  }
-  return { database, instances }
 }
 
 async function sessionsOf (srv, id) {

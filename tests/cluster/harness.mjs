@@ -1,0 +1,53 @@
+// harness.mjs — what the cluster tests share: a Redis the test can stop and start again, and
+// instances of `weft serve` on one fresh PostgreSQL database and one Redis, signing tokens with
+// one secret (so a token from one instance is good on every other).
+//
+// Run under tests/postgres/with-postgres.sh (WEFT_TEST_POSTGRES_URL); Redis is started here, on
+// loopback, in a temp directory, and stopped by PID.
+import { spawn, spawnSync } from 'node:child_process'
+import crypto from 'node:crypto'
+import { freshPostgresDatabase, waitFor, freePort, tmpDir } from '../server/harness.mjs'
+
+export const SECRET = crypto.randomBytes(32).toString('hex')
+
+// A redis-server on a fixed port that the test can stop and start again.
+export class Redis {
+  constructor (port) {
+    this.port = port
+    this.url = `redis://127.0.0.1:${port}`
+    this.dir = tmpDir('weft-cluster-redis-')
+  }
+
+  async start () {
+    this.proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(this.port), '--dir', this.dir,
+      '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+    this.exited = new Promise((resolve) => this.proc.on('exit', resolve))
+    await waitFor(() => spawnSync('redis-cli', ['-p', String(this.port), 'ping'], { encoding: 'utf8' }).stdout.includes('PONG'),
+      10000, 'redis-server to answer PING')
+  }
+
+  async stop () {
+    if (!this.proc) return
+    this.proc.kill('SIGKILL')
+    await this.exited
+    this.proc = null
+  }
+}
+
+// A Redis for one test (s: the harness's scenario), stopped when the test ends.
+export async function startRedis (s) {
+  const redis = new Redis(await freePort())
+  await redis.start()
+  s.onCleanup(() => redis.stop())
+  return redis
+}
+
+// n instances (weft-a, weft-b, …) on one new database and one Redis; flags go to every instance.
+export async function cluster (s, { n = 3, redis, flags = {} } = {}) {
+  const database = freshPostgresDatabase()
+  const instances = []
+  for (let i = 0; i < n; i++) {
+    instances.push(await s.server({ database, redis: redis.url, 'jwt-secret': SECRET, 'instance-id': `weft-${'abc'[i]}`, ...flags }))
+  }
+  return { database, instances }
+}
