@@ -1,6 +1,7 @@
 // api.ts — the one module that talks to Weft's JSON API (DESIGN.md §4). Every call goes through
-// `request`, which adds the bearer token, parses JSON and turns an error answer
-// ({"error":{"code","message","field"?}}) into an ApiError. A 401 on a signed-in call also tells the
+// `send`, which adds the bearer token and turns an error answer ({"error":{"code","message",
+// "field"?}}) into an ApiError; `request` parses the JSON of the others (a version's text/plain
+// content is the one answer read as text). A 401 on a signed-in call also tells the
 // session (onUnauthorized), so an expired token sends the user back to the sign-in screen.
 
 export type Role = 'owner' | 'editor' | 'viewer'
@@ -45,6 +46,66 @@ export interface DocumentPatch {
   is_public?: boolean
 }
 
+// Why the server captured a version (docs/HISTORY.md).
+export type VersionKind = 'auto' | 'replace' | 'oops' | 'restore' | 'named'
+
+export interface Version {
+  id: number
+  document_id: number
+  created_at: string // ISO 8601, UTC, milliseconds
+  name: string | null
+  kind: VersionKind
+  size: number
+  users: Person[] // who edited since the version before it
+}
+
+export interface VersionPage {
+  versions: Version[] // newest first
+  next_cursor: number | null // pass as `before` for the next (older) page
+}
+
+export interface Restored {
+  restored: Version // the version whose text the document now has
+  before: Version // the state just before the restore, captured as a 'restore' version
+}
+
+// Who wrote each line of the text. `user_id` null: the author is not known. Columns count UTF-16
+// code units from 0, as Monaco and JavaScript strings do; `end` is exclusive.
+export interface BlameRun {
+  start: number
+  end: number
+  user_id: number | null
+  at: string | null
+}
+
+export interface BlameLine {
+  line: number // 1-based
+  user_id: number | null // who wrote most of the line
+  at: string | null
+  runs: BlameRun[]
+}
+
+export interface Blame {
+  version: number | null
+  users: Person[]
+  lines: BlameLine[]
+}
+
+export interface ActivityEntry {
+  version_id: number
+  at: string
+  kind: VersionKind
+  name: string | null
+  user: Person | null
+  inserted: number
+  deleted: number
+}
+
+export interface ActivityPage {
+  entries: ActivityEntry[]
+  next_cursor: number | null
+}
+
 export class ApiError extends Error {
   constructor (
     readonly status: number,
@@ -65,11 +126,15 @@ function isErrorBody (v: unknown): v is ErrorBody {
   return typeof v === 'object' && v !== null && 'error' in v
 }
 
-async function request<T> (method: string, path: string, opts: {
+interface RequestOptions {
   token?: string | null
   body?: unknown
   onUnauthorized?: () => void
-} = {}): Promise<T> {
+}
+
+// Sends the request; resolves with the body's text when the answer is a success, else throws the
+// ApiError it carries.
+async function send (method: string, path: string, opts: RequestOptions): Promise<string> {
   const headers: Record<string, string> = {}
   if (opts.token) headers.authorization = `Bearer ${opts.token}`
   if (opts.body !== undefined) headers['content-type'] = 'application/json'
@@ -84,17 +149,24 @@ async function request<T> (method: string, path: string, opts: {
     throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection.')
   }
   const text = await res.text()
-  let json: unknown = null
-  if (text !== '') {
-    try { json = JSON.parse(text) } catch { json = null }
-  }
   if (!res.ok) {
+    let json: unknown = null
+    try { json = JSON.parse(text) } catch { json = null }
     const e = isErrorBody(json) ? json.error : undefined
     const code = typeof e?.code === 'string' ? e.code : `http_${res.status}`
     const message = typeof e?.message === 'string' ? e.message : `The server answered ${res.status}.`
     const field = typeof e?.field === 'string' ? e.field : undefined
     if (res.status === 401 && opts.token && opts.onUnauthorized) opts.onUnauthorized()
     throw new ApiError(res.status, code, message, field)
+  }
+  return text
+}
+
+async function request<T> (method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  const text = await send(method, path, opts)
+  let json: unknown = null
+  if (text !== '') {
+    try { json = JSON.parse(text) } catch { json = null }
   }
   return json as T
 }
@@ -115,6 +187,14 @@ export function createApi (token: string, onUnauthorized: () => void) {
   const call = <T>(method: string, path: string, body?: unknown) =>
     request<T>(method, path, { token, body, onUnauthorized })
   const doc = (id: number) => `/api/documents/${id}`
+  const version = (id: number, vid: number) => `${doc(id)}/versions/${vid}`
+  const page = (before: number | null, limit?: number) => {
+    const q = new URLSearchParams()
+    if (before !== null) q.set('before', String(before))
+    if (limit !== undefined) q.set('limit', String(limit))
+    const s = q.toString()
+    return s === '' ? '' : `?${s}`
+  }
   return {
     token,
     listDocuments: () => call<DocumentInfo[]>('GET', '/api/documents'),
@@ -127,7 +207,19 @@ export function createApi (token: string, onUnauthorized: () => void) {
     setMember: (id: number, username: string, role: MemberRole) =>
       call<Member>('PUT', `${doc(id)}/members/${encodeURIComponent(username)}`, { role }),
     removeMember: (id: number, username: string) =>
-      call<null>('DELETE', `${doc(id)}/members/${encodeURIComponent(username)}`)
+      call<null>('DELETE', `${doc(id)}/members/${encodeURIComponent(username)}`),
+    listVersions: (id: number, before: number | null = null, limit?: number) =>
+      call<VersionPage>('GET', `${doc(id)}/versions${page(before, limit)}`),
+    nameCurrentVersion: (id: number, name: string) => call<Version>('POST', `${doc(id)}/versions`, { name }),
+    renameVersion: (id: number, vid: number, name: string | null) => call<Version>('PATCH', version(id, vid), { name }),
+    deleteVersion: (id: number, vid: number) => call<null>('DELETE', version(id, vid)),
+    // text/plain: read as text, never as JSON (a version's text may well parse as JSON).
+    versionContent: (id: number, vid: number) =>
+      send('GET', `${version(id, vid)}/content`, { token, onUnauthorized }),
+    restoreVersion: (id: number, vid: number) => call<Restored>('POST', `${version(id, vid)}/restore`),
+    blame: (id: number) => call<Blame>('GET', `${doc(id)}/blame`),
+    activity: (id: number, before: number | null = null, limit?: number) =>
+      call<ActivityPage>('GET', `${doc(id)}/activity${page(before, limit)}`)
   }
 }
 
