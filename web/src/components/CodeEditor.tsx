@@ -2,12 +2,15 @@
 // every transaction made by typing here, so it is the one origin the UndoManager tracks: Ctrl/Cmd+Z,
 // Ctrl/Cmd+Shift+Z and Ctrl/Cmd+Y undo and redo this user's edits only, never a collaborator's (they
 // replace Monaco's own undo stack, which would also hold remote edits). Other people's cursors and
-// selections are y-monaco's decorations, styled per client by useRemoteCursorStyles.
-import { useEffect, useRef } from 'react'
+// selections are y-monaco's decorations, styled per client by useRemoteCursorStyles. "Who wrote
+// this" (`blame`) is another set of decorations (history/blameDecorations.ts).
+import { useEffect, useRef, useState } from 'react'
 import { MonacoBinding } from 'y-monaco'
+import type { Blame } from '../api'
 import type { Collab, Peer } from '../collab/useCollab'
 import { useRemoteCursorStyles } from '../collab/remoteCursorStyles'
 import { monaco } from '../editor/monaco'
+import { useBlameDecorations } from '../history/blameDecorations'
 import { useColorScheme } from '../useColorScheme'
 
 interface Props {
@@ -15,6 +18,7 @@ interface Props {
   language: string
   readOnly: boolean
   peers: Peer[]
+  blame: Blame | null
 }
 
 // A phone's width (styles.css's "phones" section): no minimap, the text needs the room.
@@ -27,11 +31,13 @@ monaco.editor.defineTheme('weft-dark', {
   base: 'vs-dark', inherit: true, rules: [], colors: { 'editor.background': '#17191e' }
 })
 
-export function CodeEditor ({ collab, language, readOnly, peers }: Props) {
+export function CodeEditor ({ collab, language, readOnly, peers, blame }: Props) {
   const container = useRef<HTMLDivElement>(null)
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null)
+  const [editor, setEditor] = useState<monaco.editor.IStandaloneCodeEditor | null>(null)
   const scheme = useColorScheme()
   useRemoteCursorStyles(peers)
+  useBlameDecorations(editor, blame)
 
   useEffect(() => {
     const el = container.current
@@ -54,6 +60,7 @@ export function CodeEditor ({ collab, language, readOnly, peers }: Props) {
       theme: scheme === 'dark' ? 'weft-dark' : 'weft-light'
     })
     editorRef.current = editor
+    setEditor(editor)
     const binding = new MonacoBinding(collab.text, model, new Set([editor]), collab.awareness)
     const { undoManager } = collab
     undoManager.addTrackedOrigin(binding)
@@ -71,6 +78,7 @@ export function CodeEditor ({ collab, language, readOnly, peers }: Props) {
       editor.dispose()
       model.dispose()
       editorRef.current = null
+      setEditor(null)
     }
     // The editor is made once per document; the effects below follow language, role and theme.
   }, [collab])

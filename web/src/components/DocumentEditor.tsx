@@ -1,16 +1,21 @@
 // DocumentEditor.tsx — an open document: the toolbar (name, language, role, connection, who is
-// here, share, download) over the collaborative editor. Metadata is fetched again when another
+// here, history, who wrote this, share, download) over the collaborative editor, and the History
+// panel beside it when open. Metadata is fetched again when another
 // client says it changed, when the window regains focus, and every 30 s, so a role change (say,
 // editor → viewer) reaches the editor without a reload.
-import { Suspense, lazy, useEffect, useState } from 'react'
+import { Suspense, lazy, useEffect, useRef, useState } from 'react'
 import type { DocumentInfo } from '../api'
 import { failureFor, useCollab } from '../collab/useCollab'
 import { downloadText } from '../download'
 import { LANGUAGES } from '../languages'
+import { useBlame } from '../history/useBlame'
 import { navigate } from '../router'
 import { useSession } from '../session'
+import { BlameLegend } from './BlameLegend'
+import { BlameToggle } from './BlameToggle'
 import { ConnectionStatus } from './ConnectionStatus'
 import { FailurePanel } from './FailurePanel'
+import { HistoryPanel } from './HistoryPanel'
 import { PresenceList } from './PresenceList'
 import { RenameDialog } from './RenameDialog'
 import { RoleBadge } from './RoleBadge'
@@ -39,6 +44,10 @@ export function DocumentEditor ({ doc, onDocChange, reload, lost }: Props) {
   const { api, user, signOut } = useSession()
   const [dialog, setDialog] = useState<'share' | 'rename' | null>(null)
   const [actionError, setActionError] = useState<string | null>(null)
+  const [historyOpen, setHistoryOpen] = useState(false)
+  // Where the History panel shows a version's comparison: over the editor.
+  const [editorArea, setEditorArea] = useState<HTMLElement | null>(null)
+  const historyButton = useRef<HTMLButtonElement>(null)
   const c = useCollab({
     docId: doc.id,
     token: api.token,
@@ -46,6 +55,8 @@ export function DocumentEditor ({ doc, onDocChange, reload, lost }: Props) {
     username: user.username,
     storageKey: `weft:${user.id}:doc:${doc.id}:${doc.created_at}`
   })
+
+  const blame = useBlame(api, doc.id, c.collab?.text ?? null)
 
   useEffect(() => {
     if (c.remoteChanges > 0) void reload()
@@ -108,30 +119,63 @@ export function DocumentEditor ({ doc, onDocChange, reload, lost }: Props) {
         <span className='toolbar-spacer' />
         <PresenceList peers={c.peers} />
         <ConnectionStatus status={c.status} synced={c.synced} />
+        <button
+          ref={historyButton}
+          type='button'
+          className={historyOpen ? 'button button-toggle button-pressed' : 'button button-toggle'}
+          aria-expanded={historyOpen}
+          title='Versions of this document'
+          onClick={() => setHistoryOpen((o) => !o)}
+        >
+          History
+        </button>
+        <BlameToggle status={blame.status} error={blame.error} onToggle={blame.toggle} />
         {doc.role === 'owner' && (
           <button type='button' className='button button-primary' onClick={() => setDialog('share')}>Share</button>
         )}
         <button type='button' className='button' onClick={download} title={`Download ${doc.title}`}>Download</button>
       </header>
-      <main className='editor-main'>
-        {c.collab && (
-          <Suspense fallback={<div className='loading'>Loading the editor…</div>}>
-            <CodeEditor collab={c.collab} language={doc.language} readOnly={!canEdit || failure !== null} peers={c.peers} />
-          </Suspense>
+      <div className='editor-body'>
+        <div className='editor-column'>
+          {blame.status !== 'off' && blame.status !== 'unavailable' && <BlameLegend blame={blame.blame} error={blame.error} />}
+          <main className='editor-main' ref={setEditorArea}>
+            {c.collab && (
+              <Suspense fallback={<div className='loading'>Loading the editor…</div>}>
+                <CodeEditor
+                  collab={c.collab}
+                  language={doc.language}
+                  readOnly={!canEdit || failure !== null}
+                  peers={c.peers}
+                  blame={blame.status === 'on' ? blame.blame : null}
+                />
+              </Suspense>
+            )}
+            {failure && (
+              <FailurePanel
+                overlay
+                title={failure.code === 4401 ? 'Signed out' : failure.code === 4404 ? 'Document deleted' : failure.code === 4403 ? 'Access removed' : 'Disconnected'}
+                message={failure.message}
+              >
+                {failure.signInAgain
+                  ? <button type='button' className='button button-primary' onClick={() => signOut('Sign in again to continue; your unsent edits are kept in this browser.')}>Sign in again</button>
+                  : <button type='button' className='button button-primary' onClick={() => navigate('/')}>Back to documents</button>}
+                <button type='button' className='button' onClick={download}>Download your copy</button>
+              </FailurePanel>
+            )}
+          </main>
+        </div>
+        {historyOpen && (
+          <HistoryPanel
+            doc={doc}
+            current={c.collab?.text ?? null}
+            diffHost={editorArea}
+            onClose={() => {
+              setHistoryOpen(false)
+              historyButton.current?.focus()
+            }}
+          />
         )}
-        {failure && (
-          <FailurePanel
-            overlay
-            title={failure.code === 4401 ? 'Signed out' : failure.code === 4404 ? 'Document deleted' : failure.code === 4403 ? 'Access removed' : 'Disconnected'}
-            message={failure.message}
-          >
-            {failure.signInAgain
-              ? <button type='button' className='button button-primary' onClick={() => signOut('Sign in again to continue; your unsent edits are kept in this browser.')}>Sign in again</button>
-              : <button type='button' className='button button-primary' onClick={() => navigate('/')}>Back to documents</button>}
-            <button type='button' className='button' onClick={download}>Download your copy</button>
-          </FailurePanel>
-        )}
-      </main>
+      </div>
       {dialog === 'share' && (
         <ShareDialog doc={doc} onClose={() => setDialog(null)} onChanged={changed} />
       )}
