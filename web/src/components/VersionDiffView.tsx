@@ -31,6 +31,7 @@ export function VersionDiffView ({ docId, language, role, version, current, onCl
   const [text, setText] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
   const canEdit = role !== 'viewer'
+  const title = versionTitle(version) // "the version of Today 14:05", or its name
 
   useEffect(() => {
     let live = true
@@ -47,7 +48,7 @@ export function VersionDiffView ({ docId, language, role, version, current, onCl
     <section className='version-view' aria-label='Version compared with the current text' data-version-id={version.id}>
       <header className='version-view-header'>
         <div className='version-view-title'>
-          <h2>{versionTitle(version)}</h2>
+          <h2>{title.charAt(0).toUpperCase() + title.slice(1)}</h2>
           <span className='version-view-legend'>
             <span className='diff-swatch diff-swatch-removed' aria-hidden='true' /> this version
             <span className='diff-swatch diff-swatch-added' aria-hidden='true' /> current text
