@@ -1,12 +1,13 @@
 // history.test.mjs — the History panel and "Who wrote this" in Chromium against `weft serve`
 // (versions captured by the server after --history-quiet-ms, here 300 ms). Two people type; the
-// panel lists the versions by day with both as authors; selecting one shows Monaco's diff against
-// the current text; restoring it (confirmed in a dialog) reaches the other person's editor live;
-// naming, renaming and deleting go through the API and its errors are shown; a viewer gets no
-// actions; Escape closes the comparison, then the panel, and the focus goes back to the History
-// button. "Who wrote this" colors the lines of each person in their presence color and names them,
-// and is disabled with an explanation when the server answers 404 for blame. On a phone the panel
-// is a bottom sheet and the diff is inline. The first test saves docs/screenshots/history.png.
+// panel lists the versions by day with both as authors ("Load older" pages on through a long
+// history); selecting one shows Monaco's diff against the current text; restoring it (confirmed
+// in a dialog) reaches the other person's editor live; naming, renaming and deleting go through
+// the API and its errors are shown; a viewer gets no actions; Escape closes the comparison, then
+// the panel, and the focus goes back to the History button. "Who wrote this" colors the lines of
+// each person in their presence color and names them, and is disabled with an explanation when
+// the server answers 404 for blame (Activity likewise). On a phone the panel is a bottom sheet and
+// the diff is inline. The first test saves docs/screenshots/history.png.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
@@ -233,6 +234,30 @@ test('History: naming the current text, renaming and deleting a version; API err
     await panel.getByText('No versions yet').waitFor()
     assert.deepEqual(await versions(srv, alice, id), [])
   }))
+
+test('History: "Load older" pages through a long history',
+  { timeout: TEST_TIMEOUT }, (t) => sharedScenario(t, browser, async (srv, join) => {
+    const alice = await join('alice')
+    await register(alice)
+    const id = await createDocument(srv, alice, 'long.txt', 'text 0\n')
+    // Each replace keeps the text before it as a version: 55 versions, more than a page (50).
+    for (let i = 1; i <= 55; i++) {
+      const r = await srv.api('PUT', `/api/documents/${id}/content`, { ...as(alice), body: `text ${i}\n` })
+      assert.equal(r.status, 204, r.text)
+    }
+    const all = await srv.api('GET', `/api/documents/${id}/versions?limit=200`, as(alice))
+    assert.equal(all.json.versions.length, 55, all.text)
+    const a = alice.page
+    await openDocument(a, id)
+    const panel = await openHistory(a)
+    const items = panel.locator('.version-button')
+    await waitFor(async () => (await items.count()) === 50, 10000, 'the first page')
+    await panel.getByRole('button', { name: 'Load older' }).click()
+    await waitFor(async () => (await items.count()) === 55, 10000, 'all 55 versions')
+    await panel.getByRole('button', { name: 'Load older' }).waitFor({ state: 'detached' })
+    const ids = await items.evaluateAll((els) => els.map((e) => Number(e.dataset.versionId)))
+    assert.deepEqual(ids, all.json.versions.map((v) => v.id), 'newest first, each once')
+  }, { 'history-quiet-ms': 0 })) // no automatic versions: exactly the 55 of the replaces
 
 test('Who wrote this: each person\'s lines in their presence color, named, with the author on hover; follows edits while on',
   { timeout: TEST_TIMEOUT }, async (t) => {
