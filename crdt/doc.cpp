@@ -195,16 +195,30 @@ Struct* Doc::get_item_clean_end(Transaction& tr, const ID& id) {
 
 // ---- applying updates -----------------------------------------------------------------------
 
-void Doc::apply_update(ByteView update) {
+Applied Doc::apply_update(ByteView update) {
   DecodedUpdate u = decode_update(update);  // throws before anything changes
   check_update(u);
   check_empty_deletes(u, [this](uint64_t client) { return get_state(client); });
+  std::vector<uint64_t> clients;
+  for (const UpdateStruct& s : u.structs) {
+    if (s.block_start) clients.push_back(s.id.client);
+  }
   Transaction tr{*this, false, state_vector(), {}, {}};
   read_update(tr, std::move(u));
   cleanup(tr);
+  Applied applied;
+  for (const uint64_t client : clients) {
+    const uint64_t before = state_of(tr.before_state, client);
+    const uint64_t after = get_state(client);
+    if (after > before) applied.added.emplace_back(client, after - before);
+  }
+  for (const auto& [client, ranges] : tr.ds.clients) {
+    for (const DeleteItem& r : ranges) applied.deleted += r.len;
+  }
   // Someone else wrote with our client id: pick a new one, as yjs does.
   if (state_of(tr.before_state, client_id_) != get_state(client_id_))
     client_id_ = random_client_id();
+  return applied;
 }
 
 void Doc::read_update(Transaction& tr, DecodedUpdate&& update) {
@@ -902,6 +916,18 @@ std::u16string Doc::text16(std::string_view name) const {
 }
 
 std::string Doc::text(std::string_view name) const { return utf16_to_utf8(text16(name)); }
+
+std::vector<TextRun> Doc::text_runs(std::string_view name) const {
+  std::vector<TextRun> out;
+  const Type* type = find_root(name);
+  if (!type) return out;
+  for (const Item* n = type->start; n; n = n->right) {
+    if (!n->is_deleted && n->content.ref() == ContentRef::kString) {
+      out.push_back({n->id, n->content.as<ContentString>().str});
+    }
+  }
+  return out;
+}
 
 uint64_t Doc::text_length(std::string_view name) const {
   const Type* type = find_root(name);

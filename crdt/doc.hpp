@@ -34,6 +34,22 @@ namespace crdt {
 
 class Doc;
 
+// What apply_update changed: the clocks each client of the update gained (its structs that were
+// integrated, not those left pending), and how many clocks were newly deleted. The server
+// attributes both to the connection that sent the update (history: authorship and activity).
+struct Applied {
+  std::vector<std::pair<uint64_t, uint64_t>> added;  // (client, clocks), clients of the update
+  uint64_t deleted = 0;
+};
+
+// A visible run of a Y.Text: the characters of one item, the first at clock id.clock, the next at
+// id.clock + 1 (a string item has one clock per UTF-16 unit). The view points into the doc and is
+// valid until it changes.
+struct TextRun {
+  ID id;
+  std::u16string_view text;
+};
+
 // The changes of one transaction; cleanup merges and garbage-collects based on them.
 struct Transaction {
   Doc& doc;
@@ -52,9 +68,12 @@ class Doc {
   Doc& operator=(const Doc&) = delete;
 
   uint64_t client_id() const { return client_id_; }
+  // The client id local edits are made as (the server gives each REST editor one of its own, so
+  // that history knows who wrote what). Never one that another writer has used.
+  void set_client_id(uint64_t id) { client_id_ = id; }
 
   // ---- sync ----
-  void apply_update(ByteView update);
+  Applied apply_update(ByteView update);
   // All of the doc (and its pending updates) that `state_vector` lacks; empty view = everything.
   Bytes encode_state_as_update(ByteView state_vector = {}) const;
   Bytes encode_state_vector() const { return crdt::encode_state_vector(state_vector()); }
@@ -73,6 +92,8 @@ class Doc {
   // ---- reading ----
   std::u16string text16(std::string_view name) const;
   std::string text(std::string_view name) const;  // UTF-8
+  // The visible characters of Y.Text `name`, item by item, in document order (blame).
+  std::vector<TextRun> text_runs(std::string_view name) const;
   uint64_t text_length(std::string_view name) const;
   std::string map_json(std::string_view name) const;
   std::string array_json(std::string_view name) const;

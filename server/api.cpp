@@ -20,6 +20,7 @@
 #include "server/auth/jwt.hpp"
 #include "server/auth/password.hpp"
 #include "server/cluster.hpp"
+#include "server/history/authorship_api.hpp"
 #include "server/history/versions_api.hpp"
 #include "server/room.hpp"
 #include "server/room_registry.hpp"
@@ -415,6 +416,7 @@ void route(Call& c) {
       return seg[2] == "members" ? list_members(c, id) : list_sessions(c, id);
     }
     if (n >= 3 && seg[2] == "versions") return route_versions(c, id);
+    if (n >= 3 && (seg[2] == "blame" || seg[2] == "activity")) return route_authorship(c, id);
     if (n == 4 && seg[2] == "members") {
       if (m == "PUT") return put_member(c, id, seg[3]);
       if (m == "DELETE") return delete_member(c, id, seg[3]);

@@ -80,6 +80,17 @@ json person_json(int64_t id, const std::string& username) {
   return {{"id", id}, {"username", username}};
 }
 
+std::map<int64_t, std::string> usernames(Services& s, const std::vector<int64_t>& ids) {
+  std::map<int64_t, std::string> names;
+  std::map<int64_t, bool> looked_up;
+  for (const int64_t id : ids) {
+    if (looked_up[id]) continue;
+    looked_up[id] = true;
+    if (const auto u = s.accounts.user(id)) names[id] = u->username;
+  }
+  return names;
+}
+
 const store::User& Call::signed_in() {
   if (!user) {
     std::string_view auth = req.authorization;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -52,6 +53,8 @@ bool has_control(std::string_view s);
 
 // What other people see of a user.
 json person_json(int64_t id, const std::string& username);
+// The usernames of `ids` (repeats looked up once; ids of no user are left out).
+std::map<int64_t, std::string> usernames(Services& s, const std::vector<int64_t>& ids);
 
 // The request being handled.
 struct Call {

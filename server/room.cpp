@@ -231,12 +231,17 @@ void Room::apply_update(const std::shared_ptr<Connection>& conn, crdt::ByteView 
   std::optional<PendingCapture> before;
   if (removes_most(update)) before = state_for_capture();
   const auto t0 = std::chrono::steady_clock::now();
-  doc_.apply_update(update);  // throws DecodeError before changing anything
+  const crdt::Applied applied = doc_.apply_update(update);  // throws DecodeError, changing nothing
   const uint64_t length_after = doc_.text_length("content");
   if (before && length_after * 2 < length_before) store_capture("oops", std::nullopt, *before, {});
   // A live update (sync update) is its sender's typing; a sync step 2 counts when it changed the
   // text (offline edits, text typed while read-only), not when it repeats what the room has.
-  if (relay || length_after != length_before) note_edit(conn->user_id());
+  if (relay || length_after != length_before) {
+    uint64_t inserted = 0;
+    for (const auto& [client, clocks] : applied.added) inserted += clocks;
+    note_edit(conn->user_id(), inserted, applied.deleted);
+  }
+  attribute(conn->user_id(), applied);
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
   services_.metrics.update_apply_seconds.observe(took.count());
   services_.metrics.updates_applied.fetch_add(1, std::memory_order_relaxed);
@@ -301,6 +306,9 @@ void Room::replace_text(std::string text, int64_t user_id, std::function<void(bo
     const size_t removed = before.size() - prefix - suffix;
     const std::u16string_view inserted =
         std::u16string_view(after).substr(prefix, after.size() - prefix - suffix);
+    // The edit is made as the user's own client, so that history knows it is theirs.
+    if (user_id != 0) self->doc_.set_client_id(self->rest_client(user_id));
+    const uint64_t client = self->doc_.client_id();
     const crdt::Bytes update = self->doc_.transact([&](crdt::Transaction& tr) {
       if (removed > 0) self->doc_.delete_text(tr, "content", prefix, removed);
       if (!inserted.empty()) self->doc_.insert_text(tr, "content", prefix, inserted);
@@ -308,7 +316,10 @@ void Room::replace_text(std::string text, int64_t user_id, std::function<void(bo
     if (!update.empty()) {
       self->services_.metrics.updates_applied.fetch_add(1, std::memory_order_relaxed);
       self->publish(update, nullptr, nullptr);
-      self->note_edit(user_id);
+      self->note_edit(user_id, inserted.size(), removed);
+      crdt::Applied applied{.added = {}, .deleted = removed};
+      if (!inserted.empty()) applied.added.emplace_back(client, inserted.size());
+      self->attribute(user_id, applied);
     }
     done(true);
   });
@@ -372,8 +383,8 @@ void Room::apply_bus_part(const std::string& instance, Part& part) {
     switch (part.kind) {
       case PartKind::kUpdate:
         if (empty_update(part.data)) return;
-        doc_.apply_update(part.data);
-        note_edit(0);
+        attribute(0, doc_.apply_update(part.data));
+        note_edit(0, 0, 0);
         broadcast(make_frame(protocol::encode_sync_update(part.data)), nullptr);
         return;
       case PartKind::kAwareness: {

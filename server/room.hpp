@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@
 #include "protocol/awareness.hpp"
 #include "server/cluster.hpp"
 #include "server/connection.hpp"
+#include "server/history/blame.hpp"
 #include "server/services.hpp"
 #include "store/history.hpp"
 
@@ -82,6 +84,10 @@ class Room : public std::enable_shared_from_this<Room> {
   // capturing the current state (kind "restore"). `done` gets that captured version, or nullopt
   // (no such version, document gone, store failure); it runs on the room's strand.
   void restore_version(int64_t version_id, int64_t user_id, VersionDone done);
+  // What blame needs of the live text, once loaded: its runs, and the users and last edits of the
+  // clients this room has seen (the store's document_clients has the rest). nullopt when the
+  // document could not be loaded or is gone. `done` runs on the room's strand.
+  void read_blame(std::function<void(std::optional<history::BlameSource>)> done);
 
   // Connections currently joined (read from any thread, for metrics).
   size_t connection_count() const { return connection_count_.load(std::memory_order_relaxed); }
@@ -134,8 +140,15 @@ class Room : public std::enable_shared_from_this<Room> {
   // `publish_removal`).
   void remove_presence_of(const PresenceOwner& owner, bool publish_removal);
   void schedule_unload();
-  // History: an update was applied (by `user_id`, 0 when it came from another instance).
-  void note_edit(int64_t user_id);
+  // History: an update was applied (by `user_id`, 0 when it came from another instance), which
+  // inserted and deleted that many UTF-16 units.
+  void note_edit(int64_t user_id, uint64_t inserted, uint64_t deleted);
+  // Authorship: the clients whose clocks `applied` added belong to `user_id` (0: not known here,
+  // e.g. an update from another instance, which records its own); new ones are recorded in the
+  // store.
+  void attribute(int64_t user_id, const crdt::Applied& applied);
+  // The client id REST edits by `user_id` are made as in this room (one per user, recorded).
+  uint64_t rest_client(int64_t user_id);
   // True when applying `update` would remove more than half of a non-trivial text (the "oops"
   // version is captured before it).
   bool removes_most(crdt::ByteView update) const;
@@ -184,7 +197,15 @@ class Room : public std::enable_shared_from_this<Room> {
   bool edited_ = false;
   std::chrono::steady_clock::time_point edited_since_{};
   std::chrono::steady_clock::time_point edited_last_{};
-  std::vector<int64_t> editors_;  // user ids, unsorted, may repeat
+  std::map<int64_t, store::UserEdits> edits_;  // by user id
+  // Authorship: each client seen while this room is loaded, whose it is (0: not known here) and
+  // when it last added something; and the client of each user's REST edits.
+  struct ClientSeen {
+    int64_t user_id = 0;
+    std::chrono::system_clock::time_point last{};
+  };
+  std::unordered_map<uint64_t, ClientSeen> clients_seen_;
+  std::unordered_map<int64_t, uint64_t> rest_clients_;
   // Captures waiting for the one running on the blocking pool (not a strand of the pool: a Room
   // may outlive the pool at shutdown, and a strand must not outlive its context).
   std::deque<std::function<void()>> captures_;

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <random>
 
 #include "crdt/update.hpp"
 #include "server/history/chain.hpp"
@@ -48,15 +49,71 @@ crdt::Bytes fingerprint_of(const crdt::Bytes& state_vector, const crdt::Bytes& s
 
 }  // namespace
 
-void Room::note_edit(int64_t user_id) {
+void Room::note_edit(int64_t user_id, uint64_t inserted, uint64_t deleted) {
   const auto now = std::chrono::steady_clock::now();
   if (!edited_) {
     edited_ = true;
     edited_since_ = now;
   }
   edited_last_ = now;
-  if (user_id != 0 && (editors_.empty() || editors_.back() != user_id)) editors_.push_back(user_id);
+  if (user_id != 0) {
+    store::UserEdits& e = edits_[user_id];
+    e.user_id = user_id;
+    e.inserted += static_cast<int64_t>(inserted);
+    e.deleted += static_cast<int64_t>(deleted);
+  }
   if (!history_timer_armed_) arm_history_timer();
+}
+
+void Room::attribute(int64_t user_id, const crdt::Applied& applied) {
+  if (applied.added.empty()) return;
+  const auto now = std::chrono::system_clock::now();
+  std::vector<store::ClientAuthor> fresh;
+  for (const auto& [client, clocks] : applied.added) {
+    ClientSeen& seen = clients_seen_[client];
+    seen.last = now;
+    if (seen.user_id == 0 && user_id != 0) {
+      seen.user_id = user_id;
+      fresh.push_back({.client = client, .user_id = user_id});
+    }
+  }
+  if (fresh.empty()) return;  // the usual case: a client already seen typing on
+  asio::post(services_.blocking, [&services = services_, id = document_id_, fresh] {
+    try {
+      store::History(services.store).record_clients(id, fresh);
+    } catch (const std::exception& e) {
+      spdlog::warn("document {}: recording the authors of {} clients failed: {}", id, fresh.size(),
+                   e.what());
+    }
+  });
+}
+
+uint64_t Room::rest_client(int64_t user_id) {
+  if (const auto it = rest_clients_.find(user_id); it != rest_clients_.end()) return it->second;
+  // A fresh 32-bit id (as Yjs picks them) that no writer of this document has used.
+  std::random_device random;
+  const crdt::StateVector used = doc_.state_vector();
+  uint64_t client = 0;
+  do {
+    client = random();
+  } while (used.count(client) != 0 || clients_seen_.count(client) != 0);
+  rest_clients_[user_id] = client;
+  return client;
+}
+
+void Room::read_blame(std::function<void(std::optional<history::BlameSource>)> done) {
+  when_loaded([self = shared_from_this(), done = std::move(done)] {
+    if (self->state_ != State::kReady) return done(std::nullopt);
+    history::BlameSource source;
+    for (const crdt::TextRun& r : self->doc_.text_runs("content")) {
+      source.runs.push_back({r.id.client, r.id.clock, std::u16string(r.text)});
+    }
+    for (const auto& [client, seen] : self->clients_seen_) {
+      if (seen.user_id != 0) source.authors[client] = seen.user_id;
+      source.recent[client] = history::iso_millis(seen.last);
+    }
+    done(std::move(source));
+  });
 }
 
 bool Room::removes_most(crdt::ByteView update) const {
@@ -123,10 +180,11 @@ void Room::store_capture(std::string kind, std::optional<std::string> name,
   c.name = std::move(name);
   c.state_vector = pending.state_vector;
   c.size = pending.size;
-  c.user_ids.assign(editors_.begin(), editors_.end());
-  std::sort(c.user_ids.begin(), c.user_ids.end());
-  c.user_ids.erase(std::unique(c.user_ids.begin(), c.user_ids.end()), c.user_ids.end());
-  editors_.clear();
+  for (const auto& [user_id, e] : edits_) {
+    c.user_ids.push_back(user_id);
+    c.edits.push_back(e);
+  }
+  edits_.clear();
   edited_ = false;
   enqueue_capture([&services = services_, state = pending.state, c = std::move(c),
                    done = std::move(done)]() mutable {

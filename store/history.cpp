@@ -16,14 +16,19 @@
 // Binary columns. SqlRow hands columns over as text, so BLOB/BYTEA columns are selected as hex
 // (SQLite's hex(), PostgreSQL's encode(…, 'hex')) and decoded here; writes pass Bytes parameters.
 //
-// `users` is the ascending, comma-separated list of user ids ("" for none); every write goes
-// through users_text(), which sorts and drops duplicates.
+// `users` is the ascending, comma-separated list of user ids ("" for none), each with how much that
+// user inserted and deleted when that is not nothing ("7:120:4"); every write goes through
+// users_text() (a map: sorted, once per user), and merging two lists adds the amounts.
+//
+// document_clients (migration 4) maps a document's Yjs client ids to users: INSERT … ON CONFLICT
+// DO NOTHING, so the first record of a client stands on every instance.
 #include "store/history.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <initializer_list>
 #include <limits>
+#include <map>
 #include <set>
 #include <string_view>
 
@@ -69,37 +74,83 @@ Bytes from_hex(const std::string& hex) {
   return out;
 }
 
-std::string users_text(std::vector<int64_t> ids) {
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+// A users column: user id → (inserted, deleted).
+using Users = std::map<int64_t, std::pair<int64_t, int64_t>>;
+
+std::string users_text(const Users& users) {
   std::string out;
-  for (int64_t id : ids) {
+  for (const auto& [id, amounts] : users) {
     if (!out.empty()) out += ',';
     out += std::to_string(id);
-  }
-  return out;
-}
-
-std::vector<int64_t> users_of(std::string_view text) {
-  std::vector<int64_t> out;
-  while (!text.empty()) {
-    const std::string_view item = text.substr(0, text.find(','));
-    int64_t id = 0;
-    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), id);
-    if (ec != std::errc() || end != item.data() + item.size()) {
-      throw StoreError("history: bad users list \"" + std::string(text) + "\"");
+    if (amounts.first != 0 || amounts.second != 0) {
+      out += ':' + std::to_string(amounts.first) + ':' + std::to_string(amounts.second);
     }
-    out.push_back(id);
-    text.remove_prefix(std::min(text.size(), item.size() + 1));
   }
   return out;
 }
 
-std::vector<int64_t> joined(std::vector<int64_t> a, const std::vector<int64_t>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  std::sort(a.begin(), a.end());
-  a.erase(std::unique(a.begin(), a.end()), a.end());
+int64_t number_in(std::string_view item, std::string_view whole) {
+  int64_t n = 0;
+  const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
+  if (ec != std::errc() || end != item.data() + item.size() || item.empty()) {
+    throw StoreError("history: bad users list \"" + std::string(whole) + "\"");
+  }
+  return n;
+}
+
+// "id" or "id:inserted:deleted" entries, comma-separated (migrations 3 and 4).
+Users users_of(std::string_view text) {
+  Users out;
+  const std::string_view whole = text;
+  while (!text.empty()) {
+    std::string_view item = text.substr(0, text.find(','));
+    text.remove_prefix(std::min(text.size(), item.size() + 1));
+    const size_t colon = item.find(':');
+    const int64_t id = number_in(item.substr(0, colon), whole);
+    auto& amounts = out[id];
+    if (colon == std::string_view::npos) continue;
+    item.remove_prefix(colon + 1);
+    const size_t second = item.find(':');
+    if (second == std::string_view::npos) throw StoreError("history: bad users list");
+    amounts.first += number_in(item.substr(0, second), whole);
+    amounts.second += number_in(item.substr(second + 1), whole);
+  }
+  return out;
+}
+
+Users joined(Users a, const Users& b) {
+  for (const auto& [id, amounts] : b) {
+    auto& sum = a[id];
+    sum.first += amounts.first;
+    sum.second += amounts.second;
+  }
   return a;
+}
+
+Users users_of(const Capture& c) {
+  Users out;
+  for (const int64_t id : c.user_ids) out[id];
+  for (const UserEdits& e : c.edits) {
+    auto& sum = out[e.user_id];
+    sum.first += e.inserted;
+    sum.second += e.deleted;
+  }
+  return out;
+}
+
+void set_users(Version& v, const Users& users) {
+  v.user_ids.clear();
+  v.edits.clear();
+  for (const auto& [id, amounts] : users) {
+    v.user_ids.push_back(id);
+    v.edits.push_back({.user_id = id, .inserted = amounts.first, .deleted = amounts.second});
+  }
+}
+
+Users users_of_version(const Version& v) {
+  Users out;
+  for (const UserEdits& e : v.edits) out[e.user_id] = {e.inserted, e.deleted};
+  return out;
 }
 
 Version version_at(const SqlRow& row) {
@@ -110,7 +161,7 @@ Version version_at(const SqlRow& row) {
   if (!row.is_null(3)) v.name = row.text(3);
   v.kind = row.text(4);
   v.size = row.int64(5);
-  v.user_ids = users_of(row.text(6));
+  set_users(v, users_of(row.text(6)));
   return v;
 }
 
@@ -162,14 +213,14 @@ std::optional<Head> head_for_capture(Sql& sql, int64_t document_id) {
 // What remove hands on: a version's delta and users.
 struct Link {
   Bytes delta;
-  std::vector<int64_t> user_ids;
+  Users users;
 };
 
 Link link_at(Sql& sql, int64_t version_id) {
   const auto rows = sql.exec(
       cat({"SELECT ", hex_of(sql, "delta"), ", users FROM document_versions WHERE id = $1"}),
       {version_id});
-  return Link{.delta = from_hex(rows.at(0).text(0)), .user_ids = users_of(rows.at(0).text(1))};
+  return Link{.delta = from_hex(rows.at(0).text(0)), .users = users_of(rows.at(0).text(1))};
 }
 
 // Deletes `run`, versions of the document that are consecutive in its chain (ascending ids, no
@@ -188,12 +239,12 @@ void remove_run(Sql& sql, int64_t document_id, const std::vector<int64_t>& run,
     for (size_t i = 1; i < run.size(); ++i) {
       Link link = link_at(sql, run[i]);
       carried.delta = merge(carried.delta, link.delta);
-      carried.user_ids = joined(std::move(carried.user_ids), link.user_ids);
+      carried.users = joined(std::move(carried.users), link.users);
     }
     const Link after = link_at(sql, next_id);
     sql.exec("UPDATE document_versions SET delta = $2, users = $3 WHERE id = $1",
              {next_id, merge(carried.delta, after.delta),
-              users_text(joined(std::move(carried.user_ids), after.user_ids))});
+              users_text(joined(std::move(carried.users), after.users))});
   }
   for (int64_t id : run) sql.exec("DELETE FROM document_versions WHERE id = $1", {id});
 }
@@ -217,7 +268,7 @@ Version History::capture(const Capture& c, const DeltaFn& delta) {
             sql.exec(cat({"UPDATE document_versions SET users = $2, name = $3 WHERE id = $1 "
                           "RETURNING ",
                           kVersionColumns}),
-                     {h.id, users_text(joined(h.user_ids, c.user_ids)),
+                     {h.id, users_text(joined(users_of_version(h), users_of(c))),
                       name ? SqlValue(*name) : SqlValue(nullptr)});
         out = version_at(rows.at(0));
         return;
@@ -230,7 +281,7 @@ Version History::capture(const Capture& c, const DeltaFn& delta) {
                       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ",
                       kVersionColumns}),
                  {c.document_id, c.name ? SqlValue(*c.name) : SqlValue(nullptr), c.kind,
-                  c.state_vector, c.fingerprint, d, c.size, users_text(c.user_ids)});
+                  c.state_vector, c.fingerprint, d, c.size, users_text(users_of(c))});
     out = version_at(rows.at(0));
   });
   return out;
@@ -336,6 +387,48 @@ size_t History::thin(int64_t document_id,
     flush();
   });
   return removed;
+}
+
+std::vector<VersionPoint> History::points(int64_t document_id, std::optional<int64_t> up_to) {
+  std::vector<VersionPoint> out;
+  const int64_t last = up_to.value_or(std::numeric_limits<int64_t>::max());
+  store_.transact([&](Sql& sql) {
+    const auto rows = sql.exec(cat({"SELECT id, created_at, ", hex_of(sql, "state_vector"),
+                                    " FROM document_versions WHERE document_id = $1 AND id <= $2"
+                                    " ORDER BY id"}),
+                               {document_id, last});
+    out.reserve(rows.size());
+    for (const auto& row : rows) {
+      out.push_back({.id = row.int64(0),
+                     .created_at = row.timestamp(1),
+                     .state_vector = from_hex(row.text(2))});
+    }
+  });
+  return out;
+}
+
+void History::record_clients(int64_t document_id, const std::vector<ClientAuthor>& clients) {
+  if (clients.empty()) return;
+  store_.transact([&](Sql& sql) {
+    for (const ClientAuthor& c : clients) {
+      sql.exec(
+          "INSERT INTO document_clients (document_id, client_id, user_id) VALUES ($1, $2, $3) "
+          "ON CONFLICT (document_id, client_id) DO NOTHING",
+          {document_id, static_cast<int64_t>(c.client), c.user_id});
+    }
+  });
+}
+
+std::unordered_map<uint64_t, int64_t> History::clients(int64_t document_id) {
+  std::unordered_map<uint64_t, int64_t> out;
+  store_.transact([&](Sql& sql) {
+    for (const auto& row :
+         sql.exec("SELECT client_id, user_id FROM document_clients WHERE document_id = $1",
+                  {document_id})) {
+      out[static_cast<uint64_t>(row.int64(0))] = row.int64(1);
+    }
+  });
+  return out;
 }
 
 }  // namespace store

@@ -17,19 +17,29 @@
 // that precedes it.
 //
 // This layer knows nothing of Yjs: the caller passes the functions that compute a delta and merge
-// two deltas (as compact() takes a Merger). Times are ISO 8601 UTC with milliseconds. Every method
-// is one transaction; errors are StoreError.
+// two deltas (as compact() takes a Merger). It also keeps which user each Yjs client id of a
+// document belongs to (document_clients), from which the server computes blame. Times are ISO 8601
+// UTC with milliseconds. Every method is one transaction; errors are StoreError.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "store/store.hpp"
 
 namespace store {
+
+// How much one user changed since the version before (UTF-16 units, as Yjs counts).
+struct UserEdits {
+  int64_t user_id = 0;
+  int64_t inserted = 0;
+  int64_t deleted = 0;
+  bool operator==(const UserEdits&) const = default;
+};
 
 struct Version {
   int64_t id = 0;
@@ -39,6 +49,7 @@ struct Version {
   std::string kind{};                 // why it was captured: auto, named, restore, replace, oops
   int64_t size = 0;                   // UTF-8 bytes of its text
   std::vector<int64_t> user_ids{};    // users who edited since the version before it (ascending)
+  std::vector<UserEdits> edits{};     // the same users, with how much each changed
 };
 
 struct Capture {
@@ -49,6 +60,21 @@ struct Capture {
   Bytes fingerprint{};                // canonical state vector + delete set: equal iff same state
   int64_t size = 0;
   std::vector<int64_t> user_ids{};
+  std::vector<UserEdits> edits{};  // amounts for some of user_ids (or users not in it)
+};
+
+// A Yjs client id of a document and the user whose updates brought it (authorship).
+struct ClientAuthor {
+  uint64_t client = 0;
+  int64_t user_id = 0;
+};
+
+// A version's place in time, for blame: an item (client, clock) first appears in the oldest
+// version whose state vector passes its clock.
+struct VersionPoint {
+  int64_t id = 0;
+  std::string created_at{};
+  Bytes state_vector{};
 };
 
 // The delta from the head's state vector (nullopt: there is no version yet) to the captured state.
@@ -82,6 +108,15 @@ class History {
   size_t thin(int64_t document_id,
               const std::function<std::vector<int64_t>(const std::vector<Version>&)>& pick,
               const MergeFn& merge);
+  // Every version's id, time and state vector, oldest first, up to `up_to` (all when nullopt).
+  std::vector<VersionPoint> points(int64_t document_id, std::optional<int64_t> up_to);
+
+  // ---- authorship ----
+  // Records whose each client is; a client already recorded keeps its user (the first writer
+  // wins, on every instance). Throws StoreError when the document is gone.
+  void record_clients(int64_t document_id, const std::vector<ClientAuthor>& clients);
+  // The recorded clients of the document (client → user).
+  std::unordered_map<uint64_t, int64_t> clients(int64_t document_id);
 
  private:
   Store& store_;

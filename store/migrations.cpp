@@ -94,7 +94,7 @@ CREATE INDEX document_updates_document ON document_updates (document_id, id);
 CREATE TABLE sessions (
   id {{ID}},
   document_id BIGINT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
-  user_id BIGINT REFERENCES users (id) ON DELETE SET NULL,
+  user_id BIGINT NOT NULL,
   connected_at {{TIMESTAMP}} NOT NULL DEFAULT {{NOW}},
   disconnected_at {{TIMESTAMP}},
   instance_id TEXT
@@ -126,6 +126,22 @@ CREATE TABLE document_versions (
   users TEXT NOT NULL
 );
 CREATE INDEX document_versions_document ON document_versions (document_id, id);
+)sql"},
+    // Authorship (history.hpp): which user each Yjs client id of a document belongs to, recorded
+    // the first time the server applies an update with that client's structs (the first writer
+    // wins). user_id, like the ids in document_versions.users, is not a foreign key: users are
+    // never deleted, and history must outlive any. Client ids are unsigned on the wire; they are
+    // stored as the same 64 bits, signed. From this migration on, an entry of
+    // document_versions.users may also read "id:inserted:deleted" (UTF-16 units that user inserted
+    // and deleted since the version before).
+    Migration{4, R"sql(
+CREATE TABLE document_clients (
+  document_id BIGINT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+  client_id BIGINT NOT NULL,
+  user_id BIGINT NOT NULL,
+  created_at {{TIMESTAMP}} NOT NULL DEFAULT {{NOW}},
+  PRIMARY KEY (document_id, client_id)
+);
 )sql"},
 };
 

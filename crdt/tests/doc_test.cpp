@@ -44,6 +44,48 @@ TEST(Doc, TwoDocsConvergeThroughUpdates) {
   EXPECT_EQ(a.text("content"), "abcxyz");
 }
 
+// What the server attributes to a sender: the clocks each client of an update gained, and the
+// clocks it newly deleted (a repeat of an update adds and deletes nothing).
+TEST(Doc, ApplyReportsWhatChanged) {
+  Doc a(1), b(2), server(9);
+  const Bytes typed = insert(a, 0, u"hello");
+  const Bytes more = insert(b, 0, u"xy");
+  Applied first = server.apply_update(typed);
+  ASSERT_EQ(first.added.size(), 1u);
+  EXPECT_EQ(first.added[0], (std::pair<uint64_t, uint64_t>{1, 5}));
+  EXPECT_EQ(first.deleted, 0u);
+  EXPECT_TRUE(server.apply_update(typed).added.empty());  // already known
+  a.apply_update(more);
+  ASSERT_EQ(a.text("content"), "helloxy");  // concurrent inserts at 0: the lower client first
+  const Bytes removed = erase(a, 1, 5);     // "ello" of client 1 and "x" of client 2
+  server.apply_update(more);
+  const Applied second = server.apply_update(removed);
+  EXPECT_TRUE(second.added.empty());
+  EXPECT_EQ(second.deleted, 5u);
+  EXPECT_EQ(server.apply_update(removed).deleted, 0u);
+  EXPECT_EQ(server.text("content"), "hy");
+}
+
+// text_runs gives the visible characters with the id of each item's first one; their text is the
+// doc's text.
+TEST(Doc, TextRunsCoverTheTextWithIds) {
+  Doc a(1), b(2);
+  insert(a, 0, u"abcdef");
+  b.apply_update(a.encode_state_as_update());
+  insert(b, 3, u"XY");
+  erase(b, 0, 1);
+  std::u16string joined;
+  std::vector<std::pair<uint64_t, uint64_t>> ids;
+  for (const TextRun& r : b.text_runs("content")) {
+    joined += r.text;
+    ids.emplace_back(r.id.client, r.id.clock);
+  }
+  EXPECT_EQ(joined, b.text16("content"));
+  EXPECT_EQ(b.text("content"), "bcXYdef");
+  // "bc" from client 1 at clock 1 (the "a" at 0 is deleted), "XY" from 2 at 0, "def" from 1 at 3.
+  EXPECT_EQ(ids, (std::vector<std::pair<uint64_t, uint64_t>>{{1, 1}, {2, 0}, {1, 3}}));
+}
+
 TEST(Doc, RandomEditsConverge) {
   std::mt19937 rng(7);
   Doc a(10), b(20), c(30);

@@ -5,12 +5,19 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
+#include "crdt/doc.hpp"
 #include "store/history.hpp"
 
 namespace weft::history {
+
+// Version `version_id` as a doc (nullptr when the document has no such version). Throws as
+// version_text does.
+std::unique_ptr<crdt::Doc> version_doc(store::Store& store, int64_t document_id,
+                                       int64_t version_id);
 
 // The text (Y.Text "content") of version `version_id`, or nullopt when the document has no such
 // version. Throws StoreError, or crdt::DecodeError for a stored delta that does not decode.

@@ -35,24 +35,18 @@ std::string check_name(const std::string& name) {
   return name;
 }
 
-// Usernames of the users in `versions`, one lookup per user.
+// Usernames of the users in `versions`.
 std::map<int64_t, std::string> usernames(Services& s, const std::vector<store::Version>& versions) {
-  std::map<int64_t, std::string> names;
-  for (const auto& v : versions) {
-    for (const int64_t id : v.user_ids) {
-      if (names.count(id)) continue;
-      const auto u = s.accounts.user(id);
-      names[id] = u ? u->username : std::string();
-    }
-  }
-  return names;
+  std::vector<int64_t> ids;
+  for (const auto& v : versions) ids.insert(ids.end(), v.user_ids.begin(), v.user_ids.end());
+  return weft::usernames(s, ids);
 }
 
 json version_json(const store::Version& v, const std::map<int64_t, std::string>& names) {
   json users = json::array();
   for (const int64_t id : v.user_ids) {
     const auto it = names.find(id);
-    if (it != names.end() && !it->second.empty()) users.push_back(person_json(id, it->second));
+    if (it != names.end()) users.push_back(person_json(id, it->second));
   }
   return {{"id", v.id},
           {"document_id", v.document_id},

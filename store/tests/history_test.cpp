@@ -429,6 +429,62 @@ TEST_P(HistoryTest, ConcurrentCapturesFormOneChain) {
   }
 }
 
+// Amounts ride along with the users: summed when the same state is captured again (another
+// instance) and when a version's row hands its users to the next one.
+TEST_P(HistoryTest, EditAmountsAreKeptAndSummed) {
+  auto edits_capture = [&](const std::string& state, std::vector<UserEdits> edits) {
+    Capture c{.document_id = 1,
+              .kind = "auto",
+              .state_vector = bytes("sv:" + state),
+              .fingerprint = bytes("fp:" + state),
+              .size = 1,
+              .user_ids = {9},
+              .edits = std::move(edits)};
+    return history_->capture(c, [&](const std::optional<Bytes>&) { return bytes("d:" + state); });
+  };
+  const Version a = edits_capture("a", {{.user_id = 2, .inserted = 10, .deleted = 1}});
+  EXPECT_EQ(a.user_ids, (std::vector<int64_t>{2, 9}));
+  EXPECT_EQ(a.edits, (std::vector<UserEdits>{{2, 10, 1}, {9, 0, 0}}));
+  const Version again = edits_capture("a", {{.user_id = 2, .inserted = 5, .deleted = 0}});
+  EXPECT_EQ(again.id, a.id);
+  EXPECT_EQ(again.edits, (std::vector<UserEdits>{{2, 15, 1}, {9, 0, 0}}));
+  const Version b = edits_capture("b", {{.user_id = 3, .inserted = 4, .deleted = 4}});
+  ASSERT_TRUE(history_->remove(1, a.id, concat_merge));
+  EXPECT_EQ(history_->get(1, b.id)->edits,
+            (std::vector<UserEdits>{{2, 15, 1}, {3, 4, 4}, {9, 0, 0}}));
+}
+
+TEST_P(HistoryTest, ClientsAreRecordedOnceAndGoWithTheDocument) {
+  EXPECT_TRUE(history_->clients(1).empty());
+  const uint64_t big = 0xFFFFFFFFFFFFFFF0ULL;  // client ids are unsigned: stored as the same bits
+  history_->record_clients(1, {{.client = 11, .user_id = 1}, {.client = big, .user_id = 2}});
+  history_->record_clients(1, {{.client = 11, .user_id = 2}, {.client = 12, .user_id = 2}});
+  history_->record_clients(2, {{.client = 11, .user_id = 3}});
+  const auto clients = history_->clients(1);
+  EXPECT_EQ(clients.size(), 3u);
+  EXPECT_EQ(clients.at(11), 1);  // the first record stands
+  EXPECT_EQ(clients.at(big), 2);
+  EXPECT_EQ(clients.at(12), 2);
+  EXPECT_EQ(history_->clients(2).at(11), 3);
+  delete_document(1);
+  EXPECT_TRUE(history_->clients(1).empty());
+  EXPECT_THROW(history_->record_clients(1, {{.client = 5, .user_id = 1}}), StoreError);
+}
+
+TEST_P(HistoryTest, PointsGiveEachVersionsStateVectorInOrder) {
+  const Version a = capture("a");
+  const Version b = capture("b");
+  capture("c");
+  const auto all = history_->points(1, std::nullopt);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].id, a.id);
+  EXPECT_EQ(text(all[1].state_vector), "sv:b");
+  EXPECT_TRUE(std::regex_match(all[2].created_at, kIsoMillis));
+  const auto upto = history_->points(1, b.id);
+  ASSERT_EQ(upto.size(), 2u);
+  EXPECT_EQ(upto.back().id, b.id);
+}
+
 INSTANTIATE_TEST_SUITE_P(Adapters, HistoryTest, ::testing::ValuesIn(testing::all_backends()),
                          testing::backend_name);
 

@@ -1,0 +1,153 @@
+// authorship_api.cpp — blame and activity. Blame of the live text takes the runs from the room
+// (its strand only copies them) and computes on the blocking pool; blame of a version rebuilds it
+// from its chain. Either way the store's document_clients names the authors, completed by what
+// the room has seen but may not have written yet.
+#include "server/history/authorship_api.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+
+#include "server/history/blame.hpp"
+#include "server/history/chain.hpp"
+#include "server/room.hpp"
+#include "server/room_registry.hpp"
+#include "server/url.hpp"
+#include "store/history.hpp"
+
+namespace weft {
+
+namespace {
+
+constexpr size_t kDefaultLimit = 50;
+constexpr size_t kMaxLimit = 200;
+
+json nullable(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
+json user_or_null(int64_t id) { return id != 0 ? json(id) : json(nullptr); }
+
+// The answer: the lines, and everyone they name.
+json blame_json(Services& s, const std::optional<int64_t>& version,
+                const std::vector<history::BlameLine>& lines) {
+  std::vector<int64_t> ids;
+  json out_lines = json::array();
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const history::BlameLine& line = lines[i];
+    json runs = json::array();
+    for (const history::BlameSpan& span : line.spans) {
+      if (span.user_id != 0) ids.push_back(span.user_id);
+      runs.push_back({{"start", span.start},
+                      {"end", span.end},
+                      {"user_id", user_or_null(span.user_id)},
+                      {"at", nullable(span.at)},
+                      {"version", span.version ? json(*span.version) : json(nullptr)}});
+    }
+    if (line.user_id != 0) ids.push_back(line.user_id);
+    out_lines.push_back({{"line", i + 1},
+                         {"user_id", user_or_null(line.user_id)},
+                         {"at", nullable(line.at)},
+                         {"runs", std::move(runs)}});
+  }
+  json users = json::array();
+  for (const auto& [id, name] : usernames(s, ids)) users.push_back(person_json(id, name));
+  return {{"version", version ? json(*version) : json(nullptr)},
+          {"users", std::move(users)},
+          {"lines", std::move(out_lines)}};
+}
+
+// The recorded authors win over what the room saw (the first record of a client stands).
+void add_recorded_authors(Services& s, int64_t id, history::BlameSource& source) {
+  for (const auto& [client, user] : store::History(s.store).clients(id)) {
+    source.authors[client] = user;
+  }
+}
+
+void blame_version(Call& c, int64_t id, int64_t vid) {
+  const auto doc = history::version_doc(c.s.store, id, vid);
+  if (!doc) fail(404, "not_found", "no such version");
+  history::BlameSource source;
+  for (const crdt::TextRun& r : doc->text_runs("content")) {
+    source.runs.push_back({r.id.client, r.id.clock, std::u16string(r.text)});
+  }
+  add_recorded_authors(c.s, id, source);
+  source.points = store::History(c.s.store).points(id, vid);
+  c.reply(200, blame_json(c.s, vid, history::blame(source)));
+}
+
+void blame_current(Call& c, int64_t id) {
+  Services& s = c.s;
+  const auto room = s.rooms.acquire(id);
+  room->read_blame([&s, room, id, respond = c.respond](std::optional<history::BlameSource> source) {
+    s.rooms.release(room);
+    if (!source) {
+      respond(error_response({404, "not_found", "no such document", {}, {}}));
+      return;
+    }
+    boost::asio::post(s.blocking, [&s, id, respond, source = std::move(*source)]() mutable {
+      try {
+        add_recorded_authors(s, id, source);
+        source.points = store::History(s.store).points(id, std::nullopt);
+        respond(json_response(200, blame_json(s, std::nullopt, history::blame(source))));
+      } catch (const std::exception& e) {
+        spdlog::error("document {}: blame: {}", id, e.what());
+        respond(error_response({500, "internal", "internal error; see the server log", {}, {}}));
+      }
+    });
+  });
+}
+
+void blame(Call& c, int64_t id) {
+  c.require_document(id, store::Access::kViewer);
+  if (const auto v = query_param(c.req.target, "version"); v && !v->empty()) {
+    return blame_version(c, id, parse_id(*v, "version"));
+  }
+  blame_current(c, id);
+}
+
+// One entry per user of each version, newest version first; within one, the most changes first.
+void activity(Call& c, int64_t id) {
+  c.require_document(id, store::Access::kViewer);
+  std::optional<int64_t> before;
+  if (const auto b = query_param(c.req.target, "before"); b && !b->empty())
+    before = parse_id(*b, "before");
+  size_t limit = kDefaultLimit;
+  if (const auto l = query_param(c.req.target, "limit"); l && !l->empty())
+    limit = static_cast<size_t>(std::min<int64_t>(parse_id(*l, "limit"), kMaxLimit));
+  auto versions = store::History(c.s.store).list(id, before, limit + 1);
+  const bool more = versions.size() > limit;
+  if (more) versions.resize(limit);
+  std::vector<int64_t> ids;
+  for (const auto& v : versions) ids.insert(ids.end(), v.user_ids.begin(), v.user_ids.end());
+  const auto names = usernames(c.s, ids);
+  json entries = json::array();
+  for (const auto& v : versions) {
+    std::vector<store::UserEdits> edits = v.edits;
+    std::stable_sort(edits.begin(), edits.end(), [](const auto& a, const auto& b) {
+      return a.inserted + a.deleted > b.inserted + b.deleted;
+    });
+    for (const store::UserEdits& e : edits) {
+      const auto name = names.find(e.user_id);
+      if (name == names.end()) continue;
+      entries.push_back({{"version_id", v.id},
+                         {"at", v.created_at},
+                         {"kind", v.kind},
+                         {"name", nullable(v.name)},
+                         {"user", person_json(e.user_id, name->second)},
+                         {"inserted", e.inserted},
+                         {"deleted", e.deleted}});
+    }
+  }
+  c.reply(200, {{"entries", std::move(entries)},
+                {"next_cursor", more ? json(versions.back().id) : json(nullptr)}});
+}
+
+}  // namespace
+
+void route_authorship(Call& c, int64_t id) {
+  if (c.segments.size() != 3) fail(404, "not_found", "no such route");
+  if (c.req.method != "GET") method_not_allowed("GET");
+  if (c.segments[2] == "blame") return blame(c, id);
+  return activity(c, id);
+}
+
+}  // namespace weft
