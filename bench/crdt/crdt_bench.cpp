@@ -24,14 +24,12 @@
 //   weft-crdt-bench TRACE.json.gz [--runs N] [--yjs-script bench/crdt/yjs_bench.mjs] [--no-yjs]
 #include <malloc.h>
 #include <sys/wait.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -42,6 +40,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/trace/trace.hpp"
 #include "crdt/doc.hpp"
 #include "crdt/update.hpp"
 
@@ -92,69 +91,18 @@ Options parse_args(int argc, char** argv) {
   return o;
 }
 
-// ---- the trace ------------------------------------------------------------------------------
+// ---- the trace ----------------------------------------------------------------------------
 
-struct Patch {
-  uint64_t pos;
-  uint64_t del;
-  std::u16string ins;
-};
-using Txn = std::vector<Patch>;
+using bench::Patch;
+using bench::Trace;
+using bench::Txn;
 
-struct Trace {
-  std::string name;  // file name without .json.gz
-  std::string end_content;
-  std::vector<Txn> txns;
-};
-
-std::string gunzip_file(const std::string& path) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) fail("cannot open " + path);
-  std::string out;
-  std::vector<char> buf(1 << 16);
-  int n;
-  while ((n = gzread(f, buf.data(), static_cast<unsigned>(buf.size()))) > 0) {
-    out.append(buf.data(), static_cast<size_t>(n));
-  }
-  const bool failed = n < 0;
-  gzclose(f);
-  if (failed) fail("cannot decompress " + path);
-  return out;
-}
-
-// A 4-byte UTF-8 sequence is a character outside the BMP: two UTF-16 units in Yjs, one position in
-// the trace. yjs_bench.mjs refuses such traces and so does this.
-bool has_astral(const std::string& utf8) {
-  return std::any_of(utf8.begin(), utf8.end(),
-                     [](char c) { return static_cast<unsigned char>(c) >= 0xF0; });
-}
-
-// Parses the trace and converts the inserted text to UTF-16 up front, so that the timed loops
-// see the same ready-made strings the JavaScript side has.
 Trace load_trace(const std::string& path) {
-  Trace t;
-  t.name = std::filesystem::path(path).filename().string();
-  for (const char* suffix : {".gz", ".json"}) {
-    if (t.name.ends_with(suffix)) t.name.resize(t.name.size() - std::string(suffix).size());
-  }
-  nlohmann::json j;
   try {
-    j = nlohmann::json::parse(gunzip_file(path));
-    if (j.at("startContent") != "") fail(path + ": startContent is not empty");
-    t.end_content = j.at("endContent").get<std::string>();
-    if (has_astral(t.end_content)) fail(path + ": has characters outside the BMP");
-    for (const auto& txn : j.at("txns")) {
-      Txn& out = t.txns.emplace_back();
-      for (const auto& p : txn.at("patches")) {
-        const std::string ins = p.at(2).get<std::string>();
-        if (has_astral(ins)) fail(path + ": has characters outside the BMP");
-        out.push_back({p.at(0).get<uint64_t>(), p.at(1).get<uint64_t>(), crdt::utf8_to_utf16(ins)});
-      }
-    }
-  } catch (const std::exception& e) {
-    fail(path + ": not a sequential trace: " + e.what());
+    return bench::load_trace(path);
+  } catch (const bench::TraceError& e) {
+    fail(e.what());
   }
-  return t;
 }
 
 // ---- timing ---------------------------------------------------------------------------------
