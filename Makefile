@@ -1,5 +1,5 @@
 # The commands of README.md. Everything installs what it needs first (scripts/bootstrap).
-.PHONY: all bootstrap build build-san run test test-cpp test-node bench bench-crdt soak soak-lone-tab format clean
+.PHONY: all bootstrap build build-san run test test-cpp test-node bench bench-crdt bench-history soak soak-lone-tab format clean
 
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
@@ -30,6 +30,11 @@ test: build-san web
 
 bench-crdt: build
 	scripts/bench-crdt
+
+# Document history on automerge-paper: captures, reads, restore, blame, storage (scripts/bench-history;
+# writes the History section of docs/BENCHMARKS.md).
+bench-history: build
+	scripts/bench-history
 
 # The server benchmark: Weft against the reference y-websocket server and Hocuspocus
 # (scripts/bench; writes the server section of docs/BENCHMARKS.md). The CRDT one is bench-crdt.

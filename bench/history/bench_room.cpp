@@ -1,0 +1,229 @@
+// bench_room.cpp — Room's history steps, one thread, timed. Each function names the Room member it
+// follows; the steps that are private to Room (the fingerprint, the "oops" check, the replace
+// edit's prefix and suffix) are re-stated here in a few lines, the rest calls the server's code.
+#include "bench/history/bench_room.hpp"
+
+#include <algorithm>
+
+#include "crdt/update.hpp"
+#include "server/history/chain.hpp"
+#include "server/history/thinning.hpp"
+
+namespace bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr uint64_t kOopsMinLength = 200;      // room_history.cpp
+constexpr uint64_t kRestClient = 3141592653;  // the REST client of every user here (rest_client)
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+// room_history.cpp's fingerprint_of: state vector and sorted, merged delete set.
+crdt::Bytes fingerprint_of(const crdt::Bytes& state_vector, const crdt::Bytes& state) {
+  crdt::Encoder enc;
+  enc.write_var_uint(state_vector.size());
+  enc.write_bytes(state_vector);
+  crdt::DeleteSet ds = crdt::decode_update(state).ds;
+  ds.sort_and_merge();
+  ds.write(enc);
+  return enc.take();
+}
+
+bool is_high_surrogate(char16_t c) { return c >= 0xD800 && c <= 0xDBFF; }
+bool is_low_surrogate(char16_t c) { return c >= 0xDC00 && c <= 0xDFFF; }
+
+}  // namespace
+
+BenchRoom::BenchRoom(store::Store& store, int64_t document_id)
+    : store_(store), document_id_(document_id) {}
+
+// Room::apply_update, its history part around doc_.apply_update.
+double BenchRoom::apply(crdt::ByteView update, int64_t user_id) {
+  const uint64_t length_before = doc_.text_length("content");
+  std::optional<Pending> before;
+  if (removes_most(update)) before = state_for_capture();
+  const crdt::Applied applied = doc_.apply_update(update);
+  const uint64_t length_after = doc_.text_length("content");
+  if (before && length_after * 2 < length_before) store_capture("oops", *before);
+  uint64_t inserted = 0;
+  for (const auto& [client, clocks] : applied.added) inserted += clocks;
+  note_edit(user_id, inserted, applied.deleted);
+  return attribute(user_id, applied);
+}
+
+// Room::removes_most.
+bool BenchRoom::removes_most(crdt::ByteView update) const {
+  const uint64_t length = doc_.text_length("content");
+  if (length < kOopsMinLength) return false;
+  if (update.empty() || update.back() == 0) return false;
+  uint64_t deleted = 0;
+  for (const auto& [client, ranges] : crdt::decode_update(update).ds.clients) {
+    for (const auto& r : ranges) deleted += r.len;
+  }
+  return deleted * 2 > length;
+}
+
+// Room::note_edit (the timer it arms is left out).
+void BenchRoom::note_edit(int64_t user_id, uint64_t inserted, uint64_t deleted) {
+  edited_last_ = Clock::now();
+  if (user_id == 0) return;
+  store::UserEdits& e = edits_[user_id];
+  e.user_id = user_id;
+  e.inserted += static_cast<int64_t>(inserted);
+  e.deleted += static_cast<int64_t>(deleted);
+}
+
+// Room::attribute; recording a fresh client (on the pool in the server) is timed apart.
+double BenchRoom::attribute(int64_t user_id, const crdt::Applied& applied) {
+  if (applied.added.empty()) return 0;
+  const auto now = std::chrono::system_clock::now();
+  std::vector<store::ClientAuthor> fresh;
+  for (const auto& [client, clocks] : applied.added) {
+    ClientSeen& seen = clients_seen_[client];
+    seen.last = now;
+    if (seen.user_id == 0 && user_id != 0) {
+      seen.user_id = user_id;
+      fresh.push_back({.client = client, .user_id = user_id});
+    }
+  }
+  if (fresh.empty()) return 0;
+  const auto t0 = Clock::now();
+  store::History(store_).record_clients(document_id_, fresh);
+  return ms_since(t0);
+}
+
+// Room::state_for_capture.
+BenchRoom::Pending BenchRoom::state_for_capture() const {
+  return {std::make_shared<const crdt::Bytes>(doc_.encode_state_as_update()),
+          doc_.encode_state_vector(), static_cast<int64_t>(doc_.text("content").size())};
+}
+
+// Room::capture.
+CaptureTimes BenchRoom::capture(const std::string& kind) {
+  const auto t0 = Clock::now();
+  const Pending pending = state_for_capture();
+  const double strand = ms_since(t0);
+  CaptureTimes times = store_capture(kind, pending);
+  times.strand = strand;
+  return times;
+}
+
+// Room::store_capture and the job it queues on the blocking pool.
+CaptureTimes BenchRoom::store_capture(const std::string& kind, const Pending& pending) {
+  store::Capture c;
+  c.document_id = document_id_;
+  c.kind = kind;
+  c.state_vector = pending.state_vector;
+  c.size = pending.size;
+  for (const auto& [user_id, e] : edits_) {
+    c.user_ids.push_back(user_id);
+    c.edits.push_back(e);
+  }
+  edits_.clear();
+  CaptureTimes times;
+  auto t0 = Clock::now();
+  c.fingerprint = fingerprint_of(c.state_vector, *pending.state);
+  store::History(store_).capture(c, [&](const std::optional<store::Bytes>& head) {
+    times.added = true;  // the delta is taken only for a new row
+    return head ? crdt::diff_update(*pending.state, *head) : *pending.state;
+  });
+  times.pool = ms_since(t0);
+  t0 = Clock::now();
+  const weft::history::ThinningPolicy policy{};  // the defaults of --history-keep-all-hours etc.
+  const auto now = std::chrono::system_clock::now();
+  store::History(store_).thin(
+      document_id_,
+      [&](const std::vector<store::Version>& all) {
+        return weft::history::versions_to_thin(all, now, policy);
+      },
+      weft::history::merge_deltas);
+  times.thin = ms_since(t0);
+  return times;
+}
+
+// Room::rest_client: one fixed id here (the server picks a random unused one).
+uint64_t BenchRoom::rest_client(int64_t user_id) {
+  const auto [it, fresh] = rest_clients_.emplace(user_id, kRestClient);
+  (void)fresh;
+  return it->second;
+}
+
+// Room::restore_version, then Room::replace_text.
+bool BenchRoom::restore(int64_t version_id, int64_t user_id, RestoreTimes& times) {
+  const auto start = Clock::now();
+  auto t0 = start;
+  const std::optional<std::string> text =
+      weft::history::version_text(store_, document_id_, version_id);
+  times.text = ms_since(t0);
+  if (!text) return false;
+  times.restore = capture("restore");
+  // replace_text: its own capture first (the same state: no new row), then the edit.
+  t0 = Clock::now();
+  const Pending replaced = state_for_capture();
+  times.replace_strand = ms_since(t0);
+  t0 = Clock::now();
+  const std::u16string before = doc_.text16("content");
+  const std::u16string after = crdt::utf8_to_utf16(*text);
+  const size_t shorter = std::min(before.size(), after.size());
+  size_t prefix = 0;
+  while (prefix < shorter && before[prefix] == after[prefix]) ++prefix;
+  if (prefix > 0 && is_high_surrogate(before[prefix - 1])) --prefix;
+  size_t suffix = 0;
+  while (suffix < shorter - prefix &&
+         before[before.size() - 1 - suffix] == after[after.size() - 1 - suffix]) {
+    ++suffix;
+  }
+  if (suffix > 0 && is_low_surrogate(before[before.size() - suffix])) --suffix;
+  const size_t removed = before.size() - prefix - suffix;
+  const std::u16string_view inserted =
+      std::u16string_view(after).substr(prefix, after.size() - prefix - suffix);
+  doc_.set_client_id(rest_client(user_id));
+  const uint64_t client = doc_.client_id();
+  const crdt::Bytes update = doc_.transact([&](crdt::Transaction& tr) {
+    if (removed > 0) doc_.delete_text(tr, "content", prefix, removed);
+    if (!inserted.empty()) doc_.insert_text(tr, "content", prefix, inserted);
+  });
+  if (!update.empty()) {
+    note_edit(user_id, inserted.size(), removed);
+    crdt::Applied applied{.added = {}, .deleted = removed};
+    if (!inserted.empty()) applied.added.emplace_back(client, inserted.size());
+    attribute(user_id, applied);
+  }
+  times.edit = ms_since(t0);
+  times.total = ms_since(start);
+  times.replace = store_capture("replace", replaced);
+  times.replace.strand = times.replace_strand;
+  return true;
+}
+
+// authorship_api.cpp's blame_current: Room::read_blame, then add_recorded_authors and points.
+BlameTimes BenchRoom::blame() {
+  BlameTimes times;
+  const auto start = Clock::now();
+  weft::history::BlameSource source;
+  for (const crdt::TextRun& r : doc_.text_runs("content")) {
+    source.runs.push_back({r.id.client, r.id.clock, std::u16string(r.text)});
+  }
+  for (const auto& [client, seen] : clients_seen_) {
+    if (seen.user_id != 0) source.authors[client] = seen.user_id;
+    source.recent[client] = weft::history::iso_millis(seen.last);
+  }
+  times.runs = ms_since(start);
+  auto t0 = Clock::now();
+  for (const auto& [client, user] : store::History(store_).clients(document_id_)) {
+    source.authors[client] = user;
+  }
+  source.points = store::History(store_).points(document_id_, std::nullopt);
+  times.store = ms_since(t0);
+  t0 = Clock::now();
+  times.lines = weft::history::blame(source);
+  times.walk = ms_since(t0);
+  times.total = ms_since(start);
+  return times;
+}
+
+}  // namespace bench
