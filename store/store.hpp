@@ -134,6 +134,12 @@ class Store {
 // Opens (creating if needed) the SQLite database at `path` in WAL mode and runs migrations.
 std::unique_ptr<Store> open_sqlite(const std::string& path);
 
+// Opens the existing SQLite database at `path` read-only, for tools that inspect a database
+// (`weft doc history`), also while a server uses it: nothing is created, migrated or written, and
+// transact() runs its body in a read transaction. Throws StoreError when the file is missing, is
+// not a Weft database, or lacks a migration of this build (the queries assume the whole schema).
+std::unique_ptr<Store> open_sqlite_readonly(const std::string& path);
+
 // Connects to the PostgreSQL database at `url` (a libpq connection string: postgresql://… or
 // key=value), keeping up to `pool_size` connections, and runs migrations. Throws StoreError when
 // the database cannot be reached or migrated.

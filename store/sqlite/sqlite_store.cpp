@@ -15,6 +15,10 @@
 // with BEGIN IMMEDIATE so they take the write lock up front and wait for it (busy timeout) instead
 // of failing half-way on a lock upgrade; reads run in a deferred transaction for one snapshot.
 //
+// Read-only (open_sqlite_readonly, for `weft doc history`): SQLITE_OPEN_READONLY, none of the
+// pragmas or migrations that write, and transact() bodies in a deferred (read) transaction, which
+// in WAL mode reads one snapshot and neither waits for nor blocks a server writing the same file.
+//
 // SQL. Every statement that carries a value is prepared once and bound with parameters. Constant
 // SQL without values (pragmas, DDL from migrations.cpp, BEGIN/COMMIT/ROLLBACK) goes through
 // sqlite3_exec. The statements of transact() bodies (accounts.cpp) are written for both dialects
@@ -26,12 +30,14 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <variant>
+#include <vector>
 
 #include "store/migrations.hpp"
 
@@ -39,6 +45,10 @@ namespace store {
 
 std::unique_ptr<Store> open_sqlite(const std::string& path) {
   return std::make_unique<sqlite::SqliteStore>(path);
+}
+
+std::unique_ptr<Store> open_sqlite_readonly(const std::string& path) {
+  return std::make_unique<sqlite::SqliteStore>(path, sqlite::SqliteStore::Mode::kReadOnly);
 }
 
 namespace sqlite {
@@ -314,17 +324,25 @@ class SqliteSql final : public Sql {
 
 void SqliteStore::CloseDb::operator()(sqlite3* db) const { sqlite3_close(db); }
 
-SqliteStore::SqliteStore(const std::string& path) {
+SqliteStore::SqliteStore(const std::string& path, Mode mode) : mode_(mode) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(
-      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int flags = mode == Mode::kReadOnly
+                        ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
+                        : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   db_.reset(db);  // even on failure sqlite3_open_v2 usually returns a handle that must be closed
   if (rc != SQLITE_OK) {
     throw StoreError("sqlite: open " + path + ": " +
                      (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
   }
-  configure();
-  migrate();
+  if (mode == Mode::kReadOnly) {
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, kBusyTimeoutMs);
+    check_schema(path);
+  } else {
+    configure();
+    migrate();
+  }
   stmts_ = std::make_unique<Statements>(db_.get());
 }
 
@@ -354,6 +372,30 @@ void SqliteStore::migrate() {
     exec(db, sql);
     Query(record).bind(1, int64_t{version}).run();
     tx.commit();
+  }
+}
+
+// A read-only open writes nothing, so it cannot migrate: it refuses a file that is not SQLite, an
+// SQLite file without our schema_migrations, and a database that lacks a migration of this build.
+void SqliteStore::check_schema(const std::string& path) {
+  sqlite3* db = db_.get();
+  sqlite3_stmt* raw = nullptr;
+  const int rc = sqlite3_prepare_v2(db, "SELECT version FROM schema_migrations", -1, &raw, nullptr);
+  const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, &sqlite3_finalize);
+  if (rc != SQLITE_OK) {
+    throw StoreError(path + ": not a Weft database (" + sqlite3_errmsg(db) + ")");
+  }
+  std::vector<int> applied;
+  int step = SQLITE_ROW;
+  while ((step = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+    applied.push_back(sqlite3_column_int(stmt.get(), 0));
+  }
+  if (step != SQLITE_DONE) fail(db, "read schema_migrations");
+  for (const auto& [version, sql] : migrations_for(Dialect::kSqlite)) {
+    if (std::find(applied.begin(), applied.end(), version) == applied.end()) {
+      throw StoreError(path + ": the database lacks migration " + std::to_string(version) +
+                       " of this weft (an older schema); run `weft serve` on it once to migrate");
+    }
   }
 }
 
@@ -440,7 +482,9 @@ std::optional<std::string> SqliteStore::content(int64_t id) {
 
 void SqliteStore::transact(const std::function<void(Sql&)>& body) {
   std::lock_guard lock(mu_);
-  Transaction tx(db_.get(), Transaction::Kind::kWrite);
+  // Read-only: a read transaction (one snapshot), which neither waits for nor blocks a writer.
+  Transaction tx(db_.get(),
+                 mode_ == Mode::kReadOnly ? Transaction::Kind::kRead : Transaction::Kind::kWrite);
   SqliteSql sql(db_.get(), *stmts_);
   body(sql);
   tx.commit();

@@ -3,7 +3,8 @@
 // One connection, guarded by one mutex: SQLite serializes writers to a database file anyway (one
 // write transaction at a time, across connections and processes), so a pool would buy concurrent
 // readers only, and our reads are short. See sqlite_store.cpp for the durability reasoning. Callers
-// go through store::open_sqlite(); the class is visible for tests and for main's wiring.
+// go through store::open_sqlite() (or open_sqlite_readonly() for offline tools such as
+// `weft doc history`); the class is visible for tests and for main's wiring.
 #pragma once
 
 #include <memory>
@@ -18,9 +19,15 @@ namespace store::sqlite {
 
 class SqliteStore final : public Store {
  public:
-  // Opens or creates the database at `path`, sets the pragmas and runs the migrations.
-  // Throws StoreError when the file cannot be opened or migrated.
-  explicit SqliteStore(const std::string& path);
+  // kReadWrite: opens or creates the database, switches it to WAL and runs the migrations.
+  // kReadOnly (offline tools, open_sqlite_readonly): opens an existing database without writing
+  // to it — no creation, no journal switch, no migrations — and checks that every migration of
+  // this build has been applied; every write then fails with StoreError.
+  enum class Mode { kReadWrite, kReadOnly };
+
+  // Opens the database at `path` in `mode`. Throws StoreError when the file cannot be opened or
+  // migrated, or (kReadOnly) is missing, is not a Weft database or has an older schema.
+  explicit SqliteStore(const std::string& path, Mode mode = Mode::kReadWrite);
   ~SqliteStore() override;
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
@@ -44,7 +51,9 @@ class SqliteStore final : public Store {
 
   void configure();
   void migrate();
+  void check_schema(const std::string& path);
 
+  Mode mode_;
   std::mutex mu_;  // guards db_ and every statement, including their error state
   // Declared before stmts_ so that the statements are finalized before the connection closes.
   std::unique_ptr<sqlite3, CloseDb> db_;
