@@ -289,40 +289,47 @@ void Room::replace_text(std::string text, int64_t user_id, std::function<void(bo
   when_loaded([self = shared_from_this(), text = std::move(text), user_id, done = std::move(done)] {
     if (self->state_ != State::kReady) return done(false);
     self->capture("replace", std::nullopt, nullptr);  // the text the PUT replaces
-    const std::u16string before = self->doc_.text16("content");
-    const std::u16string after = crdt::utf8_to_utf16(text);
-    // The common prefix and suffix, never ending between the two halves of a surrogate pair
-    // (Yjs positions count UTF-16 units; a split pair would store half a character).
-    const size_t shorter = std::min(before.size(), after.size());
-    size_t prefix = 0;
-    while (prefix < shorter && before[prefix] == after[prefix]) ++prefix;
-    if (prefix > 0 && is_high_surrogate(before[prefix - 1])) --prefix;
-    size_t suffix = 0;
-    while (suffix < shorter - prefix &&
-           before[before.size() - 1 - suffix] == after[after.size() - 1 - suffix]) {
-      ++suffix;
-    }
-    if (suffix > 0 && is_low_surrogate(before[before.size() - suffix])) --suffix;
-    const size_t removed = before.size() - prefix - suffix;
-    const std::u16string_view inserted =
-        std::u16string_view(after).substr(prefix, after.size() - prefix - suffix);
-    // The edit is made as the user's own client, so that history knows it is theirs.
-    if (user_id != 0) self->doc_.set_client_id(self->rest_client(user_id));
-    const uint64_t client = self->doc_.client_id();
-    const crdt::Bytes update = self->doc_.transact([&](crdt::Transaction& tr) {
-      if (removed > 0) self->doc_.delete_text(tr, "content", prefix, removed);
-      if (!inserted.empty()) self->doc_.insert_text(tr, "content", prefix, inserted);
-    });
-    if (!update.empty()) {
-      self->services_.metrics.updates_applied.fetch_add(1, std::memory_order_relaxed);
-      self->publish(update, nullptr, nullptr);
-      self->note_edit(user_id, inserted.size(), removed);
-      crdt::Applied applied{.added = {}, .deleted = removed};
-      if (!inserted.empty()) applied.added.emplace_back(client, inserted.size());
-      self->attribute(user_id, applied);
-    }
+    self->replace_now(crdt::utf8_to_utf16(text), user_id, nullptr);
     done(true);
   });
+}
+
+void Room::replace_now(const std::u16string& after, int64_t user_id,
+                       const std::vector<history::BlameRun>* origins) {
+  const std::u16string before = doc_.text16("content");
+  // The common prefix and suffix, never ending between the two halves of a surrogate pair
+  // (Yjs positions count UTF-16 units; a split pair would store half a character).
+  const size_t shorter = std::min(before.size(), after.size());
+  size_t prefix = 0;
+  while (prefix < shorter && before[prefix] == after[prefix]) ++prefix;
+  if (prefix > 0 && is_high_surrogate(before[prefix - 1])) --prefix;
+  size_t suffix = 0;
+  while (suffix < shorter - prefix &&
+         before[before.size() - 1 - suffix] == after[after.size() - 1 - suffix]) {
+    ++suffix;
+  }
+  if (suffix > 0 && is_low_surrogate(before[before.size() - suffix])) --suffix;
+  const size_t removed = before.size() - prefix - suffix;
+  const std::u16string_view inserted =
+      std::u16string_view(after).substr(prefix, after.size() - prefix - suffix);
+  // The edit is made as the user's own client, so that history knows it is theirs.
+  if (user_id != 0) doc_.set_client_id(rest_client(user_id));
+  const uint64_t client = doc_.client_id();
+  const uint64_t first_clock = crdt::state_of(doc_.state_vector(), client);
+  const crdt::Bytes update = doc_.transact([&](crdt::Transaction& tr) {
+    if (removed > 0) doc_.delete_text(tr, "content", prefix, removed);
+    if (!inserted.empty()) doc_.insert_text(tr, "content", prefix, inserted);
+  });
+  if (update.empty()) return;
+  services_.metrics.updates_applied.fetch_add(1, std::memory_order_relaxed);
+  publish(update, nullptr, nullptr);
+  note_edit(user_id, inserted.size(), removed);
+  crdt::Applied applied{.added = {}, .deleted = removed};
+  if (!inserted.empty()) applied.added.emplace_back(client, inserted.size());
+  attribute(user_id, applied);
+  if (origins && !inserted.empty()) {
+    alias(history::aliases_for(*origins, prefix, inserted.size(), client, first_clock));
+  }
 }
 
 void Room::set_access(int64_t user_id, std::optional<Role> role) {

@@ -149,6 +149,13 @@ class Room : public std::enable_shared_from_this<Room> {
   void attribute(int64_t user_id, const crdt::Applied& applied);
   // The client id REST edits by `user_id` are made as in this room (one per user, recorded).
   uint64_t rest_client(int64_t user_id);
+  // Turns the text into `after` with one edit by `user_id` (replace_text's). When `origins` (the
+  // runs of a version's text `after`) is given, the characters it re-inserts are aliases of the
+  // ones they restore, so blame keeps their authors and times.
+  void replace_now(const std::u16string& after, int64_t user_id,
+                   const std::vector<history::BlameRun>* origins);
+  // Keeps `aliases` (for the blame of the live text) and records them in the store.
+  void alias(std::vector<store::Alias> aliases);
   // True when applying `update` would remove more than half of a non-trivial text (the "oops"
   // version is captured before it).
   bool removes_most(crdt::ByteView update) const;
@@ -206,6 +213,7 @@ class Room : public std::enable_shared_from_this<Room> {
   };
   std::unordered_map<uint64_t, ClientSeen> clients_seen_;
   std::unordered_map<int64_t, uint64_t> rest_clients_;
+  std::vector<store::Alias> aliases_;  // made by restores while this room is loaded
   // Captures waiting for the one running on the blocking pool (not a strand of the pool: a Room
   // may outlive the pool at shutdown, and a strand must not outlive its context).
   std::deque<std::function<void()>> captures_;

@@ -112,6 +112,7 @@ void Room::read_blame(std::function<void(std::optional<history::BlameSource>)> d
       if (seen.user_id != 0) source.authors[client] = seen.user_id;
       source.recent[client] = history::iso_millis(seen.last);
     }
+    source.aliases = self->aliases_;
     done(std::move(source));
   });
 }
@@ -245,32 +246,58 @@ void Room::capture_version(std::string kind, std::optional<std::string> name, in
   });
 }
 
-// The version's text is rebuilt on the blocking pool from the chain of deltas; the edit itself
-// is PUT's: the common prefix and suffix stay, one delete and one insert, broadcast and stored.
+// The version is rebuilt on the blocking pool from the chain of deltas; the edit itself is PUT's:
+// the common prefix and suffix stay, one delete and one insert, broadcast and stored. What it
+// re-inserts is aliased to the version's own characters (replace_now), for blame.
 void Room::restore_version(int64_t version_id, int64_t user_id, VersionDone done) {
   when_loaded([self = shared_from_this(), version_id, user_id, done = std::move(done)]() mutable {
     if (self->state_ != State::kReady) return done(std::nullopt);
     asio::post(self->services_.blocking, [self, version_id, user_id, done = std::move(done)] {
-      std::optional<std::string> text;
+      std::optional<std::u16string> text;
+      std::vector<history::BlameRun> runs;
       try {
-        text = history::version_text(self->services_.store, self->document_id_, version_id);
+        if (const auto doc =
+                history::version_doc(self->services_.store, self->document_id_, version_id)) {
+          text = doc->text16("content");
+          for (const crdt::TextRun& r : doc->text_runs("content")) {
+            runs.push_back({r.id.client, r.id.clock, std::u16string(r.text)});
+          }
+        }
       } catch (const std::exception& e) {
         spdlog::error("document {}: rebuilding version {} failed: {}", self->document_id_,
                       version_id, e.what());
       }
       if (!text) return done(std::nullopt);
-      asio::post(self->strand_, [self, text = std::move(*text), user_id, done]() mutable {
+      asio::post(self->strand_, [self, text = std::move(*text), runs = std::move(runs), user_id,
+                                 done]() mutable {
         if (self->state_ != State::kReady) return done(std::nullopt);
-        self->capture(
-            "restore", std::nullopt,
-            [self, text = std::move(text), user_id, done](std::optional<store::Version> before) {
-              if (!before) return done(std::nullopt);
-              self->replace_text(std::move(text), user_id,
-                                 [before, done](bool ok) { done(ok ? before : std::nullopt); });
-            });
+        self->capture("restore", std::nullopt,
+                      [self, text = std::move(text), runs = std::move(runs), user_id,
+                       done](std::optional<store::Version> before) {
+                        if (!before) return done(std::nullopt);
+                        asio::post(self->strand_, [self, text, runs, user_id, before, done] {
+                          if (self->state_ != State::kReady) return done(std::nullopt);
+                          self->replace_now(text, user_id, &runs);
+                          done(before);
+                        });
+                      });
       });
     });
   });
+}
+
+void Room::alias(std::vector<store::Alias> aliases) {
+  if (aliases.empty()) return;
+  aliases_.insert(aliases_.end(), aliases.begin(), aliases.end());
+  asio::post(services_.blocking,
+             [&services = services_, id = document_id_, aliases = std::move(aliases)] {
+               try {
+                 store::History(services.store).record_aliases(id, aliases);
+               } catch (const std::exception& e) {
+                 spdlog::warn("document {}: recording {} restore aliases failed: {}", id,
+                              aliases.size(), e.what());
+               }
+             });
 }
 
 }  // namespace weft

@@ -431,4 +431,36 @@ std::unordered_map<uint64_t, int64_t> History::clients(int64_t document_id) {
   return out;
 }
 
+void History::record_aliases(int64_t document_id, const std::vector<Alias>& aliases) {
+  if (aliases.empty()) return;
+  store_.transact([&](Sql& sql) {
+    for (const Alias& a : aliases) {
+      sql.exec(
+          "INSERT INTO document_aliases "
+          "(document_id, client_id, clock, length, origin_client, origin_clock) "
+          "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (document_id, client_id, clock) DO NOTHING",
+          {document_id, static_cast<int64_t>(a.client), static_cast<int64_t>(a.clock),
+           static_cast<int64_t>(a.length), static_cast<int64_t>(a.origin_client),
+           static_cast<int64_t>(a.origin_clock)});
+    }
+  });
+}
+
+std::vector<Alias> History::aliases(int64_t document_id) {
+  std::vector<Alias> out;
+  store_.transact([&](Sql& sql) {
+    for (const auto& row : sql.exec(
+             "SELECT client_id, clock, length, origin_client, origin_clock FROM document_aliases "
+             "WHERE document_id = $1 ORDER BY client_id, clock",
+             {document_id})) {
+      out.push_back({.client = static_cast<uint64_t>(row.int64(0)),
+                     .clock = static_cast<uint64_t>(row.int64(1)),
+                     .length = static_cast<uint64_t>(row.int64(2)),
+                     .origin_client = static_cast<uint64_t>(row.int64(3)),
+                     .origin_clock = static_cast<uint64_t>(row.int64(4))});
+    }
+  });
+  return out;
+}
+
 }  // namespace store

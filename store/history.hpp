@@ -69,6 +69,18 @@ struct ClientAuthor {
   int64_t user_id = 0;
 };
 
+// A restore re-inserts a version's text as new items; each alias says that `length` characters
+// from (client, clock) are the ones from (origin_client, origin_clock) on, so blame can name their
+// author and time.
+struct Alias {
+  uint64_t client = 0;
+  uint64_t clock = 0;
+  uint64_t length = 0;
+  uint64_t origin_client = 0;
+  uint64_t origin_clock = 0;
+  bool operator==(const Alias&) const = default;
+};
+
 // A version's place in time, for blame: an item (client, clock) first appears in the oldest
 // version whose state vector passes its clock.
 struct VersionPoint {
@@ -117,6 +129,9 @@ class History {
   void record_clients(int64_t document_id, const std::vector<ClientAuthor>& clients);
   // The recorded clients of the document (client → user).
   std::unordered_map<uint64_t, int64_t> clients(int64_t document_id);
+  // Records restore aliases (one already recorded for the same client and clock stays).
+  void record_aliases(int64_t document_id, const std::vector<Alias>& aliases);
+  std::vector<Alias> aliases(int64_t document_id);
 
  private:
   Store& store_;

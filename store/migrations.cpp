@@ -133,7 +133,8 @@ CREATE INDEX document_versions_document ON document_versions (document_id, id);
     // never deleted, and history must outlive any. Client ids are unsigned on the wire; they are
     // stored as the same 64 bits, signed. From this migration on, an entry of
     // document_versions.users may also read "id:inserted:deleted" (UTF-16 units that user inserted
-    // and deleted since the version before).
+    // and deleted since the version before). document_aliases: the characters a restore
+    // re-inserted, each range standing for the range of the version's own characters it restores.
     Migration{4, R"sql(
 CREATE TABLE document_clients (
   document_id BIGINT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
@@ -141,6 +142,15 @@ CREATE TABLE document_clients (
   user_id BIGINT NOT NULL,
   created_at {{TIMESTAMP}} NOT NULL DEFAULT {{NOW}},
   PRIMARY KEY (document_id, client_id)
+);
+CREATE TABLE document_aliases (
+  document_id BIGINT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+  client_id BIGINT NOT NULL,
+  clock BIGINT NOT NULL,
+  length BIGINT NOT NULL,
+  origin_client BIGINT NOT NULL,
+  origin_clock BIGINT NOT NULL,
+  PRIMARY KEY (document_id, client_id, clock)
 );
 )sql"},
 };

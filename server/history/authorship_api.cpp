@@ -55,11 +55,13 @@ json blame_json(Services& s, const std::optional<int64_t>& version,
           {"lines", std::move(out_lines)}};
 }
 
-// The recorded authors win over what the room saw (the first record of a client stands).
-void add_recorded_authors(Services& s, int64_t id, history::BlameSource& source) {
-  for (const auto& [client, user] : store::History(s.store).clients(id)) {
-    source.authors[client] = user;
-  }
+// What the store has: the recorded authors win over what the room saw (the first record of a
+// client stands); the aliases of every restore (the room's own may not be written yet).
+void add_recorded(Services& s, int64_t id, history::BlameSource& source) {
+  store::History history(s.store);
+  for (const auto& [client, user] : history.clients(id)) source.authors[client] = user;
+  const auto aliases = history.aliases(id);
+  source.aliases.insert(source.aliases.end(), aliases.begin(), aliases.end());
 }
 
 void blame_version(Call& c, int64_t id, int64_t vid) {
@@ -69,7 +71,7 @@ void blame_version(Call& c, int64_t id, int64_t vid) {
   for (const crdt::TextRun& r : doc->text_runs("content")) {
     source.runs.push_back({r.id.client, r.id.clock, std::u16string(r.text)});
   }
-  add_recorded_authors(c.s, id, source);
+  add_recorded(c.s, id, source);
   source.points = store::History(c.s.store).points(id, vid);
   c.reply(200, blame_json(c.s, vid, history::blame(source)));
 }
@@ -85,7 +87,7 @@ void blame_current(Call& c, int64_t id) {
     }
     boost::asio::post(s.blocking, [&s, id, respond, source = std::move(*source)]() mutable {
       try {
-        add_recorded_authors(s, id, source);
+        add_recorded(s, id, source);
         source.points = store::History(s.store).points(id, std::nullopt);
         respond(json_response(200, blame_json(s, std::nullopt, history::blame(source))));
       } catch (const std::exception& e) {

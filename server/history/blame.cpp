@@ -33,40 +33,61 @@ std::unordered_map<uint64_t, std::vector<Step>> steps_of(
   return out;
 }
 
+std::unordered_map<uint64_t, std::vector<store::Alias>> aliases_by_client(
+    const std::vector<store::Alias>& aliases) {
+  std::unordered_map<uint64_t, std::vector<store::Alias>> out;
+  for (const store::Alias& a : aliases) out[a.client].push_back(a);
+  for (auto& [client, list] : out) {
+    std::sort(list.begin(), list.end(),
+              [](const auto& a, const auto& b) { return a.clock < b.clock; });
+  }
+  return out;
+}
+
+// A restore of a restore aliases aliases; more than this many steps is a cycle.
+constexpr int kMaxAliasDepth = 16;
+
 class Walker {
  public:
-  explicit Walker(const BlameSource& source) : source_(source), steps_(steps_of(source.points)) {
+  explicit Walker(const BlameSource& source)
+      : source_(source),
+        steps_(steps_of(source.points)),
+        aliases_(aliases_by_client(source.aliases)) {
     lines_.emplace_back();
   }
 
   void run(const BlameRun& r) {
-    const int64_t user = author(r.client);
-    const std::vector<Step>* steps = nullptr;
-    if (const auto it = steps_.find(r.client); it != steps_.end()) steps = &it->second;
     size_t i = 0;
     while (i < r.text.size()) {
       if (r.text[i] == u'\n') {
-        if (lines_.back().spans.empty()) break_user_ = user;
+        if (lines_.back().spans.empty()) {
+          uint64_t client = r.client, clock = r.clock + i, length = 1;
+          resolve(client, clock, length);
+          break_user_ = author(client);
+        }
         end_line();
         ++i;
         continue;
       }
       size_t stop = r.text.find(u'\n', i);
       if (stop == std::u16string::npos) stop = r.text.size();
-      // [i, stop) has no line break; cut it where a version boundary falls.
+      // [i, stop) has no line break; cut it where an alias or a version boundary falls.
       while (i < stop) {
-        const uint64_t clock = r.clock + i;
-        size_t take = stop - i;
+        uint64_t client = r.client;
+        uint64_t clock = r.clock + i;
+        uint64_t take = stop - i;
+        resolve(client, clock, take);
         std::optional<size_t> point;
-        if (steps) {
-          const auto s = std::upper_bound(steps->begin(), steps->end(), clock,
+        if (const auto it = steps_.find(client); it != steps_.end()) {
+          const auto& steps = it->second;
+          const auto s = std::upper_bound(steps.begin(), steps.end(), clock,
                                           [](uint64_t c, const Step& st) { return c < st.clock; });
-          if (s != steps->end()) {
+          if (s != steps.end()) {
             point = s->point;
             take = std::min<uint64_t>(take, s->clock - clock);
           }
         }
-        span(user, point, r.client, static_cast<uint32_t>(take));
+        span(author(client), point, client, static_cast<uint32_t>(take));
         i += take;
       }
     }
@@ -79,6 +100,30 @@ class Walker {
   }
 
  private:
+  // Follows aliases from (client, clock): the characters restored, and how many of the `length`
+  // from there they cover (the rest starts at another alias, or at none).
+  void resolve(uint64_t& client, uint64_t& clock, uint64_t& length) const {
+    for (int depth = 0; depth < kMaxAliasDepth; ++depth) {
+      const auto it = aliases_.find(client);
+      if (it == aliases_.end()) return;
+      const auto& list = it->second;
+      const auto next =
+          std::upper_bound(list.begin(), list.end(), clock,
+                           [](uint64_t c, const store::Alias& a) { return c < a.clock; });
+      if (next != list.begin()) {
+        const store::Alias& a = *std::prev(next);
+        if (clock < a.clock + a.length) {
+          length = std::min(length, a.clock + a.length - clock);
+          clock = a.origin_clock + (clock - a.clock);
+          client = a.origin_client;
+          continue;
+        }
+      }
+      if (next != list.end()) length = std::min(length, next->clock - clock);
+      return;
+    }
+  }
+
   int64_t author(uint64_t client) const {
     const auto it = source_.authors.find(client);
     return it == source_.authors.end() ? 0 : it->second;
@@ -132,6 +177,7 @@ class Walker {
 
   const BlameSource& source_;
   const std::unordered_map<uint64_t, std::vector<Step>> steps_;
+  const std::unordered_map<uint64_t, std::vector<store::Alias>> aliases_;
   std::vector<BlameLine> lines_;
   int64_t break_user_ = 0;
 };
@@ -142,6 +188,27 @@ std::vector<BlameLine> blame(const BlameSource& source) {
   Walker walker(source);
   for (const BlameRun& r : source.runs) walker.run(r);
   return walker.finish();
+}
+
+std::vector<store::Alias> aliases_for(const std::vector<BlameRun>& origins, uint64_t offset,
+                                      uint64_t length, uint64_t client, uint64_t first_clock) {
+  std::vector<store::Alias> out;
+  const uint64_t end = offset + length;
+  uint64_t at = 0;  // where the run starts in the text
+  for (const BlameRun& r : origins) {
+    const uint64_t from = std::max(at, offset);
+    const uint64_t to = std::min<uint64_t>(at + r.text.size(), end);
+    if (from < to) {
+      out.push_back({.client = client,
+                     .clock = first_clock + (from - offset),
+                     .length = to - from,
+                     .origin_client = r.client,
+                     .origin_clock = r.clock + (from - at)});
+    }
+    at += r.text.size();
+    if (at >= end) break;
+  }
+  return out;
 }
 
 std::string iso_millis(std::chrono::system_clock::time_point t) {

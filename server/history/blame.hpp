@@ -5,7 +5,9 @@
 // (document_clients). When is the version that first holds the character: versions are captured
 // states, so the oldest one whose state vector passes the clock was taken just after it was typed
 // (at most a quiet period later). Characters typed since the newest version carry the time of
-// their client's last edit, when the room knows it.
+// their client's last edit, when the room knows it. A restore re-inserts a version's text as new
+// characters of the restorer; its aliases lead blame back to the characters restored, so a
+// restore changes no line's author or time.
 //
 // Pure: the caller gathers the runs (the room, or a doc rebuilt from a version's chain), the
 // authors and the version points; this file only walks them once.
@@ -34,6 +36,7 @@ struct BlameSource {
   std::unordered_map<uint64_t, int64_t> authors;     // client → user (missing: unknown)
   std::vector<store::VersionPoint> points;           // the versions, oldest first
   std::unordered_map<uint64_t, std::string> recent;  // client → its last edit (ISO), if known
+  std::vector<store::Alias> aliases;                 // restored characters → their originals
 };
 
 // A range of one line written by one user in one version (columns in UTF-16 units, as Monaco's).
@@ -54,6 +57,11 @@ struct BlameLine {
 // One entry per line of the text (a text of n line breaks has n + 1 lines); the line break
 // itself belongs to no span, but decides the author of an otherwise empty line.
 std::vector<BlameLine> blame(const BlameSource& source);
+
+// The aliases of a restore: `length` characters inserted at `offset` of the restored text
+// `origins` (that text's runs), as client `client` from clock `first_clock` on.
+std::vector<store::Alias> aliases_for(const std::vector<BlameRun>& origins, uint64_t offset,
+                                      uint64_t length, uint64_t client, uint64_t first_clock);
 
 // "YYYY-MM-DDTHH:MM:SS.mmmZ", as the store writes times (for BlameSource::recent).
 std::string iso_millis(std::chrono::system_clock::time_point t);

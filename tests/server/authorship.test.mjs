@@ -28,7 +28,7 @@ async function versions (srv, id) {
   return (await srv.api('GET', `/api/documents/${id}/versions`)).json.versions
 }
 
-test('blame names who typed each line, the PUT\'s caller, and the restorer; activity says how much; both survive kill -9',
+test('blame names who typed each line and the PUT\'s caller, and a restore keeps them; activity says how much; both survive kill -9',
   { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
     const srv = await s.server(flags)
     const bob = await srv.account('bob')
@@ -76,7 +76,8 @@ test('blame names who typed each line, the PUT\'s caller, and the restorer; acti
     assert.equal(got.lines[3].runs[0].version, null, 'not in any version yet')
     assert.ok(got.lines[3].at, 'a time even before a version holds it (the last edit of its client)')
 
-    // Bob deletes a's lines and restores the first version: the text is back, as an edit by bob.
+    // Bob deletes everything and restores the first version: the text is back as one edit by bob,
+    // but blame follows the restored characters to who wrote them, and when.
     b.ytext.delete(0, b.ytext.length)
     b.ytext.insert(0, 'oops\n')
     await waitFor(() => a.text() === 'oops\n', 5000, 'a to see the deletion')
@@ -84,8 +85,11 @@ test('blame names who typed each line, the PUT\'s caller, and the restorer; acti
     assert.equal(restored.status, 200, restored.text)
     await waitFor(() => a.text() === 'fn xalpha() {}\nfn beta() {}\nfn gamma() {}\n', 5000, 'a to see the restore')
     got = await blame(srv, id)
-    assert.deepEqual(authors(got, a.text()).slice(0, 3).map((l) => l.split(':')[0]), ['bob', 'bob', 'bob'],
-      'a restore is one edit by whoever restored (history keeps who wrote the version: blame ?version=)')
+    assert.deepEqual(authors(got, a.text()), ['harness: fn xalpha() {}', 'bob: fn beta() {}', 'harness: fn gamma() {}', '?: '],
+      'a restore changes no line\'s author')
+    assert.deepEqual(got.lines[0].runs.map((r) => [r.start, r.end, r.user_id, r.version]),
+      [[0, 3, aliceId, first.id], [3, 4, bobId, first.id], [4, 14, aliceId, first.id]])
+    assert.equal(got.lines[2].at, first.created_at, 'nor its time')
 
     // Blame of a version is that version's text and authors.
     const old = await blame(srv, id, `?version=${first.id}`)

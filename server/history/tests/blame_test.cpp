@@ -102,6 +102,44 @@ TEST(Blame, MajorityUnknownAndEmpty) {
   EXPECT_TRUE(empty[0].spans.empty());
 }
 
+// A restore re-inserts a version's text as new characters of the restorer; its aliases lead back
+// to the originals, with their versions and times.
+TEST(Blame, RestoredCharactersKeepTheirAuthors) {
+  crdt::Doc alice(1), bob(2);
+  insert(alice, 0, u"one\n");
+  bob.apply_update(alice.encode_state_as_update());
+  insert(bob, 4, u"two\n");
+  const store::VersionPoint v1 = point(1, "2026-01-01T00:00:01.000Z", bob);
+  BlameSource version = source_of(bob);
+  // Bob replaces everything, then restores v1 as client 3 (his REST client): "one\ntwo\n" again.
+  bob.transact([&](crdt::Transaction& tr) { bob.delete_text(tr, "content", 0, 8); });
+  crdt::Doc restorer(3);
+  restorer.apply_update(bob.encode_state_as_update());
+  insert(restorer, 0, u"one\ntwo\n");
+  BlameSource s = source_of(restorer);
+  s.authors = {{1, 10}, {2, 20}, {3, 20}};
+  s.points = {v1};
+  s.aliases = aliases_for(version.runs, 0, 8, 3, 0);
+  ASSERT_EQ(s.aliases.size(), 2u);  // "one\n" from client 1, "two\n" from client 2
+  EXPECT_EQ(s.aliases[1], (store::Alias{3, 4, 4, 2, 0}));
+  auto lines = blame(s);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0].user_id, 10);
+  EXPECT_EQ(lines[0].spans[0].version, 1);
+  EXPECT_EQ(lines[1].user_id, 20);
+  EXPECT_EQ(lines[1].at, "2026-01-01T00:00:01.000Z");
+  // Without the aliases the restorer wrote it all, in no version.
+  s.aliases.clear();
+  lines = blame(s);
+  EXPECT_EQ(lines[0].user_id, 20);
+  EXPECT_EQ(lines[0].spans[0].version, std::nullopt);
+  // A partial restore (offset 2, "e\ntw") maps into the middle of both originals.
+  const auto partial = aliases_for(version.runs, 2, 4, 3, 100);
+  ASSERT_EQ(partial.size(), 2u);
+  EXPECT_EQ(partial[0], (store::Alias{3, 100, 2, 1, 2}));
+  EXPECT_EQ(partial[1], (store::Alias{3, 102, 2, 2, 0}));
+}
+
 TEST(Blame, IsoMillis) {
   const auto t =
       std::chrono::system_clock::time_point(std::chrono::milliseconds(1'767'225'600'123));
