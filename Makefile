@@ -1,5 +1,5 @@
 # The commands of README.md. Everything installs what it needs first (scripts/bootstrap).
-.PHONY: all bootstrap build build-san run test test-cpp test-node bench bench-crdt bench-history soak soak-lone-tab format clean
+.PHONY: all bootstrap build build-san run test test-cpp test-node bench bench-crdt bench-history soak soak-lone-tab check-container format clean
 
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
@@ -48,6 +48,13 @@ soak: build
 # on one WebSocket (the fast, virtual-clock version runs in make test).
 soak-lone-tab: build web
 	WEFT_BIN=build/bin/weft node --test tests/soak/lone_tab.test.mjs
+
+# The Dockerfile's recipe in full on this machine, which has no container engine: the build stage
+# (bootstrap, Release build, web app) on a copy of the build context in a temporary directory, then
+# the runtime steps and the server as the image's user (scripts/check-dockerfile; long: a full
+# build). make test runs the same steps with the existing build.
+check-container: bootstrap
+	scripts/check-dockerfile --full
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
