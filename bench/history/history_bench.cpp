@@ -126,6 +126,7 @@ class Samples {
  public:
   void add(double ms) { ms_.push_back(ms); }
   size_t count() const { return ms_.size(); }
+  double last() const { return ms_.empty() ? 0 : ms_.back(); }
   double median() const {
     const auto s = sorted();
     const size_t m = s.size() / 2;
@@ -370,7 +371,7 @@ int main(int argc, char** argv) {
     }
     last_strand.add(grown.captures.back().strand);
     last_pool.add(grown.captures.back().pool);
-    std::cerr << "  run " << run + 1 << ": without history " << fixed(plain_ms.max(), 0)
+    std::cerr << "  run " << run + 1 << ": without history " << fixed(plain_ms.last(), 0)
               << " ms, with " << fixed(grown.ms, 0) << " ms (pool " << fixed(grown.pool_ms, 0)
               << " ms)\n";
   }
