@@ -152,22 +152,21 @@ uint64_t BenchRoom::rest_client(int64_t user_id) {
   return it->second;
 }
 
-// Room::restore_version, then Room::replace_text.
+// Room::restore_version, then Room::replace_now.
 bool BenchRoom::restore(int64_t version_id, int64_t user_id, RestoreTimes& times) {
   const auto start = Clock::now();
   auto t0 = start;
-  const std::optional<std::string> text =
-      weft::history::version_text(store_, document_id_, version_id);
+  const auto version = weft::history::version_doc(store_, document_id_, version_id);
+  if (!version) return false;
+  const std::u16string after = version->text16("content");
+  std::vector<weft::history::BlameRun> runs;
+  for (const crdt::TextRun& r : version->text_runs("content")) {
+    runs.push_back({r.id.client, r.id.clock, std::u16string(r.text)});
+  }
   times.text = ms_since(t0);
-  if (!text) return false;
   times.restore = capture("restore");
-  // replace_text: its own capture first (the same state: no new row), then the edit.
-  t0 = Clock::now();
-  const Pending replaced = state_for_capture();
-  times.replace_strand = ms_since(t0);
   t0 = Clock::now();
   const std::u16string before = doc_.text16("content");
-  const std::u16string after = crdt::utf8_to_utf16(*text);
   const size_t shorter = std::min(before.size(), after.size());
   size_t prefix = 0;
   while (prefix < shorter && before[prefix] == after[prefix]) ++prefix;
@@ -183,24 +182,31 @@ bool BenchRoom::restore(int64_t version_id, int64_t user_id, RestoreTimes& times
       std::u16string_view(after).substr(prefix, after.size() - prefix - suffix);
   doc_.set_client_id(rest_client(user_id));
   const uint64_t client = doc_.client_id();
+  const uint64_t first_clock = crdt::state_of(doc_.state_vector(), client);
   const crdt::Bytes update = doc_.transact([&](crdt::Transaction& tr) {
     if (removed > 0) doc_.delete_text(tr, "content", prefix, removed);
     if (!inserted.empty()) doc_.insert_text(tr, "content", prefix, inserted);
   });
+  std::vector<store::Alias> aliases;
   if (!update.empty()) {
     note_edit(user_id, inserted.size(), removed);
     crdt::Applied applied{.added = {}, .deleted = removed};
     if (!inserted.empty()) applied.added.emplace_back(client, inserted.size());
     attribute(user_id, applied);
+    if (!inserted.empty()) {
+      aliases = weft::history::aliases_for(runs, prefix, inserted.size(), client, first_clock);
+      aliases_.insert(aliases_.end(), aliases.begin(), aliases.end());
+    }
   }
   times.edit = ms_since(t0);
   times.total = ms_since(start);
-  times.replace = store_capture("replace", replaced);
-  times.replace.strand = times.replace_strand;
+  t0 = Clock::now();
+  if (!aliases.empty()) store::History(store_).record_aliases(document_id_, aliases);
+  times.aliases = ms_since(t0);
   return true;
 }
 
-// authorship_api.cpp's blame_current: Room::read_blame, then add_recorded_authors and points.
+// authorship_api.cpp's blame_current: Room::read_blame, then add_recorded and points.
 BlameTimes BenchRoom::blame() {
   BlameTimes times;
   const auto start = Clock::now();
@@ -214,10 +220,12 @@ BlameTimes BenchRoom::blame() {
   }
   times.runs = ms_since(start);
   auto t0 = Clock::now();
-  for (const auto& [client, user] : store::History(store_).clients(document_id_)) {
-    source.authors[client] = user;
-  }
-  source.points = store::History(store_).points(document_id_, std::nullopt);
+  source.aliases = aliases_;
+  store::History history(store_);
+  for (const auto& [client, user] : history.clients(document_id_)) source.authors[client] = user;
+  const auto recorded = history.aliases(document_id_);
+  source.aliases.insert(source.aliases.end(), recorded.begin(), recorded.end());
+  source.points = history.points(document_id_, std::nullopt);
   times.store = ms_since(t0);
   t0 = Clock::now();
   times.lines = weft::history::blame(source);

@@ -11,11 +11,14 @@
 //   - a capture: on the strand, state_for_capture (encode_state_as_update, encode_state_vector,
 //     the text's size); on the blocking pool, the fingerprint, History::capture with the delta
 //     (crdt::diff_update against the head's state vector) and the thinning that follows it;
-//   - restore (Room::restore_version): version_text, the "restore" capture, then replace_text:
-//     its own "replace" capture and the edit (common prefix and suffix, one delete and one insert
-//     as the user's REST client via Doc::transact);
-//   - blame of the live text (authorship_api.cpp's blame_current): the runs and the clients the
-//     room has seen, History::clients and History::points, history::blame.
+//   - restore (Room::restore_version): the version's doc from its chain, its text and runs, the
+//     "restore" capture, then replace_now: the edit (common prefix and suffix, one delete and one
+//     insert as the user's REST client via Doc::transact) and the aliases of what it re-inserted
+//     (history::aliases_for; recorded on the pool, after the answer);
+//   - blame of the live text (authorship_api.cpp's blame_current): the runs, the clients and
+//     aliases the room has seen, History::clients, History::aliases and History::points,
+//     history::blame.
+// It follows the server as of 0403ccb.
 // What runs on another thread in the server (the pool) is timed separately, never overlapped.
 // Not included: broadcasting and persisting updates (no connections, no Persister), and JSON.
 #pragma once
@@ -44,17 +47,16 @@ struct CaptureTimes {
 };
 
 struct RestoreTimes {
-  double text = 0;            // version_text (pool)
-  CaptureTimes restore;       // the "restore" capture
-  double replace_strand = 0;  // replace_text's "replace" capture, strand part
-  double edit = 0;            // the replace edit (strand)
-  double total = 0;           // all of the above but the replace capture's pool part: the answer
-  CaptureTimes replace;       // the "replace" capture's pool part, after the answer
+  double text = 0;       // version_doc, its text and runs (pool)
+  CaptureTimes restore;  // the "restore" capture
+  double edit = 0;       // replace_now: the edit and its aliases (strand)
+  double total = 0;      // all of the above: what the answer waits for
+  double aliases = 0;    // History::record_aliases (pool), after the answer
 };
 
 struct BlameTimes {
   double runs = 0;   // text_runs copied and the room's clients (strand)
-  double store = 0;  // History::clients + History::points (pool)
+  double store = 0;  // History::clients + History::aliases + History::points (pool)
   double walk = 0;   // history::blame (pool)
   double total = 0;
   std::vector<weft::history::BlameLine> lines;
@@ -97,6 +99,7 @@ class BenchRoom {
   std::map<int64_t, store::UserEdits> edits_;
   std::unordered_map<uint64_t, ClientSeen> clients_seen_;
   std::unordered_map<int64_t, uint64_t> rest_clients_;
+  std::vector<store::Alias> aliases_;
   std::chrono::steady_clock::time_point edited_last_{};
 };
 
