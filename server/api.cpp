@@ -321,6 +321,11 @@ void put_content(Call& c, int64_t id) {
   c.require_document(id, store::Access::kEditor);
   if (!crdt::is_valid_utf8(c.req.body)) invalid("content", "the text must be UTF-8");
   Services& s = c.s;
+  if (const size_t limit = s.config.max_document_bytes; limit != 0 && c.req.body.size() > limit) {
+    fail(413, "document_too_large",
+         "the text is larger than this server's documents may be (" + std::to_string(limit) +
+             " bytes)");
+  }
   const auto room = s.rooms.acquire(id);
   room->replace_text(std::move(c.req.body), c.user->id, [&s, room, respond = c.respond](bool ok) {
     s.rooms.release(room);

@@ -61,6 +61,13 @@ void add_serve_options(CLI::App& cmd, Config& cfg) {
       "allowed (close 4429 beyond; 0: no limit)");
   opt(cmd, "max-body-bytes", cfg.max_body_bytes,
       "Largest HTTP request body (PUT content); JSON bodies are limited to 64 KiB");
+  opt(cmd, "max-connections-per-ip", cfg.max_connections_per_ip,
+      "WebSocket connections one IP address may hold at once (close 4429 beyond; 0: no limit)");
+  opt(cmd, "max-connections-per-user", cfg.max_connections_per_user,
+      "WebSocket connections one user may hold at once (close 4429 beyond; 0: no limit)");
+  opt(cmd, "max-document-bytes", cfg.max_document_bytes,
+      "Largest document (its encoded Yjs state): an update that would grow one beyond it is "
+      "refused with close 4413, a PUT of more text with 413 (0: no limit)");
 }
 
 }  // namespace weft

@@ -32,6 +32,9 @@ struct Config {
   size_t auth_rate_limit = 10;  // login/registration attempts per minute per IP and per username
   size_t ws_rate_limit = 200;   // WebSocket messages per second per connection (burst: 10 s worth)
   size_t max_body_bytes = 8u << 20;  // largest HTTP request body (PUT content); JSON bodies 64 KiB
+  size_t max_connections_per_ip = 512;     // WebSocket connections at once (0: no limit)
+  size_t max_connections_per_user = 128;   // WebSocket connections at once (0: no limit)
+  size_t max_document_bytes = 128u << 20;  // encoded Yjs state of one document (0: no limit)
   // History (server/room_history.cpp): a version after this much quiet following edits, and at
   // least this often while editing goes on. 0 turns automatic versions off.
   uint64_t history_quiet_ms = 30000;

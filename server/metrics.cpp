@@ -67,6 +67,15 @@ std::string Metrics::render(
   metric(out, "weft_rejected_connections_total", "counter",
          "WebSocket connections refused for a missing/bad token or no access",
          rejected_connections);
+  metric(out, "weft_connections_refused_per_ip_total", "counter",
+         "WebSocket connections refused (4429) over --max-connections-per-ip",
+         connections_refused_ip);
+  metric(out, "weft_connections_refused_per_user_total", "counter",
+         "WebSocket connections refused (4429) over --max-connections-per-user",
+         connections_refused_user);
+  metric(out, "weft_updates_refused_too_large_total", "counter",
+         "Updates refused (4413) because the document would grow beyond --max-document-bytes",
+         updates_refused_too_large);
   metric(out, "weft_bus_published_total", "counter", "Messages published to other instances",
          bus_published);
   metric(out, "weft_bus_received_total", "counter", "Messages received from other instances",

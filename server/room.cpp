@@ -101,6 +101,8 @@ void Room::on_loaded(std::optional<store::StoredDocument> stored, std::string er
     }
   }
   if (bad) spdlog::error("document {}: {} stored updates could not be decoded", document_id_, bad);
+  doc_bytes_ = stored->yjs_state ? stored->yjs_state->size() : 0;
+  for (const auto& u : stored->updates) doc_bytes_ += u.size();
   logged_since_compaction_ = stored->updates.size();
   state_ = State::kReady;
   spdlog::debug("document {} loaded ({} logged updates)", document_id_, stored->updates.size());
@@ -224,6 +226,13 @@ void Room::apply_update(const std::shared_ptr<Connection>& conn, crdt::ByteView 
     services_.metrics.viewer_updates_dropped.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  if (!fits(update)) {
+    services_.metrics.updates_refused_too_large.fetch_add(1, std::memory_order_relaxed);
+    conn->close(close_code::kTooLarge, "the document would grow beyond " +
+                                           std::to_string(services_.config.max_document_bytes) +
+                                           " bytes");
+    return;
+  }
   // An update whose delete set covers most of the text may be a select-all-delete: the state
   // before it is kept, and becomes the "oops" version if the text really shrank by more than half
   // (a sync step 2 carries the whole delete set of its sender and usually deletes nothing new).
@@ -246,6 +255,17 @@ void Room::apply_update(const std::shared_ptr<Connection>& conn, crdt::ByteView 
   services_.metrics.update_apply_seconds.observe(took.count());
   services_.metrics.updates_applied.fetch_add(1, std::memory_order_relaxed);
   publish(update, relay, conn.get());
+}
+
+bool Room::fits(crdt::ByteView update) {
+  const size_t limit = services_.config.max_document_bytes;
+  if (limit == 0) return true;
+  if (doc_bytes_ + update.size() > limit) {
+    doc_bytes_ = doc_.encode_state_as_update().size();  // the bound was loose: measure
+    if (doc_bytes_ + update.size() > limit) return false;
+  }
+  doc_bytes_ += update.size();
+  return true;
 }
 
 void Room::publish(crdt::ByteView update, const Frame& relay, const Connection* origin) {

@@ -218,6 +218,13 @@ class Room : public std::enable_shared_from_this<Room> {
   // may outlive the pool at shutdown, and a strand must not outlive its context).
   std::deque<std::function<void()>> captures_;
   bool capturing_ = false;
+  // --max-document-bytes: an upper bound of the encoded state's size (the stored bytes at load,
+  // plus every update applied since; exact again at each capture), measured exactly before an
+  // update is refused.
+  size_t doc_bytes_ = 0;
+  // Whether `update` may be applied under --max-document-bytes (false: it would grow the document
+  // beyond it).
+  bool fits(crdt::ByteView update);
   size_t logged_since_compaction_ = 0;
   bool compacting_ = false;
   bool shutting_down_ = false;

@@ -170,7 +170,9 @@ Room::PendingCapture Room::state_for_capture() const {
 }
 
 void Room::capture(std::string kind, std::optional<std::string> name, VersionDone done) {
-  store_capture(std::move(kind), std::move(name), state_for_capture(), std::move(done));
+  PendingCapture pending = state_for_capture();
+  doc_bytes_ = pending.state->size();  // the state is encoded anyway: the size is exact again
+  store_capture(std::move(kind), std::move(name), pending, std::move(done));
 }
 
 void Room::store_capture(std::string kind, std::optional<std::string> name,

@@ -178,8 +178,10 @@ int run_server(const Config& config) {
     return 1;
   }
   Cluster cluster(ioc, *bus, !config.redis.empty(), instance_id, metrics, rooms);
-  Services services{config, metrics,  *store,       persister, ioc,    blocking,
-                    rooms,  accounts, auth_limiter, cluster,   secret, instance_id};
+  ConnectionLimits connection_limits(config.max_connections_per_ip,
+                                     config.max_connections_per_user);
+  Services services{config,   metrics,      *store,  persister,         ioc,    blocking,   rooms,
+                    accounts, auth_limiter, cluster, connection_limits, secret, instance_id};
   rooms.bind(services);
   cluster.start();
 

@@ -1,6 +1,6 @@
 // services.hpp — what rooms and sessions share: configuration, metrics, the store and the
 // accounts on it, the batch writer, the I/O context, a small pool for blocking work (database
-// reads, compaction, bcrypt), the JWT secret and the login rate limiter.
+// reads, compaction, bcrypt), the JWT secret, the login rate limiter and the connection limits.
 // Owned by Server; everything else holds a reference that the server outlives.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <string>
 
 #include "server/config.hpp"
+#include "server/connection_limits.hpp"
 #include "server/metrics.hpp"
 #include "server/persister.hpp"
 #include "server/rate_limiter.hpp"
@@ -31,6 +32,7 @@ struct Services {
   store::Accounts& accounts;
   RateLimiter& auth_limiter;
   Cluster& cluster;
+  ConnectionLimits& connection_limits;
   std::string jwt_secret;
   std::string instance_id;  // this instance's name in the sessions table
 };

@@ -88,6 +88,11 @@ void WsSession<Stream>::on_accept(beast::error_code ec, std::string target) {
     io_.emplace(std::move(handshake_->next_layer()));
   }
   handshake_.reset();
+  {
+    beast::error_code ignored;
+    const auto remote = lowest_socket().remote_endpoint(ignored);
+    remote_ip_ = ignored ? "unknown" : remote.address().to_string();
+  }
   services_.metrics.connections.fetch_add(1, std::memory_order_relaxed);
   services_.metrics.connections_total.fetch_add(1, std::memory_order_relaxed);
   const int64_t id = document_id_of(target);
@@ -103,39 +108,52 @@ void WsSession<Stream>::on_accept(beast::error_code ec, std::string target) {
 // On the blocking pool: who is this, and what may they do with the document?
 template <class Stream>
 void WsSession<Stream>::authorize(int64_t document_id, std::string token) {
-  asio::post(
-      services_.blocking, [self = this->shared_from_this(), document_id, token = std::move(token)] {
-        Admission a;
-        try {
-          const auto user = authenticate(self->services_, token);
-          const auto access =
-              user ? self->services_.accounts.access(document_id, user->id) : std::nullopt;
-          const auto role = access ? role_for(*access) : std::nullopt;
-          if (!user) {
-            a.refusal = close_code::kUnauthorized;
-            a.reason = token.empty() ? "sign in first" : "invalid or expired token";
-          } else if (!access) {
-            a.refusal = close_code::kNotFound;
-            a.reason = "no such document";
-          } else if (!role) {
-            a.refusal = close_code::kForbidden;
-            a.reason = "no access to this document";
-          } else {
-            a.user_id = user->id;
-            a.role = *role;
-            a.session_id = self->services_.accounts.open_session(document_id, user->id,
-                                                                 self->services_.instance_id);
-          }
-        } catch (const std::exception& e) {
-          spdlog::error("document {}: authorizing a connection failed: {}", document_id, e.what());
-          a.refusal = 1011;
-          a.reason = "internal error";
-        }
-        // The session's fields are set on its strand, not here.
-        asio::post(self->strand_, [self, document_id, a = std::move(a)]() mutable {
-          self->on_authorized(document_id, std::move(a));
-        });
-      });
+  asio::post(services_.blocking, [self = this->shared_from_this(), document_id,
+                                  token = std::move(token)] {
+    Admission a;
+    try {
+      const auto user = authenticate(self->services_, token);
+      const auto access =
+          user ? self->services_.accounts.access(document_id, user->id) : std::nullopt;
+      const auto role = access ? role_for(*access) : std::nullopt;
+      if (!user) {
+        a.refusal = close_code::kUnauthorized;
+        a.reason = token.empty() ? "sign in first" : "invalid or expired token";
+      } else if (!access) {
+        a.refusal = close_code::kNotFound;
+        a.reason = "no such document";
+      } else if (!role) {
+        a.refusal = close_code::kForbidden;
+        a.reason = "no access to this document";
+      } else if (auto limited =
+                     self->services_.connection_limits.acquire(self->remote_ip_, user->id);
+                 !limited.slot) {
+        const bool by_ip = limited.refusal == ConnectionLimits::Refusal::kIp;
+        auto& counter = by_ip ? self->services_.metrics.connections_refused_ip
+                              : self->services_.metrics.connections_refused_user;
+        counter.fetch_add(1, std::memory_order_relaxed);
+        a.refusal = close_code::kRateLimited;
+        a.reason = by_ip ? "too many connections from this address (limit " +
+                               std::to_string(self->services_.connection_limits.per_ip()) + ")"
+                         : "too many connections of this user (limit " +
+                               std::to_string(self->services_.connection_limits.per_user()) + ")";
+      } else {
+        a.slot.emplace(std::move(*limited.slot));
+        a.user_id = user->id;
+        a.role = *role;
+        a.session_id = self->services_.accounts.open_session(document_id, user->id,
+                                                             self->services_.instance_id);
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("document {}: authorizing a connection failed: {}", document_id, e.what());
+      a.refusal = 1011;
+      a.reason = "internal error";
+    }
+    // The session's fields are set on its strand, not here.
+    asio::post(self->strand_, [self, document_id, a = std::move(a)]() mutable {
+      self->on_authorized(document_id, std::move(a));
+    });
+  });
 }
 
 template <class Stream>
@@ -143,7 +161,9 @@ void WsSession<Stream>::on_authorized(int64_t document_id, Admission a) {
   user_id_ = a.user_id;
   role_.store(a.role, std::memory_order_relaxed);
   session_id_ = a.session_id;
+  if (a.slot) slot_.emplace(std::move(*a.slot));
   if (finished_) {  // dropped meanwhile
+    slot_.reset();
     close_session_row();
     return;
   }
@@ -676,6 +696,7 @@ void WsSession<Stream>::finish() {
     socket.close(ignored);
   }
   services_.metrics.connections.fetch_sub(1, std::memory_order_relaxed);
+  slot_.reset();  // the limits count connections that are open
   if (room_) {
     room_->leave(this->shared_from_this());
     services_.rooms.release(room_);

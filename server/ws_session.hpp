@@ -102,6 +102,7 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
     int64_t user_id = 0;
     Role role = Role::kViewer;
     int64_t session_id = 0;
+    std::optional<ConnectionLimits::Slot> slot;  // this connection's share of the limits
   };
   void on_authorized(int64_t document_id, Admission a);
   void do_read();
@@ -170,8 +171,10 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
   int fd_ = -1;  // plain TCP: the socket's descriptor while open
 
   std::atomic<Role> role_{Role::kViewer};
-  int64_t user_id_ = 0;     // set once, before joining
-  int64_t session_id_ = 0;  // the sessions row, 0 until opened
+  int64_t user_id_ = 0;                         // set once, before joining
+  int64_t session_id_ = 0;                      // the sessions row, 0 until opened
+  std::string remote_ip_;                       // for --max-connections-per-ip
+  std::optional<ConnectionLimits::Slot> slot_;  // held while the session lives
   std::shared_ptr<Room> room_;
 };
 

@@ -216,7 +216,7 @@ std::string iso_millis(std::chrono::system_clock::time_point t) {
   const std::time_t seconds = static_cast<std::time_t>(ms.count() / 1000);
   std::tm tm{};
   gmtime_r(&seconds, &tm);
-  char out[32];
+  char out[64];  // 24 needed; room for any int the compiler cannot rule out
   std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                 static_cast<int>(ms.count() % 1000));

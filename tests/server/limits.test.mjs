@@ -1,0 +1,85 @@
+// limits.test.mjs — what one client may take (wave 2 · 6): WebSocket connections per user and per
+// address (--max-connections-per-user, --max-connections-per-ip: refused with 4429, the slot given
+// back when a connection ends) and the size of a document (--max-document-bytes: an update that
+// would grow it beyond is refused with 4413, nothing of it applied, everyone else unaffected; a
+// PUT of more text is a 413). Each refusal is counted on /metrics.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { TEST_TIMEOUT, scenario, waitFor, rawWs } from './harness.mjs'
+
+// Opens a raw connection and waits until it is admitted (the server answers sync step 1 once the
+// room has it) or closed.
+async function connect (srv, id, token) {
+  const raw = rawWs(srv, id, token)
+  await raw.opened
+  const outcome = await Promise.race([
+    raw.closed.then((c) => ({ closed: c })),
+    waitFor(() => raw.messages.length > 0, 5000, 'a first message').then(() => ({ admitted: true }))
+  ])
+  return { raw, ...outcome }
+}
+
+test('connections per user and per address: 4429 beyond the limit, the slot comes back when one closes',
+  { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+    const srv = await s.server({ 'max-connections-per-user': 2, 'max-connections-per-ip': 3 })
+    const id = await srv.newDoc()
+    const bob = await srv.account('bob')
+    const open = []
+    for (let i = 0; i < 2; i++) {
+      const c = await connect(srv, id)
+      assert.ok(c.admitted, `connection ${i + 1} of the harness user is admitted`)
+      open.push(c.raw.ws)
+    }
+    const third = await connect(srv, id)
+    assert.equal(third.closed?.code, 4429, 'the user\'s third connection')
+    assert.match(third.closed.reason, /too many connections of this user \(limit 2\)/)
+    // Another user from the same address: one more fits the address's 3, then it is full.
+    const b1 = await connect(srv, id, bob.token)
+    assert.ok(b1.admitted, 'bob\'s first connection')
+    open.push(b1.raw.ws)
+    const b2 = await connect(srv, id, bob.token)
+    assert.equal(b2.closed?.code, 4429, 'the address\'s fourth connection')
+    assert.match(b2.closed.reason, /too many connections from this address \(limit 3\)/)
+    // A connection that ends gives its slot back.
+    open[0].close()
+    await waitFor(async () => (await srv.metrics()).weft_connections === 2, 5000, 'the closed connection to be gone')
+    const again = await connect(srv, id)
+    assert.ok(again.admitted, 'a slot came back')
+    open.push(again.raw.ws)
+    const m = await srv.metrics()
+    assert.equal(m.weft_connections_refused_per_user_total, 1)
+    assert.equal(m.weft_connections_refused_per_ip_total, 1)
+    for (const ws of open) ws.close()
+  }))
+
+test('a document may not grow beyond --max-document-bytes: 4413 for the update, nothing applied, others unaffected; PUT gets 413',
+  { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+    const LIMIT = 4096
+    const srv = await s.server({ 'max-document-bytes': LIMIT, 'batch-window-ms': 20 })
+    const id = await srv.newDoc()
+    const a = s.client(srv, id, { name: 'a' })
+    const b = s.client(srv, id, { name: 'b' })
+    await Promise.all([a.waitSynced(), b.waitSynced()])
+    a.ytext.insert(0, 'small start\n')
+    await waitFor(() => b.text() === 'small start\n', 5000, 'b to see a small edit')
+
+    b.ytext.insert(b.ytext.length, 'x'.repeat(LIMIT)) // one update beyond the limit
+    await waitFor(() => b.serverCloses().some((c) => c.code === 4413), 5000, 'b to be closed with 4413',
+      () => JSON.stringify(b.closes))
+    assert.match(b.serverCloses().find((c) => c.code === 4413).reason, /would grow beyond 4096 bytes/)
+    assert.equal((await srv.api('GET', `/api/documents/${id}/content`)).text, 'small start\n', 'nothing of it applied')
+    assert.equal(a.text(), 'small start\n')
+    assert.ok(a.connected, 'a stays connected')
+    // a goes on editing within the limit.
+    a.ytext.insert(0, '# ')
+    await waitFor(async () => (await srv.api('GET', `/api/documents/${id}/content`)).text === '# small start\n', 5000,
+      'a\'s next edit to be applied')
+
+    const put = await srv.api('PUT', `/api/documents/${id}/content`, { body: 'y'.repeat(LIMIT + 1) })
+    assert.equal(put.status, 413, put.text)
+    assert.equal(put.json.error.code, 'document_too_large')
+    assert.equal((await srv.api('PUT', `/api/documents/${id}/content`, { body: 'fits\n' })).status, 204)
+    await waitFor(() => a.text() === 'fits\n', 5000, 'a to see the PUT that fits')
+    assert.ok((await srv.metrics()).weft_updates_refused_too_large_total >= 1)
+    b.destroy()
+  }))
