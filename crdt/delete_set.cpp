@@ -78,4 +78,29 @@ DeleteSet merge_delete_sets(const std::vector<DeleteSet>& sets) {
   return merged;
 }
 
+DeleteSet subtract(const DeleteSet& a, const DeleteSet& b) {
+  DeleteSet out;
+  for (const uint64_t client : a.order) {
+    const auto& ranges = a.clients.at(client);
+    const auto other = b.clients.find(client);
+    if (other == b.clients.end()) {
+      if (!ranges.empty()) out.slot(client) = ranges;
+      continue;
+    }
+    const auto& cut = other->second;
+    size_t j = 0;
+    for (const DeleteItem& r : ranges) {
+      uint64_t from = r.clock;
+      const uint64_t to = r.clock + r.len;
+      while (j < cut.size() && cut[j].clock + cut[j].len <= from) ++j;
+      for (size_t k = j; k < cut.size() && cut[k].clock < to; ++k) {
+        if (cut[k].clock > from) out.add(client, from, cut[k].clock - from);
+        from = std::max(from, cut[k].clock + cut[k].len);
+      }
+      if (from < to) out.add(client, from, to - from);
+    }
+  }
+  return out;
+}
+
 }  // namespace crdt

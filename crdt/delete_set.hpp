@@ -42,5 +42,7 @@ struct DeleteSet {
 
 // Union of several delete sets, sorted and merged (yjs mergeDeleteSets).
 DeleteSet merge_delete_sets(const std::vector<DeleteSet>& sets);
+// The ranges of `a` that `b` does not cover; both sorted and merged (so is the result).
+DeleteSet subtract(const DeleteSet& a, const DeleteSet& b);
 
 }  // namespace crdt

@@ -343,9 +343,26 @@ Bytes merge_updates(const std::vector<ByteView>& updates) {
 
 // ---- diffUpdate -----------------------------------------------------------------------------
 
+namespace {
+
+Bytes diff_decoded(DecodedUpdate& u, ByteView state_vector, const DeleteSet* known);
+
+}  // namespace
+
 Bytes diff_update(ByteView update, ByteView state_vector) {
-  const StateVector sv = decode_state_vector(state_vector);
   DecodedUpdate u = decode_update(update);
+  return diff_decoded(u, state_vector, nullptr);
+}
+
+Bytes diff_update(ByteView update, ByteView state_vector, const DeleteSet& known) {
+  DecodedUpdate u = decode_update(update);
+  return diff_decoded(u, state_vector, &known);
+}
+
+namespace {
+
+Bytes diff_decoded(DecodedUpdate& u, ByteView state_vector, const DeleteSet* known) {
+  const StateVector sv = decode_state_vector(state_vector);
   LazyStructWriter writer;
   size_t i = 0;
   const size_t n = u.structs.size();
@@ -370,9 +387,16 @@ Bytes diff_update(ByteView update, ByteView state_vector) {
   }
   Encoder enc;
   writer.finish(enc);
-  u.ds.write(enc);
+  if (known) {
+    u.ds.sort_and_merge();
+    subtract(u.ds, *known).write(enc);
+  } else {
+    u.ds.write(enc);
+  }
   return enc.take();
 }
+
+}  // namespace
 
 // ---- encodeStateVectorFromUpdate ------------------------------------------------------------
 

@@ -85,6 +85,10 @@ class LazyStructWriter {
 Bytes merge_updates(const std::vector<ByteView>& updates);
 // = Y.diffUpdate(update, stateVector).
 Bytes diff_update(ByteView update, ByteView state_vector);
+// The same without the deletions `known` already records (sorted and merged): what a state adds
+// to an older one whose delete set is `known`. Applied after the older state, it gives the same
+// doc as diff_update's result does (deletions only accumulate).
+Bytes diff_update(ByteView update, ByteView state_vector, const DeleteSet& known);
 // = Y.encodeStateVectorFromUpdate.
 Bytes encode_state_vector_from_update(ByteView update);
 

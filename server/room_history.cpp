@@ -35,18 +35,6 @@ namespace {
 // Below this many characters a large deletion is not worth an extra version.
 constexpr uint64_t kOopsMinLength = 200;
 
-// What identifies a document state: its state vector and its delete set, in the encodings the
-// doc writes (clients sorted), so equal states give equal bytes on every instance.
-crdt::Bytes fingerprint_of(const crdt::Bytes& state_vector, const crdt::Bytes& state) {
-  crdt::Encoder enc;
-  enc.write_var_uint(state_vector.size());
-  enc.write_bytes(state_vector);
-  crdt::DeleteSet ds = crdt::decode_update(state).ds;
-  ds.sort_and_merge();
-  ds.write(enc);
-  return enc.take();
-}
-
 }  // namespace
 
 void Room::note_edit(int64_t user_id, uint64_t inserted, uint64_t deleted) {
@@ -193,11 +181,12 @@ void Room::store_capture(std::string kind, std::optional<std::string> name,
                    done = std::move(done)]() mutable {
     std::optional<store::Version> version;
     try {
-      c.fingerprint = fingerprint_of(c.state_vector, *state);
-      version =
-          store::History(services.store).capture(c, [&](const std::optional<store::Bytes>& head) {
-            return head ? crdt::diff_update(*state, *head) : *state;
-          });
+      c.fingerprint = history::fingerprint_of(c.state_vector, *state);
+      version = store::History(services.store)
+                    .capture(c, [&](const std::optional<store::Bytes>& head_sv,
+                                    const std::optional<store::Bytes>& head_fingerprint) {
+                      return history::capture_delta(*state, head_sv, head_fingerprint);
+                    });
       services.metrics.versions_captured.fetch_add(1, std::memory_order_relaxed);
       // Each new version is a moment to thin the older ones (a no-op most of the time).
       const history::ThinningPolicy policy{

@@ -274,7 +274,8 @@ Version History::capture(const Capture& c, const DeltaFn& delta) {
         return;
       }
     }
-    const Bytes d = delta(head ? std::optional<Bytes>(head->state_vector) : std::nullopt);
+    const Bytes d =
+        head ? delta(head->state_vector, head->fingerprint) : delta(std::nullopt, std::nullopt);
     const auto rows =
         sql.exec(cat({"INSERT INTO document_versions "
                       "(document_id, name, kind, state_vector, fingerprint, delta, size, users) "

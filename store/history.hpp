@@ -89,8 +89,10 @@ struct VersionPoint {
   Bytes state_vector{};
 };
 
-// The delta from the head's state vector (nullopt: there is no version yet) to the captured state.
-using DeltaFn = std::function<Bytes(const std::optional<Bytes>& head_state_vector)>;
+// The delta from the head (its state vector and fingerprint; nullopt: there is no version yet) to
+// the captured state.
+using DeltaFn = std::function<Bytes(const std::optional<Bytes>& head_state_vector,
+                                    const std::optional<Bytes>& head_fingerprint)>;
 // Merges two consecutive deltas (older first) into one (Y.mergeUpdates).
 using MergeFn = std::function<Bytes(const Bytes& older, const Bytes& newer)>;
 

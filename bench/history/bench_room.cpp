@@ -1,5 +1,5 @@
 // bench_room.cpp — Room's history steps, one thread, timed. Each function names the Room member it
-// follows; the steps that are private to Room (the fingerprint, the "oops" check, the replace
+// follows; the steps that are private to Room (the "oops" check, the replace
 // edit's prefix and suffix) are re-stated here in a few lines, the rest calls the server's code.
 #include "bench/history/bench_room.hpp"
 
@@ -20,17 +20,6 @@ constexpr uint64_t kRestClient = 3141592653;  // the REST client of every user h
 
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-// room_history.cpp's fingerprint_of: state vector and sorted, merged delete set.
-crdt::Bytes fingerprint_of(const crdt::Bytes& state_vector, const crdt::Bytes& state) {
-  crdt::Encoder enc;
-  enc.write_var_uint(state_vector.size());
-  enc.write_bytes(state_vector);
-  crdt::DeleteSet ds = crdt::decode_update(state).ds;
-  ds.sort_and_merge();
-  ds.write(enc);
-  return enc.take();
 }
 
 bool is_high_surrogate(char16_t c) { return c >= 0xD800 && c <= 0xDBFF; }
@@ -126,10 +115,11 @@ CaptureTimes BenchRoom::store_capture(const std::string& kind, const Pending& pe
   edits_.clear();
   CaptureTimes times;
   auto t0 = Clock::now();
-  c.fingerprint = fingerprint_of(c.state_vector, *pending.state);
-  store::History(store_).capture(c, [&](const std::optional<store::Bytes>& head) {
+  c.fingerprint = weft::history::fingerprint_of(c.state_vector, *pending.state);
+  store::History(store_).capture(c, [&](const std::optional<store::Bytes>& head_sv,
+                                        const std::optional<store::Bytes>& head_fingerprint) {
     times.added = true;  // the delta is taken only for a new row
-    return head ? crdt::diff_update(*pending.state, *head) : *pending.state;
+    return weft::history::capture_delta(*pending.state, head_sv, head_fingerprint);
   });
   times.pool = ms_since(t0);
   t0 = Clock::now();

@@ -22,6 +22,28 @@ std::optional<std::string> version_text(store::Store& store, int64_t document_id
   return doc->text("content");
 }
 
+store::Bytes fingerprint_of(const store::Bytes& state_vector, const store::Bytes& state) {
+  crdt::Encoder enc;
+  enc.write_var_uint(state_vector.size());
+  enc.write_bytes(state_vector);
+  crdt::DeleteSet ds = crdt::decode_update(state).ds;
+  ds.sort_and_merge();
+  ds.write(enc);
+  return enc.take();
+}
+
+store::Bytes capture_delta(const store::Bytes& state, const std::optional<store::Bytes>& head_sv,
+                           const std::optional<store::Bytes>& head_fingerprint) {
+  if (!head_sv) return state;
+  if (!head_fingerprint) return crdt::diff_update(state, *head_sv);
+  crdt::Decoder dec(*head_fingerprint);
+  const uint64_t sv_length = dec.read_var_uint();
+  dec.read_bytes(sv_length);  // the head's state vector, as head_sv
+  crdt::DeleteSet known = crdt::DeleteSet::read(dec);
+  known.sort_and_merge();
+  return crdt::diff_update(state, *head_sv, known);
+}
+
 store::Bytes merge_deltas(const store::Bytes& older, const store::Bytes& newer) {
   return crdt::merge_updates({crdt::ByteView(older), crdt::ByteView(newer)});
 }

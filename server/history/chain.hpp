@@ -24,6 +24,18 @@ std::unique_ptr<crdt::Doc> version_doc(store::Store& store, int64_t document_id,
 std::optional<std::string> version_text(store::Store& store, int64_t document_id,
                                         int64_t version_id);
 
+// What identifies a document state: its state vector and its delete set (sorted and merged), in the
+// encodings the doc writes, so equal states give equal bytes on every instance. `state` is the
+// state as one update.
+store::Bytes fingerprint_of(const store::Bytes& state_vector, const store::Bytes& state);
+
+// A capture's delta (store::DeltaFn): the items of `state` beyond the head's state vector, and only
+// the deletions the head's fingerprint does not have — a delta never repeats the deletions of the
+// versions before it, so rebuilding version k applies each deletion once, not k times. The whole
+// state when there is no head.
+store::Bytes capture_delta(const store::Bytes& state, const std::optional<store::Bytes>& head_sv,
+                           const std::optional<store::Bytes>& head_fingerprint);
+
 // Y.mergeUpdates of two consecutive deltas (store::MergeFn).
 store::Bytes merge_deltas(const store::Bytes& older, const store::Bytes& newer);
 

@@ -55,10 +55,11 @@ class HistoryTest : public testing::BackendTest {
                     .fingerprint = bytes("fp:" + state),
                     .size = static_cast<int64_t>(state.size()),
                     .user_ids = std::move(users)};
-    return history_->capture(c, [&](const std::optional<Bytes>& head_sv) {
-      heads_.push_back(head_sv ? text(*head_sv) : "none");
-      return bytes("d:" + state);
-    });
+    return history_->capture(c,
+                             [&](const std::optional<Bytes>& head_sv, const std::optional<Bytes>&) {
+                               heads_.push_back(head_sv ? text(*head_sv) : "none");
+                               return bytes("d:" + state);
+                             });
   }
 
   std::vector<std::string> chain_text(int64_t version_id, int64_t doc = 1) {
@@ -139,16 +140,17 @@ TEST_P(HistoryTest, SameStateFromAnotherInstanceIsOneVersion) {
   auto other_store = open();
   History other(*other_store);
   const Version v = capture("s", {1});
-  const Version w = other.capture({.document_id = 1,
-                                   .kind = "auto",
-                                   .state_vector = bytes("sv:s"),
-                                   .fingerprint = bytes("fp:s"),
-                                   .size = 1,
-                                   .user_ids = {2}},
-                                  [](const std::optional<Bytes>&) -> Bytes {
-                                    ADD_FAILURE() << "no delta for the head's state";
-                                    return {};
-                                  });
+  const Version w =
+      other.capture({.document_id = 1,
+                     .kind = "auto",
+                     .state_vector = bytes("sv:s"),
+                     .fingerprint = bytes("fp:s"),
+                     .size = 1,
+                     .user_ids = {2}},
+                    [](const std::optional<Bytes>&, const std::optional<Bytes>&) -> Bytes {
+                      ADD_FAILURE() << "no delta for the head's state";
+                      return {};
+                    });
   EXPECT_EQ(w.id, v.id);
   EXPECT_EQ(history_->head(1)->user_ids, (std::vector<int64_t>{1, 2}));
 }
@@ -377,17 +379,21 @@ TEST_P(HistoryTest, BinaryColumnsRoundTrip) {
                   .fingerprint = all,
                   .size = 0,
                   .user_ids = {}};
-  const Version v1 = history_->capture(c, [&](const std::optional<Bytes>&) { return all; });
+  const Version v1 = history_->capture(
+      c, [&](const std::optional<Bytes>&, const std::optional<Bytes>&) { return all; });
   EXPECT_EQ(history_->chain(1, v1.id), std::vector<Bytes>{all});
   // The head's state vector comes back byte for byte; an empty delta is stored as empty.
   Capture next = c;
   next.fingerprint = Bytes{0};
-  std::optional<Bytes> given;
-  const Version v2 = history_->capture(next, [&](const std::optional<Bytes>& sv) {
-    given = sv;
-    return Bytes{};
-  });
+  std::optional<Bytes> given, given_fingerprint;
+  const Version v2 =
+      history_->capture(next, [&](const std::optional<Bytes>& sv, const std::optional<Bytes>& fp) {
+        given = sv;
+        given_fingerprint = fp;
+        return Bytes{};
+      });
   EXPECT_EQ(given, all);
+  EXPECT_EQ(given_fingerprint, c.fingerprint);  // the head's, byte for byte
   EXPECT_EQ(history_->chain(1, v2.id), (std::vector<Bytes>{all, Bytes{}}));
   EXPECT_EQ(history_->head(1)->user_ids, std::vector<int64_t>{});
 }
@@ -411,7 +417,7 @@ TEST_P(HistoryTest, ConcurrentCapturesFormOneChain) {
                    .fingerprint = bytes(state),
                    .size = 1,
                    .user_ids = {t}},
-                  [&](const std::optional<Bytes>& head_sv) {
+                  [&](const std::optional<Bytes>& head_sv, const std::optional<Bytes>&) {
                     return bytes((head_sv ? text(*head_sv) : "none") + "->" + state);
                   });
       }
@@ -440,7 +446,9 @@ TEST_P(HistoryTest, EditAmountsAreKeptAndSummed) {
               .size = 1,
               .user_ids = {9},
               .edits = std::move(edits)};
-    return history_->capture(c, [&](const std::optional<Bytes>&) { return bytes("d:" + state); });
+    return history_->capture(c, [&](const std::optional<Bytes>&, const std::optional<Bytes>&) {
+      return bytes("d:" + state);
+    });
   };
   const Version a = edits_capture("a", {{.user_id = 2, .inserted = 10, .deleted = 1}});
   EXPECT_EQ(a.user_ids, (std::vector<int64_t>{2, 9}));
