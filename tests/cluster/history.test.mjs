@@ -99,9 +99,12 @@ test('two instances capturing one state at unload, and again at shutdown, make o
     const cb = s.client(b, id, { name: `bob-on-b-${suffix}`, token: bob.token })
     await Promise.all([ca.waitSynced(), cb.waitSynced()])
     await type(ca, `from a ${suffix}\n`)
+    // b types once it has all of a's line (typing at its end before the rest of a's arrives would
+    // interleave the two lines: converged, but not what the check below looks for).
+    await waitFor(() => cb.text().includes(`from a ${suffix}\n`), 10000, `${suffix}: b to have a's line`)
     await type(cb, `from b ${suffix}\n`)
     await waitFor(() => ca.text() === cb.text() && ca.text().includes(`from a ${suffix}`) && ca.text().includes(`from b ${suffix}`),
-      10000, `${suffix}: both clients to converge`)
+      10000, `${suffix}: both clients to converge`, () => JSON.stringify({ a: ca.text(), b: cb.text(), closesA: ca.closes, closesB: cb.closes }))
     return { ca, cb, text: ca.text() }
   }
 
