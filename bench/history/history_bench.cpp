@@ -12,7 +12,8 @@
 //             (ns per edit, and their ratio); with history, each capture's strand part (encode)
 //             and pool part (fingerprint + delta + History::capture), and the thinning after it;
 //   list      History::list of 50 versions (the newest page, and a page from the middle);
-//   text      history::version_text of the oldest, the middle and the newest version;
+//   text      history::version_text of the oldest, the middle and the newest version (a diff:
+//             version_texts, both texts from one walk of the newer one's chain);
 //   diff      both texts + history::diff_lines, for consecutive versions and the middle → newest;
 //   blame     of the live text, as GET …/blame computes it (without writing the JSON);
 //   storage   the versions' stored bytes against the final encode_state_as_update;
@@ -451,8 +452,8 @@ int main(int argc, char** argv) {
     for (auto [row, from, runs] : {std::tuple{&diff_next, &second_newest, &diff_next_runs},
                                    std::tuple{&diff_far, &middle, &diff_far_runs}}) {
       t0 = Clock::now();
-      const auto a = weft::history::version_text(store, id, from->id);
-      const auto b = weft::history::version_text(store, id, newest.id);
+      const auto [a, b] = weft::history::version_texts(store, id, from->id, newest.id);
+      if (!a || !b) fail("version_texts: no version");
       const auto d = weft::history::diff_lines(*a, *b);
       row->samples.add(ms_since(t0));
       *runs = d.size();

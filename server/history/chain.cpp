@@ -1,6 +1,8 @@
 // chain.cpp — rebuilding a version from its deltas, and merging two deltas.
 #include "server/history/chain.hpp"
 
+#include <algorithm>
+
 #include "crdt/doc.hpp"
 #include "crdt/update.hpp"
 
@@ -20,6 +22,30 @@ std::optional<std::string> version_text(store::Store& store, int64_t document_id
   const auto doc = version_doc(store, document_id, version_id);
   if (!doc) return std::nullopt;
   return doc->text("content");
+}
+
+std::pair<std::optional<std::string>, std::optional<std::string>> version_texts(store::Store& store,
+                                                                                int64_t document_id,
+                                                                                int64_t a,
+                                                                                int64_t b) {
+  const int64_t newer = std::max(a, b);
+  const int64_t older = std::min(a, b);
+  store::History history(store);
+  const auto points = history.points(document_id, newer);
+  const auto chain = history.chain(document_id, newer);
+  // The ids of the chain's deltas; a version thinned between the two reads makes them disagree.
+  if (chain.size() != points.size() || points.empty() || points.back().id != newer) {
+    return {version_text(store, document_id, a), version_text(store, document_id, b)};
+  }
+  crdt::Doc doc;
+  std::optional<std::string> older_text;
+  for (size_t i = 0; i < chain.size(); ++i) {
+    doc.apply_update(chain[i]);
+    if (points[i].id == older) older_text = doc.text("content");
+  }
+  std::optional<std::string> newer_text = doc.text("content");
+  return a <= b ? std::pair{std::move(older_text), std::move(newer_text)}
+                : std::pair{std::move(newer_text), std::move(older_text)};
 }
 
 store::Bytes fingerprint_of(const store::Bytes& state_vector, const store::Bytes& state) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "crdt/doc.hpp"
 #include "store/history.hpp"
@@ -23,6 +24,13 @@ std::unique_ptr<crdt::Doc> version_doc(store::Store& store, int64_t document_id,
 // version. Throws StoreError, or crdt::DecodeError for a stored delta that does not decode.
 std::optional<std::string> version_text(store::Store& store, int64_t document_id,
                                         int64_t version_id);
+
+// The texts of versions `a` and `b` of one document (nullopt for one it does not have), from one
+// walk of the newer one's chain: the older is on the way (a diff rebuilds once, not twice).
+std::pair<std::optional<std::string>, std::optional<std::string>> version_texts(store::Store& store,
+                                                                                int64_t document_id,
+                                                                                int64_t a,
+                                                                                int64_t b);
 
 // What identifies a document state: its state vector and its delete set (sorted and merged), in the
 // encodings the doc writes, so equal states give equal bytes on every instance. `state` is the

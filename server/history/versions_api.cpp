@@ -183,7 +183,6 @@ void restore(Call& c, int64_t id, int64_t vid) {
 void diff(Call& c, int64_t id, int64_t vid) {
   c.require_document(id, store::Access::kViewer);
   const store::Version from = require_version(c, id, vid);
-  std::string before = version_text(c, id, vid);
   const std::string against = query_param(c.req.target, "against").value_or("current");
   const auto reply = [](const Respond& respond, const json& from_json, const json& against_json,
                         const std::string& before, const std::string& after) {
@@ -204,9 +203,11 @@ void diff(Call& c, int64_t id, int64_t vid) {
   if (against != "current") {
     const int64_t vid2 = parse_id(against, "against");
     const store::Version to = require_version(c, id, vid2);
-    const std::string after = version_text(c, id, vid2);
-    return reply(c.respond, one_version_json(c, from), one_version_json(c, to), before, after);
+    auto [before, after] = history::version_texts(c.s.store, id, vid, vid2);
+    if (!before || !after) fail(404, "not_found", "no such version");
+    return reply(c.respond, one_version_json(c, from), one_version_json(c, to), *before, *after);
   }
+  std::string before = version_text(c, id, vid);
   // The live text comes from the room; the diff is computed back on the blocking pool.
   Services& s = c.s;
   const auto room = s.rooms.acquire(id);
