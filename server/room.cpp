@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 
 #include "protocol/messages.hpp"
+#include "server/history/edits.hpp"
 #include "server/room_registry.hpp"
 
 namespace weft {
@@ -298,13 +299,6 @@ void Room::read_text(std::function<void(std::optional<std::string>)> done) {
   });
 }
 
-namespace {
-
-bool is_high_surrogate(char16_t c) { return c >= 0xD800 && c <= 0xDBFF; }
-bool is_low_surrogate(char16_t c) { return c >= 0xDC00 && c <= 0xDFFF; }
-
-}  // namespace
-
 void Room::replace_text(std::string text, int64_t user_id, std::function<void(bool)> done) {
   when_loaded([self = shared_from_this(), text = std::move(text), user_id, done = std::move(done)] {
     if (self->state_ != State::kReady) return done(false);
@@ -317,21 +311,10 @@ void Room::replace_text(std::string text, int64_t user_id, std::function<void(bo
 void Room::replace_now(const std::u16string& after, int64_t user_id,
                        const std::vector<history::BlameRun>* origins) {
   const std::u16string before = doc_.text16("content");
-  // The common prefix and suffix, never ending between the two halves of a surrogate pair
-  // (Yjs positions count UTF-16 units; a split pair would store half a character).
-  const size_t shorter = std::min(before.size(), after.size());
-  size_t prefix = 0;
-  while (prefix < shorter && before[prefix] == after[prefix]) ++prefix;
-  if (prefix > 0 && is_high_surrogate(before[prefix - 1])) --prefix;
-  size_t suffix = 0;
-  while (suffix < shorter - prefix &&
-         before[before.size() - 1 - suffix] == after[after.size() - 1 - suffix]) {
-    ++suffix;
-  }
-  if (suffix > 0 && is_low_surrogate(before[before.size() - suffix])) --suffix;
-  const size_t removed = before.size() - prefix - suffix;
-  const std::u16string_view inserted =
-      std::u16string_view(after).substr(prefix, after.size() - prefix - suffix);
+  const history::Splice splice = history::minimal_splice(before, after);
+  const size_t prefix = splice.prefix;
+  const size_t removed = splice.removed;
+  const std::u16string_view inserted = splice.inserted;
   // The edit is made as the user's own client, so that history knows it is theirs.
   if (user_id != 0) doc_.set_client_id(rest_client(user_id));
   const uint64_t client = doc_.client_id();

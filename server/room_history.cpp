@@ -8,7 +8,7 @@
 //     with edits not yet captured;
 //   - "replace": before a PUT …/content replaces the text;
 //   - "oops": before an update that deletes more than half of a text of at least
-//     kOopsMinLength characters;
+//     history::kOopsMinLength characters;
 //   - "restore": before a version is restored;
 //   - "named": when an editor names the current state.
 // Capturing on the strand only encodes the state (one pass over the doc, as a sync to a new
@@ -23,19 +23,13 @@
 
 #include "crdt/update.hpp"
 #include "server/history/chain.hpp"
+#include "server/history/edits.hpp"
 #include "server/history/thinning.hpp"
 #include "server/room.hpp"
 
 namespace weft {
 
 namespace asio = boost::asio;
-
-namespace {
-
-// Below this many characters a large deletion is not worth an extra version.
-constexpr uint64_t kOopsMinLength = 200;
-
-}  // namespace
 
 void Room::note_edit(int64_t user_id, uint64_t inserted, uint64_t deleted) {
   const auto now = std::chrono::steady_clock::now();
@@ -105,23 +99,7 @@ void Room::read_blame(std::function<void(std::optional<history::BlameSource>)> d
   });
 }
 
-bool Room::removes_most(crdt::ByteView update) const {
-  const uint64_t length = doc_.text_length("content");
-  if (length < kOopsMinLength) return false;
-  // An update ends with its delete set, whose last varUint is a range length (never 0) or, for an
-  // empty set, the client count 0 (or a client with no ranges): typing, which deletes nothing, is
-  // told apart without decoding the update a second time.
-  if (update.empty() || update.back() == 0) return false;
-  uint64_t deleted = 0;
-  try {
-    for (const auto& [client, ranges] : crdt::decode_update(update).ds.clients) {
-      for (const auto& r : ranges) deleted += r.len;
-    }
-  } catch (const crdt::DecodeError&) {
-    return false;  // apply_update refuses it
-  }
-  return deleted * 2 > length;
-}
+bool Room::removes_most(crdt::ByteView update) const { return history::removes_most(doc_, update); }
 
 // One wait at a time: edits only move edited_last_; the timer, when it fires, sleeps again until
 // the quiet period or the maximum interval is really over.

@@ -94,7 +94,7 @@ CREATE INDEX document_updates_document ON document_updates (document_id, id);
 CREATE TABLE sessions (
   id {{ID}},
   document_id BIGINT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
-  user_id BIGINT NOT NULL,
+  user_id BIGINT REFERENCES users (id) ON DELETE SET NULL,
   connected_at {{TIMESTAMP}} NOT NULL DEFAULT {{NOW}},
   disconnected_at {{TIMESTAMP}},
   instance_id TEXT

@@ -1,12 +1,12 @@
 // bench_room.cpp — Room's history steps, one thread, timed. Each function names the Room member it
-// follows; the steps that are private to Room (the "oops" check, the replace
-// edit's prefix and suffix) are re-stated here in a few lines, the rest calls the server's code.
+// follows, and calls the server's own code for each step (history/chain.hpp, history/edits.hpp).
 #include "bench/history/bench_room.hpp"
 
 #include <algorithm>
 
 #include "crdt/update.hpp"
 #include "server/history/chain.hpp"
+#include "server/history/edits.hpp"
 #include "server/history/thinning.hpp"
 
 namespace bench {
@@ -15,15 +15,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr uint64_t kOopsMinLength = 200;      // room_history.cpp
 constexpr uint64_t kRestClient = 3141592653;  // the REST client of every user here (rest_client)
 
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
-
-bool is_high_surrogate(char16_t c) { return c >= 0xD800 && c <= 0xDBFF; }
-bool is_low_surrogate(char16_t c) { return c >= 0xDC00 && c <= 0xDFFF; }
 
 }  // namespace
 
@@ -46,14 +42,7 @@ double BenchRoom::apply(crdt::ByteView update, int64_t user_id) {
 
 // Room::removes_most.
 bool BenchRoom::removes_most(crdt::ByteView update) const {
-  const uint64_t length = doc_.text_length("content");
-  if (length < kOopsMinLength) return false;
-  if (update.empty() || update.back() == 0) return false;
-  uint64_t deleted = 0;
-  for (const auto& [client, ranges] : crdt::decode_update(update).ds.clients) {
-    for (const auto& r : ranges) deleted += r.len;
-  }
-  return deleted * 2 > length;
+  return weft::history::removes_most(doc_, update);
 }
 
 // Room::note_edit (the timer it arms is left out).
@@ -157,19 +146,10 @@ bool BenchRoom::restore(int64_t version_id, int64_t user_id, RestoreTimes& times
   times.restore = capture("restore");
   t0 = Clock::now();
   const std::u16string before = doc_.text16("content");
-  const size_t shorter = std::min(before.size(), after.size());
-  size_t prefix = 0;
-  while (prefix < shorter && before[prefix] == after[prefix]) ++prefix;
-  if (prefix > 0 && is_high_surrogate(before[prefix - 1])) --prefix;
-  size_t suffix = 0;
-  while (suffix < shorter - prefix &&
-         before[before.size() - 1 - suffix] == after[after.size() - 1 - suffix]) {
-    ++suffix;
-  }
-  if (suffix > 0 && is_low_surrogate(before[before.size() - suffix])) --suffix;
-  const size_t removed = before.size() - prefix - suffix;
-  const std::u16string_view inserted =
-      std::u16string_view(after).substr(prefix, after.size() - prefix - suffix);
+  const weft::history::Splice splice = weft::history::minimal_splice(before, after);
+  const size_t prefix = splice.prefix;
+  const size_t removed = splice.removed;
+  const std::u16string_view inserted = splice.inserted;
   doc_.set_client_id(rest_client(user_id));
   const uint64_t client = doc_.client_id();
   const uint64_t first_clock = crdt::state_of(doc_.state_vector(), client);
