@@ -11,7 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ $# -gt 0 ] && [ -f "$1" ] && [ -x "$1" ]; then WEFT_BIN=$1; shift; fi
 export WEFT_BIN=${WEFT_BIN:-build/bin/weft}
-if ! "$WEFT_BIN" serve --help 2>/dev/null | grep -q -- --room-grace-ms; then
+# (The help is read whole first: `grep -q` leaving a pipe early would make weft's write fail with
+# SIGPIPE, and pipefail would count that as a missing option.)
+help=$("$WEFT_BIN" serve --help 2>/dev/null || true)
+if ! grep -q -- --room-grace-ms <<<"$help"; then
   echo "tests/server: $WEFT_BIN serve --help does not list --room-grace-ms; is the server built?" >&2
   exit 1
 fi
