@@ -15,7 +15,7 @@ import path from 'node:path'
 import { waitFor, TEST_TIMEOUT } from '../server/harness.mjs'
 import {
   REPO, PHONE, checkPrerequisites, launchBrowser, register, waitForText, openDocument, caretToEndOfLine,
-  as, createDocument, serverText, waitServerText, browserScenario as sharedScenario
+  as, createDocument, serverText, waitServerText, editorText, browserScenario as sharedScenario
 } from './browser.mjs'
 
 let browser
@@ -259,25 +259,30 @@ test('History: "Load older" pages through a long history',
     assert.deepEqual(ids, all.json.versions.map((v) => v.id), 'newest first, each once')
   }, { 'history-quiet-ms': 0 })) // no automatic versions: exactly the 55 of the replaces
 
+// Presses Enter until the editor has `lines` lines: right after a word, Enter may accept Monaco's
+// word suggestion (which, for the word just typed, changes nothing) instead of breaking the line.
+async function breakLine (page, lines) {
+  for (let i = 0; i < 3 && (await editorText(page)).split('\n').length < lines; i++) {
+    await page.keyboard.press('Enter')
+    await waitFor(async () => (await editorText(page)).split('\n').length >= lines, 2000, 'the line break').catch(() => {})
+  }
+}
+
 test('Who wrote this: each person\'s lines in their presence color, named, with the author on hover; follows edits while on',
   { timeout: TEST_TIMEOUT }, async (t) => {
-    let missing = false
     await browserScenario(t, async (srv, join) => {
       const alice = await join('alice')
       const bob = await join('bob')
       await Promise.all([register(alice), register(bob)])
       const id = await createDocument(srv, alice, 'who.txt', '', { bob: 'editor' })
       const probe = await srv.api('GET', `/api/documents/${id}/blame`, as(alice))
-      if (probe.status === 404) {
-        missing = true
-        return
-      }
       assert.equal(probe.status, 200, probe.text)
       const a = alice.page
       const b = bob.page
       await Promise.all([openDocument(a, id), openDocument(b, id)])
       await a.locator('.monaco-editor .view-lines').click()
-      await a.keyboard.type('written by alice\n', { delay: 10 })
+      await a.keyboard.type('written by alice', { delay: 10 })
+      await breakLine(a, 2)
       await waitForText(b, (text) => text === 'written by alice\n', 'Bob to see Alice\'s line')
       await caretToEndOfLine(b, 2)
       await b.keyboard.type('written by bob', { delay: 10 })
@@ -304,15 +309,16 @@ test('Who wrote this: each person\'s lines in their presence color, named, with 
       await a.locator('.monaco-hover').filter({ hasText: 'bob' }).first().waitFor({ timeout: 10000 })
 
       // While on, it follows edits (debounced): Bob adds a line, the legend counts it.
-      await b.keyboard.type('\nand more by bob', { delay: 10 })
+      await breakLine(b, 3)
+      await b.keyboard.type('and more by bob', { delay: 10 })
       await waitFor(async () => /2 lines/.test(await legend.locator('[data-user="bob"]').textContent()), 15000,
         'the legend to count Bob\'s second line')
 
       await toggle.click()
       await legend.waitFor({ state: 'detached' })
-      assert.equal(await a.locator('.blame-bar').count(), 0, 'off: no decorations left')
+      // Monaco renders a change of decorations on its next frame, not with React's.
+      await waitFor(async () => (await a.locator('.blame-bar').count()) === 0, 5000, 'off: no decorations left')
     })
-    if (missing) t.skip('GET /api/documents/{id}/blame answers 404 on this server build (the route has not landed yet)')
   })
 
 test('a server without the blame and activity routes: the toggle is disabled and says why, the Activity tab says so',
@@ -347,17 +353,12 @@ test('a server without the blame and activity routes: the toggle is disabled and
 
 test('Activity: who changed how much in each version, by day',
   { timeout: TEST_TIMEOUT }, async (t) => {
-    let missing = false
     await browserScenario(t, async (srv, join) => {
       const alice = await join('alice')
       const bob = await join('bob')
       await Promise.all([register(alice), register(bob)])
       const id = await createDocument(srv, alice, 'log.txt', '', { bob: 'editor' })
       const probe = await srv.api('GET', `/api/documents/${id}/activity`, as(alice))
-      if (probe.status === 404) {
-        missing = true
-        return
-      }
       assert.equal(probe.status, 200, probe.text)
       const a = alice.page
       const b = bob.page
@@ -385,7 +386,6 @@ test('Activity: who changed how much in each version, by day',
       assert.equal(await inserted('alice'), 3, 'Alice inserted 3 characters')
       assert.equal(await inserted('bob'), 5, 'Bob inserted 5 characters')
     })
-    if (missing) t.skip('GET /api/documents/{id}/activity answers 404 on this server build (the route has not landed yet)')
   })
 
 test('History on a phone: a bottom sheet over the editor that lists the versions; the diff is inline',
