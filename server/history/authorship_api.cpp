@@ -11,6 +11,7 @@
 
 #include "server/history/blame.hpp"
 #include "server/history/chain.hpp"
+#include "server/history/versions_api.hpp"
 #include "server/room.hpp"
 #include "server/room_registry.hpp"
 #include "server/url.hpp"
@@ -19,9 +20,6 @@
 namespace weft {
 
 namespace {
-
-constexpr size_t kDefaultLimit = 50;
-constexpr size_t kMaxLimit = 200;
 
 json nullable(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
 json user_or_null(int64_t id) { return id != 0 ? json(id) : json(nullptr); }
@@ -109,15 +107,7 @@ void blame(Call& c, int64_t id) {
 // One entry per user of each version, newest version first; within one, the most changes first.
 void activity(Call& c, int64_t id) {
   c.require_document(id, store::Access::kViewer);
-  std::optional<int64_t> before;
-  if (const auto b = query_param(c.req.target, "before"); b && !b->empty())
-    before = parse_id(*b, "before");
-  size_t limit = kDefaultLimit;
-  if (const auto l = query_param(c.req.target, "limit"); l && !l->empty())
-    limit = static_cast<size_t>(std::min<int64_t>(parse_id(*l, "limit"), kMaxLimit));
-  auto versions = store::History(c.s.store).list(id, before, limit + 1);
-  const bool more = versions.size() > limit;
-  if (more) versions.resize(limit);
+  const auto [versions, more] = version_page(c, id);
   std::vector<int64_t> ids;
   for (const auto& v : versions) ids.insert(ids.end(), v.user_ids.begin(), v.user_ids.end());
   const auto names = usernames(c.s, ids);

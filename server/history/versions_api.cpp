@@ -69,18 +69,7 @@ store::Version require_version(Call& c, int64_t document_id, int64_t version_id)
 
 void list_versions(Call& c, int64_t id) {
   c.require_document(id, store::Access::kViewer);
-  std::optional<int64_t> before;
-  if (const auto b = query_param(c.req.target, "before"); b && !b->empty())
-    before = parse_id(*b, "before");
-  size_t limit = kDefaultLimit;
-  if (const auto l = query_param(c.req.target, "limit"); l && !l->empty()) {
-    const int64_t n = parse_id(*l, "limit");
-    limit = static_cast<size_t>(std::min<int64_t>(n, kMaxLimit));
-  }
-  // One more than asked tells whether there is a next page.
-  auto versions = store::History(c.s.store).list(id, before, limit + 1);
-  const bool more = versions.size() > limit;
-  if (more) versions.resize(limit);
+  const auto [versions, more] = version_page(c, id);
   const auto names = usernames(c.s, versions);
   json items = json::array();
   for (const auto& v : versions) items.push_back(version_json(v, names));
@@ -230,6 +219,20 @@ void diff(Call& c, int64_t id, int64_t vid) {
 }
 
 }  // namespace
+
+VersionPage version_page(const Call& c, int64_t id) {
+  std::optional<int64_t> before;
+  if (const auto b = query_param(c.req.target, "before"); b && !b->empty())
+    before = parse_id(*b, "before");
+  size_t limit = kDefaultLimit;
+  if (const auto l = query_param(c.req.target, "limit"); l && !l->empty())
+    limit = static_cast<size_t>(std::min<int64_t>(parse_id(*l, "limit"), kMaxLimit));
+  // One more than asked tells whether there is a next page.
+  VersionPage page{store::History(c.s.store).list(id, before, limit + 1), false};
+  page.more = page.versions.size() > limit;
+  if (page.more) page.versions.resize(limit);
+  return page;
+}
 
 void route_versions(Call& c, int64_t id) {
   const auto& seg = c.segments;

@@ -5,10 +5,21 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "server/api_core.hpp"
+#include "store/history.hpp"
 
 namespace weft {
+
+// One page of the document's versions, newest first, as `?before=&limit=` of the request ask
+// (limit 50 by default, at most 200); `more` when there are older ones (the next cursor is the
+// last version's id). Shared by the versions list and the activity feed.
+struct VersionPage {
+  std::vector<store::Version> versions;
+  bool more = false;
+};
+VersionPage version_page(const Call& c, int64_t document_id);
 
 // Handles /api/documents/{document_id}/versions[/…] (c.segments[2] == "versions").
 void route_versions(Call& c, int64_t document_id);
