@@ -24,6 +24,13 @@ bool same_id(const std::optional<ID>& a, const std::optional<ID>& b) {
 
 Item* as_item(Struct* s) { return s && !s->is_gc ? static_cast<Item*>(s) : nullptr; }
 
+// What a visible item adds to its parent's UTF-8 size (Type::utf8_size): its string's bytes.
+uint64_t visible_utf8(const Item& item) {
+  return item.content.ref() == ContentRef::kString
+             ? utf8_length(item.content.as<ContentString>().str)
+             : 0;
+}
+
 // Items of the same client must refer only to earlier clocks of that client; anything else could
 // not have been produced by yjs and would make integration read structs that do not exist.
 void check_update(const DecodedUpdate& u) {
@@ -155,6 +162,13 @@ void Doc::replace_with_gc(Struct* s) {
 
 Item* Doc::split_item(Transaction& tr, Item* left, uint64_t diff) {
   const ID id{left->id.client, left->id.clock + diff};
+  // Splitting a surrogate pair turns both halves into U+FFFD (Content::splice): the parent's
+  // UTF-8 size follows.
+  const bool counted = left->countable && !left->parent_sub && !left->is_deleted;
+  const bool pair = counted && left->content.ref() == ContentRef::kString &&
+                    left->content.as<ContentString>().str[diff - 1] >= 0xD800 &&
+                    left->content.as<ContentString>().str[diff - 1] <= 0xDBFF;
+  if (pair) left->parent->utf8_size -= visible_utf8(*left);
   auto right = std::make_unique<Item>(id, left->content.splice(diff));
   Item* r = right.get();
   r->left = left;
@@ -171,6 +185,7 @@ Item* Doc::split_item(Transaction& tr, Item* left, uint64_t diff) {
   tr.merge_structs.push_back(id);
   if (r->parent_sub && !r->right) r->parent->map[*r->parent_sub] = r;
   left->length = diff;
+  if (pair) left->parent->utf8_size += visible_utf8(*left) + visible_utf8(*r);
   Structs& structs = clients_[id.client];
   const size_t i = find_index(structs, left->id.clock);
   structs.insert(structs.begin() + static_cast<ptrdiff_t>(i) + 1, right.release());
@@ -530,7 +545,10 @@ void Doc::integrate_item(Transaction& tr, Item* item) {
     parent->map[*item->parent_sub] = item;  // the newest value of the key
     if (item->left) delete_item(tr, item->left);
   }
-  if (!item->parent_sub && item->countable && !item->is_deleted) parent->length += item->length;
+  if (!item->parent_sub && item->countable && !item->is_deleted) {
+    parent->length += item->length;
+    parent->utf8_size += visible_utf8(*item);
+  }
   // Content side effects.
   if (Type* t = item->content.type()) t->item = item;
   if (item->content.ref() == ContentRef::kDeleted) {
@@ -545,7 +563,10 @@ void Doc::integrate_item(Transaction& tr, Item* item) {
 void Doc::delete_item(Transaction& tr, Item* item) {
   if (item->is_deleted) return;
   Type* parent = item->parent;
-  if (item->countable && !item->parent_sub) parent->length -= item->length;
+  if (item->countable && !item->parent_sub) {
+    parent->length -= item->length;
+    parent->utf8_size -= visible_utf8(*item);
+  }
   item->is_deleted = true;
   parent->marker_item = nullptr;
   tr.ds.add(item->id.client, item->id.clock, item->length);
@@ -932,6 +953,11 @@ std::vector<TextRun> Doc::text_runs(std::string_view name) const {
 uint64_t Doc::text_length(std::string_view name) const {
   const Type* type = find_root(name);
   return type ? type->length : 0;
+}
+
+uint64_t Doc::text_utf8_size(std::string_view name) const {
+  const Type* type = find_root(name);
+  return type ? type->utf8_size : 0;
 }
 
 namespace {

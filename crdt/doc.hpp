@@ -95,6 +95,8 @@ class Doc {
   // The visible characters of Y.Text `name`, item by item, in document order (blame).
   std::vector<TextRun> text_runs(std::string_view name) const;
   uint64_t text_length(std::string_view name) const;
+  // The text's size in UTF-8 bytes (text(name).size()), without building it.
+  uint64_t text_utf8_size(std::string_view name) const;
   std::string map_json(std::string_view name) const;
   std::string array_json(std::string_view name) const;
 

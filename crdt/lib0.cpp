@@ -100,24 +100,6 @@ bool pair_at(std::u16string_view s, size_t i) {
          s[i + 1] <= 0xDFFF;
 }
 
-size_t utf8_length(std::u16string_view s) {
-  size_t len = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char16_t c = s[i];
-    if (c < 0x80) {
-      len += 1;
-    } else if (c < 0x800) {
-      len += 2;
-    } else if (pair_at(s, i)) {
-      len += 4;
-      ++i;
-    } else {
-      len += 3;
-    }
-  }
-  return len;
-}
-
 template <typename Byte>
 void write_utf8(std::u16string_view s, Byte* out) {
   for (size_t i = 0; i < s.size(); ++i) {
@@ -151,6 +133,24 @@ void write_utf8(std::u16string_view s, Byte* out) {
 }
 
 }  // namespace
+
+size_t utf8_length(std::u16string_view s) {
+  size_t len = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char16_t c = s[i];
+    if (c < 0x80) {
+      len += 1;
+    } else if (c < 0x800) {
+      len += 2;
+    } else if (pair_at(s, i)) {
+      len += 4;
+      ++i;
+    } else {
+      len += 3;
+    }
+  }
+  return len;
+}
 
 void append_utf8(std::string& out, std::u16string_view s) {
   const size_t start = out.size();

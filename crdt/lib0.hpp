@@ -47,6 +47,8 @@ bool is_valid_utf8(std::string_view bytes);
 std::string utf16_to_utf8(std::u16string_view utf16);
 // Appends the UTF-8 form of `utf16` to `out`.
 void append_utf8(std::string& out, std::u16string_view utf16);
+// The UTF-8 size of `utf16` (utf16_to_utf8(utf16).size()).
+size_t utf8_length(std::u16string_view utf16);
 
 // ---- `any` values ---------------------------------------------------------------------------
 

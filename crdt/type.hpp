@@ -33,7 +33,8 @@ struct Type {
   const std::string* root_key = nullptr;  // the name of a root type (the Doc owns the string)
   Item* start = nullptr;                  // leftmost item of the list part
   std::unordered_map<std::string, Item*> map;
-  uint64_t length = 0;  // visible countable length of the list part
+  uint64_t length = 0;     // visible countable length of the list part
+  uint64_t utf8_size = 0;  // UTF-8 bytes of the visible strings of the list part
 
   // Search marker for position lookups: `marker_item` starts at visible index `marker_index`.
   // It is only set by local list edits and cleared by anything else that changes this type, so

@@ -163,18 +163,27 @@ class Room : public std::enable_shared_from_this<Room> {
   void on_history_timer();
   // Captures now, on the strand; `done` (may be empty) runs on the blocking pool.
   void capture(std::string kind, std::optional<std::string> name, VersionDone done);
-  // A state taken on the strand, to be stored as a version (store_capture).
+  // A state taken on the strand, to be stored as a version (store_capture): an update with every
+  // struct beyond `base` (the state vector of the room's last capture) and every deletion, or the
+  // whole state when `base` is empty — the room's first capture, or `whole` asked for.
   struct PendingCapture {
     std::shared_ptr<const crdt::Bytes> state;
+    crdt::Bytes base;
     crdt::Bytes state_vector;
     int64_t size = 0;
   };
-  PendingCapture state_for_capture() const;
+  PendingCapture state_for_capture(bool whole = false) const;
   // Stores `pending` with the editors noted since the last capture, on the blocking pool one
   // capture at a time, in the order taken (captures_), so every delta is against the state
   // captured before it.
   void store_capture(std::string kind, std::optional<std::string> name,
                      const PendingCapture& pending, VersionDone done);
+  // The capture job (blocking pool): stores `c` from `state` (a PendingCapture's), thins, and
+  // calls `done`. When the head does not cover `base`, the whole state is rebuilt from the chain,
+  // or, if the chain lacks the base, taken again on the strand (retake_whole).
+  void store_version(store::Capture c, const crdt::Bytes& state, const crdt::Bytes& base,
+                     VersionDone done);
+  void retake_whole(store::Capture c, VersionDone done);
   void enqueue_capture(std::function<void()> job);
   void run_next_capture();
   // The clients an awareness change applied (added, updated, removed).
@@ -218,6 +227,9 @@ class Room : public std::enable_shared_from_this<Room> {
   // may outlive the pool at shutdown, and a strand must not outlive its context).
   std::deque<std::function<void()>> captures_;
   bool capturing_ = false;
+  // The state vector of the last capture taken (empty: none yet): the next one encodes only what
+  // is new since (store_capture).
+  crdt::Bytes captured_sv_;
   // --max-document-bytes: an upper bound of the encoded state's size (the stored bytes at load,
   // plus every update applied since; exact again at each capture), measured exactly before an
   // update is refused.

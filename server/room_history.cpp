@@ -11,10 +11,13 @@
 //     history::kOopsMinLength characters;
 //   - "restore": before a version is restored;
 //   - "named": when an editor names the current state.
-// Capturing on the strand only encodes the state (one pass over the doc, as a sync to a new
-// client costs); the fingerprint, the delta against the stored head and the write run on the
-// blocking pool. Capturing is idempotent per document state, so instances that serve the same
-// document and capture the same state add one version.
+// Capturing on the strand encodes only what is new since the room's last capture (the structs
+// beyond its state vector, and the delete set) and counts the text's UTF-8 size; the fingerprint,
+// the delta against the stored head and the write run on the blocking pool. When the head does
+// not cover the room's last capture (another instance captured in between, or the newest version
+// was deleted), the pool rebuilds the whole state from the chain, or the strand encodes it again.
+// Capturing is idempotent per document state, so instances that serve the same document and
+// capture the same state add one version.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -130,14 +133,15 @@ void Room::on_history_timer() {
   }
 }
 
-Room::PendingCapture Room::state_for_capture() const {
-  return {std::make_shared<const crdt::Bytes>(doc_.encode_state_as_update()),
-          doc_.encode_state_vector(), static_cast<int64_t>(doc_.text("content").size())};
+Room::PendingCapture Room::state_for_capture(bool whole) const {
+  const crdt::Bytes& base = whole ? crdt::Bytes{} : captured_sv_;
+  return {std::make_shared<const crdt::Bytes>(doc_.encode_state_as_update(base)), base,
+          doc_.encode_state_vector(), static_cast<int64_t>(doc_.text_utf8_size("content"))};
 }
 
 void Room::capture(std::string kind, std::optional<std::string> name, VersionDone done) {
   PendingCapture pending = state_for_capture();
-  doc_bytes_ = pending.state->size();  // the state is encoded anyway: the size is exact again
+  if (pending.base.empty()) doc_bytes_ = pending.state->size();  // encoded whole: exact again
   store_capture(std::move(kind), std::move(name), pending, std::move(done));
 }
 
@@ -155,34 +159,83 @@ void Room::store_capture(std::string kind, std::optional<std::string> name,
   }
   edits_.clear();
   edited_ = false;
-  enqueue_capture([&services = services_, state = pending.state, c = std::move(c),
-                   done = std::move(done)]() mutable {
-    std::optional<store::Version> version;
+  captured_sv_ = pending.state_vector;
+  enqueue_capture([self = shared_from_this(), state = pending.state, base = pending.base,
+                   c = std::move(c), done = std::move(done)]() mutable {
+    self->store_version(std::move(c), *state, base, std::move(done));
+  });
+}
+
+namespace {
+// Thrown by the delta function when the head does not cover a capture's base (the transaction
+// rolls back; store_version takes the whole state instead).
+struct NeedsWholeState {};
+}  // namespace
+
+void Room::store_version(store::Capture c, const crdt::Bytes& state, const crdt::Bytes& base,
+                         VersionDone done) {
+  std::optional<store::Version> version;
+  try {
+    // An update of what is new since `base` carries every deletion of the doc (Yjs encodes the
+    // whole delete set), so its fingerprint is the whole state's.
+    c.fingerprint = history::fingerprint_of(c.state_vector, state);
+    // The delta from `update`, an update with every struct beyond `update_base` (empty: whole).
+    const auto delta_from = [](const crdt::Bytes& update, const crdt::Bytes& update_base) {
+      return [&update, &update_base](const std::optional<store::Bytes>& head_sv,
+                                     const std::optional<store::Bytes>& head_fingerprint) {
+        if (!history::covers_head(update_base, head_sv)) throw NeedsWholeState{};
+        return history::capture_delta(update, head_sv, head_fingerprint);
+      };
+    };
     try {
-      c.fingerprint = history::fingerprint_of(c.state_vector, *state);
-      version = store::History(services.store)
-                    .capture(c, [&](const std::optional<store::Bytes>& head_sv,
-                                    const std::optional<store::Bytes>& head_fingerprint) {
-                      return history::capture_delta(*state, head_sv, head_fingerprint);
-                    });
-      services.metrics.versions_captured.fetch_add(1, std::memory_order_relaxed);
-      // Each new version is a moment to thin the older ones (a no-op most of the time).
-      const history::ThinningPolicy policy{
-          std::chrono::hours(services.config.history_keep_all_hours),
-          std::chrono::hours(24 * services.config.history_hourly_days)};
-      const auto now = std::chrono::system_clock::now();
-      const size_t thinned = store::History(services.store)
-                                 .thin(
-                                     c.document_id,
-                                     [&](const std::vector<store::Version>& all) {
-                                       return history::versions_to_thin(all, now, policy);
-                                     },
-                                     history::merge_deltas);
-      if (thinned) spdlog::debug("document {}: thinned {} versions", c.document_id, thinned);
-    } catch (const std::exception& e) {
-      spdlog::error("document {}: capturing a version failed: {}", c.document_id, e.what());
+      version = store::History(services_.store).capture(c, delta_from(state, base));
+    } catch (const NeedsWholeState&) {
+      const std::optional<crdt::Bytes> whole =
+          history::whole_state(services_.store, document_id_, state);
+      if (!whole) return retake_whole(std::move(c), std::move(done));
+      const crdt::Bytes none;
+      version = store::History(services_.store).capture(c, delta_from(*whole, none));
     }
-    if (done) done(std::move(version));
+    services_.metrics.versions_captured.fetch_add(1, std::memory_order_relaxed);
+  } catch (const std::exception& e) {
+    spdlog::error("document {}: capturing a version failed: {}", c.document_id, e.what());
+  }
+  const bool captured = version.has_value();
+  if (done) done(std::move(version));  // the answer (a restore's edit) does not wait for thinning
+  if (!captured) return;
+  try {
+    // Each new version is a moment to thin the older ones (a no-op most of the time).
+    const history::ThinningPolicy policy{
+        std::chrono::hours(services_.config.history_keep_all_hours),
+        std::chrono::hours(24 * services_.config.history_hourly_days)};
+    const auto now = std::chrono::system_clock::now();
+    const size_t thinned = store::History(services_.store)
+                               .thin(
+                                   c.document_id,
+                                   [&](const std::vector<store::Version>& all) {
+                                     return history::versions_to_thin(all, now, policy);
+                                   },
+                                   history::merge_deltas);
+    if (thinned) spdlog::debug("document {}: thinned {} versions", c.document_id, thinned);
+  } catch (const std::exception& e) {
+    spdlog::error("document {}: thinning versions failed: {}", c.document_id, e.what());
+  }
+}
+
+// The chain no longer holds the state the capture built on (the newest version was deleted, or a
+// capture failed): the state is taken whole, now, and stored before any capture queued after it.
+// Posted before run_next_capture is (the job posts it first), so it runs first on the strand.
+void Room::retake_whole(store::Capture c, VersionDone done) {
+  asio::post(strand_, [self = shared_from_this(), c = std::move(c), done = std::move(done)] {
+    const PendingCapture whole = self->state_for_capture(true);
+    self->doc_bytes_ = whole.state->size();
+    self->captured_sv_ = whole.state_vector;
+    store::Capture again = c;
+    again.state_vector = whole.state_vector;
+    again.size = whole.size;
+    self->captures_.push_front([self, state = whole.state, again = std::move(again), done] {
+      self->store_version(again, *state, {}, done);
+    });
   });
 }
 
@@ -215,13 +268,38 @@ void Room::capture_version(std::string kind, std::optional<std::string> name, in
   });
 }
 
-// The version is rebuilt on the blocking pool from the chain of deltas; the edit itself is PUT's:
-// the common prefix and suffix stay, one delete and one insert, broadcast and stored. What it
+// Two things run at once: the version is rebuilt on the blocking pool from its chain of deltas,
+// while the "restore" capture of the current state is stored (its strand part is taken now, so
+// it is the text the restore replaces). When both are done the edit is PUT's, on the strand: the
+// common prefix and suffix stay, one delete and one insert, broadcast and stored. What it
 // re-inserts is aliased to the version's own characters (replace_now), for blame.
 void Room::restore_version(int64_t version_id, int64_t user_id, VersionDone done) {
   when_loaded([self = shared_from_this(), version_id, user_id, done = std::move(done)]() mutable {
     if (self->state_ != State::kReady) return done(std::nullopt);
-    asio::post(self->services_.blocking, [self, version_id, user_id, done = std::move(done)] {
+    struct Restore {
+      bool rebuilt = false;
+      std::optional<std::u16string> text;  // nullopt: no such version
+      std::vector<history::BlameRun> runs;
+      std::optional<std::optional<store::Version>> before;  // set when the capture is stored
+    };
+    const auto restore = std::make_shared<Restore>();
+    // On the strand, after each half: the edit once both are in.
+    const auto finish = [self, restore, user_id, done = std::move(done)] {
+      if (!restore->rebuilt || !restore->before) return;
+      if (!restore->text || !*restore->before || self->state_ != State::kReady) {
+        return done(std::nullopt);
+      }
+      self->replace_now(*restore->text, user_id, &restore->runs);
+      done(*restore->before);
+    };
+    self->capture("restore", std::nullopt,
+                  [self, restore, finish](std::optional<store::Version> before) {
+                    asio::post(self->strand_, [restore, before = std::move(before), finish] {
+                      restore->before = before;
+                      finish();
+                    });
+                  });
+    asio::post(self->services_.blocking, [self, version_id, restore, finish] {
       std::optional<std::u16string> text;
       std::vector<history::BlameRun> runs;
       try {
@@ -236,21 +314,13 @@ void Room::restore_version(int64_t version_id, int64_t user_id, VersionDone done
         spdlog::error("document {}: rebuilding version {} failed: {}", self->document_id_,
                       version_id, e.what());
       }
-      if (!text) return done(std::nullopt);
-      asio::post(self->strand_, [self, text = std::move(*text), runs = std::move(runs), user_id,
-                                 done]() mutable {
-        if (self->state_ != State::kReady) return done(std::nullopt);
-        self->capture("restore", std::nullopt,
-                      [self, text = std::move(text), runs = std::move(runs), user_id,
-                       done](std::optional<store::Version> before) {
-                        if (!before) return done(std::nullopt);
-                        asio::post(self->strand_, [self, text, runs, user_id, before, done] {
-                          if (self->state_ != State::kReady) return done(std::nullopt);
-                          self->replace_now(text, user_id, &runs);
-                          done(before);
-                        });
-                      });
-      });
+      asio::post(self->strand_,
+                 [restore, text = std::move(text), runs = std::move(runs), finish]() mutable {
+                   restore->rebuilt = true;
+                   restore->text = std::move(text);
+                   restore->runs = std::move(runs);
+                   finish();
+                 });
     });
   });
 }

@@ -1,8 +1,10 @@
-// bench_room.cpp — Room's history steps, one thread, timed. Each function names the Room member it
+// bench_room.cpp — Room's history steps, timed. Each function names the Room member it
 // follows, and calls the server's own code for each step (history/chain.hpp, history/edits.hpp).
 #include "bench/history/bench_room.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+#include <thread>
 
 #include "crdt/update.hpp"
 #include "server/history/chain.hpp"
@@ -33,7 +35,7 @@ double BenchRoom::apply(crdt::ByteView update, int64_t user_id) {
   if (removes_most(update)) before = state_for_capture();
   const crdt::Applied applied = doc_.apply_update(update);
   const uint64_t length_after = doc_.text_length("content");
-  if (before && length_after * 2 < length_before) store_capture("oops", *before);
+  if (before && length_after * 2 < length_before) store_capture("oops", *before, true);
   uint64_t inserted = 0;
   for (const auto& [client, clocks] : applied.added) inserted += clocks;
   note_edit(user_id, inserted, applied.deleted);
@@ -76,22 +78,24 @@ double BenchRoom::attribute(int64_t user_id, const crdt::Applied& applied) {
 
 // Room::state_for_capture.
 BenchRoom::Pending BenchRoom::state_for_capture() const {
-  return {std::make_shared<const crdt::Bytes>(doc_.encode_state_as_update()),
-          doc_.encode_state_vector(), static_cast<int64_t>(doc_.text("content").size())};
+  return {std::make_shared<const crdt::Bytes>(doc_.encode_state_as_update(captured_sv_)),
+          captured_sv_, doc_.encode_state_vector(),
+          static_cast<int64_t>(doc_.text_utf8_size("content"))};
 }
 
 // Room::capture.
-CaptureTimes BenchRoom::capture(const std::string& kind) {
+CaptureTimes BenchRoom::capture(const std::string& kind, bool thin_now) {
   const auto t0 = Clock::now();
   const Pending pending = state_for_capture();
   const double strand = ms_since(t0);
-  CaptureTimes times = store_capture(kind, pending);
+  CaptureTimes times = store_capture(kind, pending, thin_now);
   times.strand = strand;
   return times;
 }
 
 // Room::store_capture and the job it queues on the blocking pool.
-CaptureTimes BenchRoom::store_capture(const std::string& kind, const Pending& pending) {
+CaptureTimes BenchRoom::store_capture(const std::string& kind, const Pending& pending,
+                                      bool thin_now) {
   store::Capture c;
   c.document_id = document_id_;
   c.kind = kind;
@@ -102,16 +106,28 @@ CaptureTimes BenchRoom::store_capture(const std::string& kind, const Pending& pe
     c.edits.push_back(e);
   }
   edits_.clear();
+  captured_sv_ = pending.state_vector;
   CaptureTimes times;
   auto t0 = Clock::now();
   c.fingerprint = weft::history::fingerprint_of(c.state_vector, *pending.state);
   store::History(store_).capture(c, [&](const std::optional<store::Bytes>& head_sv,
                                         const std::optional<store::Bytes>& head_fingerprint) {
+    // One room, one writer: the head is always the last capture (the server's fallbacks when it
+    // is not never run here).
+    if (!weft::history::covers_head(pending.base, head_sv)) {
+      throw std::logic_error("bench: the head does not cover the last capture");
+    }
     times.added = true;  // the delta is taken only for a new row
     return weft::history::capture_delta(*pending.state, head_sv, head_fingerprint);
   });
   times.pool = ms_since(t0);
-  t0 = Clock::now();
+  if (thin_now) times.thin = thin();
+  return times;
+}
+
+// The thinning Room::store_version runs after a capture's answer.
+double BenchRoom::thin() {
+  const auto t0 = Clock::now();
   const weft::history::ThinningPolicy policy{};  // the defaults of --history-keep-all-hours etc.
   const auto now = std::chrono::system_clock::now();
   store::History(store_).thin(
@@ -120,8 +136,7 @@ CaptureTimes BenchRoom::store_capture(const std::string& kind, const Pending& pe
         return weft::history::versions_to_thin(all, now, policy);
       },
       weft::history::merge_deltas);
-  times.thin = ms_since(t0);
-  return times;
+  return ms_since(t0);
 }
 
 // Room::rest_client: one fixed id here (the server picks a random unused one).
@@ -134,17 +149,25 @@ uint64_t BenchRoom::rest_client(int64_t user_id) {
 // Room::restore_version, then Room::replace_now.
 bool BenchRoom::restore(int64_t version_id, int64_t user_id, RestoreTimes& times) {
   const auto start = Clock::now();
-  auto t0 = start;
-  const auto version = weft::history::version_doc(store_, document_id_, version_id);
-  if (!version) return false;
-  const std::u16string after = version->text16("content");
+  // The two halves the server runs at once: the rebuild on a thread of its own, the capture here.
+  std::unique_ptr<crdt::Doc> version;
+  std::u16string after;
   std::vector<weft::history::BlameRun> runs;
-  for (const crdt::TextRun& r : version->text_runs("content")) {
-    runs.push_back({r.id.client, r.id.clock, std::u16string(r.text)});
-  }
-  times.text = ms_since(t0);
-  times.restore = capture("restore");
-  t0 = Clock::now();
+  std::thread rebuild([&] {
+    const auto t = Clock::now();
+    version = weft::history::version_doc(store_, document_id_, version_id);
+    if (version) {
+      after = version->text16("content");
+      for (const crdt::TextRun& r : version->text_runs("content")) {
+        runs.push_back({r.id.client, r.id.clock, std::u16string(r.text)});
+      }
+    }
+    times.text = ms_since(t);
+  });
+  times.restore = capture("restore", false);  // thinned after the answer, as the server does
+  rebuild.join();
+  if (!version) return false;
+  auto t0 = Clock::now();
   const std::u16string before = doc_.text16("content");
   const weft::history::Splice splice = weft::history::minimal_splice(before, after);
   const size_t prefix = splice.prefix;
@@ -170,6 +193,7 @@ bool BenchRoom::restore(int64_t version_id, int64_t user_id, RestoreTimes& times
   }
   times.edit = ms_since(t0);
   times.total = ms_since(start);
+  times.restore.thin = thin();
   t0 = Clock::now();
   if (!aliases.empty()) store::History(store_).record_aliases(document_id_, aliases);
   times.aliases = ms_since(t0);

@@ -115,6 +115,37 @@ TEST(Doc, RandomEditsConverge) {
   EXPECT_FALSE(r.has_pending());
 }
 
+// text_utf8_size is a running count (Type::utf8_size): it must equal the size of the text in
+// UTF-8 after local edits, remote ones, deletions, splits (also of a surrogate pair, which turns
+// into two U+FFFD) and merges.
+TEST(Doc, Utf8SizeFollowsEveryEdit) {
+  std::mt19937 rng(11);
+  const std::u16string pieces[] = {u"ab", u"\u00e9t\u00e9", u"\u4e2d\u6587", u"x\U0001F600y",
+                                   u"\U0001F680\U0001F680"};
+  Doc a(10), b(20);
+  for (int round = 0; round < 400; ++round) {
+    Doc& d = rng() % 2 ? a : b;
+    const uint64_t len = d.text_length("content");
+    if (len > 0 && rng() % 3 == 0) {
+      const uint64_t pos = rng() % len;  // may fall inside a surrogate pair
+      erase(d, pos, 1 + rng() % std::min<uint64_t>(len - pos, 5));
+    } else {
+      insert(d, len ? rng() % (len + 1) : 0, pieces[rng() % 5]);
+    }
+    ASSERT_EQ(d.text_utf8_size("content"), d.text("content").size()) << "round " << round;
+    if (rng() % 4 == 0) {
+      a.apply_update(b.encode_state_as_update(a.encode_state_vector()));
+      b.apply_update(a.encode_state_as_update(b.encode_state_vector()));
+      ASSERT_EQ(a.text_utf8_size("content"), a.text("content").size()) << "round " << round;
+      ASSERT_EQ(b.text_utf8_size("content"), b.text("content").size()) << "round " << round;
+    }
+  }
+  Doc r(99);
+  r.apply_update(a.encode_state_as_update());
+  EXPECT_EQ(r.text_utf8_size("content"), r.text("content").size());
+  EXPECT_GT(r.text_utf8_size("content"), r.text_length("content"));  // not all ASCII
+}
+
 TEST(Doc, OutOfOrderUpdatesWaitAsPending) {
   Doc a(1);
   const Bytes u1 = insert(a, 0, u"one ");

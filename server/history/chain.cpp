@@ -70,6 +70,27 @@ store::Bytes capture_delta(const store::Bytes& state, const std::optional<store:
   return crdt::diff_update(state, *head_sv, known);
 }
 
+bool covers_head(const store::Bytes& base, const std::optional<store::Bytes>& head_sv) {
+  if (base.empty()) return true;
+  if (!head_sv) return false;
+  const crdt::StateVector head = crdt::decode_state_vector(*head_sv);
+  for (const auto& [client, clock] : crdt::decode_state_vector(base)) {
+    if (crdt::state_of(head, client) < clock) return false;
+  }
+  return true;
+}
+
+std::optional<store::Bytes> whole_state(store::Store& store, int64_t document_id,
+                                        const store::Bytes& update) {
+  const std::optional<store::Version> head = store::History(store).head(document_id);
+  if (!head) return std::nullopt;
+  const auto doc = version_doc(store, document_id, head->id);
+  if (!doc) return std::nullopt;  // thinned or deleted since
+  doc->apply_update(update);
+  if (doc->has_pending()) return std::nullopt;
+  return doc->encode_state_as_update();
+}
+
 store::Bytes merge_deltas(const store::Bytes& older, const store::Bytes& newer) {
   return crdt::merge_updates({crdt::ByteView(older), crdt::ByteView(newer)});
 }

@@ -44,6 +44,19 @@ store::Bytes fingerprint_of(const store::Bytes& state_vector, const store::Bytes
 store::Bytes capture_delta(const store::Bytes& state, const std::optional<store::Bytes>& head_sv,
                            const std::optional<store::Bytes>& head_fingerprint);
 
+// Whether an update holding every struct beyond the state vector `base` (empty: the whole state)
+// holds every struct beyond the head's state vector `head_sv` too, so that capture_delta may take
+// the delta from it: when `base` is empty, or the head has every clock of `base`.
+bool covers_head(const store::Bytes& base, const std::optional<store::Bytes>& head_sv);
+
+// The whole state for a capture that holds only what is new since its room's last capture, when
+// the head does not cover it (covers_head is false: another instance captured in between, or the
+// newest version was deleted): the state of the newest version's chain with `update` applied.
+// nullopt when that state lacks structs `update` builds on (the base's own version is gone), or
+// the document has no version. Throws as version_text does.
+std::optional<store::Bytes> whole_state(store::Store& store, int64_t document_id,
+                                        const store::Bytes& update);
+
 // Y.mergeUpdates of two consecutive deltas (store::MergeFn).
 store::Bytes merge_deltas(const store::Bytes& older, const store::Bytes& newer);
 

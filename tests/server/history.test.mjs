@@ -196,6 +196,40 @@ test('naming, renaming, deleting, paging and permissions; hostile names are kept
   assert.equal((await srv.api('GET', `/api/documents/${id}/versions`)).status, 404)
 }))
 
+// A capture stores only what is new since the room's last one, when the head holds that. Deleting
+// the newest version takes away the state the next capture builds on: it must still be whole.
+test('after the newest version is deleted, the next one still has the whole text and its UTF-8 size', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server({ 'history-quiet-ms': 60000 })
+  const id = await srv.newDoc()
+  const a = s.client(srv, id)
+  await a.waitSynced()
+  const name = async (n) => {
+    const r = await srv.api('POST', `/api/documents/${id}/versions`, { body: { name: n } })
+    assert.equal(r.status, 201, r.text)
+    return r.json
+  }
+  a.ytext.insert(0, 'héllo')
+  await waitFor(async () => (await srv.api('GET', `/api/documents/${id}/content`)).text === 'héllo', 5000, 'the server to have the text')
+  const first = await name('first')
+  assert.equal(first.size, Buffer.byteLength('héllo'), 'size in UTF-8 bytes')
+  a.ytext.insert(a.ytext.length, ' wörld 🙂')
+  await waitFor(async () => (await srv.api('GET', `/api/documents/${id}/content`)).text === 'héllo wörld 🙂', 5000, 'the second edit')
+  const second = await name('second')
+  assert.equal(await versionText(srv, id, second.id), 'héllo wörld 🙂')
+  assert.equal((await srv.api('DELETE', `/api/documents/${id}/versions/${second.id}`)).status, 204)
+  a.ytext.insert(a.ytext.length, '!')
+  await waitFor(async () => (await srv.api('GET', `/api/documents/${id}/content`)).text === 'héllo wörld 🙂!', 5000, 'the third edit')
+  const third = await name('third')
+  assert.equal(await versionText(srv, id, third.id), 'héllo wörld 🙂!')
+  assert.equal(third.size, Buffer.byteLength('héllo wörld 🙂!'))
+  assert.equal(await versionText(srv, id, first.id), 'héllo')
+  // And the capture after it builds on it again.
+  a.ytext.insert(0, '> ')
+  await waitFor(async () => (await srv.api('GET', `/api/documents/${id}/content`)).text === '> héllo wörld 🙂!', 5000, 'the fourth edit')
+  const fourth = await name('fourth')
+  assert.equal(await versionText(srv, id, fourth.id), '> héllo wörld 🙂!')
+}))
+
 test('restore: the other person sees it live, it is itself in history, and it survives kill -9', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
   const srv = await s.server({ 'history-quiet-ms': 60000, 'batch-window-ms': 20 })
   const bob = await srv.account('bob')
