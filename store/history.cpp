@@ -47,9 +47,11 @@ std::string cat(std::initializer_list<std::string_view> parts) {
   return out;
 }
 
-// A binary column selected as hex text, in the connection's dialect.
-std::string hex_of(const Sql& sql, std::string_view column) {
-  return sql.dialect() == Dialect::kSqlite ? cat({"hex(", column, ")"})
+// A binary column as a statement selects it, and its bytes back from the row's text. SQLite hands
+// a BLOB's bytes over as they are (sqlite3_column_text converts nothing for a BLOB); PostgreSQL's
+// text protocol writes bytea as hex, so it is selected as plain hex and decoded.
+std::string blob_of(const Sql& sql, std::string_view column) {
+  return sql.dialect() == Dialect::kSqlite ? std::string(column)
                                            : cat({"encode(", column, ", 'hex')"});
 }
 
@@ -60,18 +62,20 @@ int hex_digit(char c) {
   return -1;
 }
 
-// Either case: SQLite's hex() writes upper case, PostgreSQL's encode() lower case.
 Bytes from_hex(const std::string& hex) {
   if (hex.size() % 2 != 0) throw StoreError("history: odd-length hex column");
-  Bytes out;
-  out.reserve(hex.size() / 2);
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    const int high = hex_digit(hex[i]);
-    const int low = hex_digit(hex[i + 1]);
-    if (high < 0 || low < 0) throw StoreError("history: not hex: \"" + hex + "\"");
-    out.push_back(static_cast<uint8_t>(high << 4 | low));
+  Bytes out(hex.size() / 2);
+  for (size_t i = 0; i < out.size(); ++i) {
+    const int high = hex_digit(hex[2 * i]);
+    const int low = hex_digit(hex[2 * i + 1]);
+    if (high < 0 || low < 0) throw StoreError("history: a bytea column is not hex");
+    out[i] = static_cast<uint8_t>(high << 4 | low);
   }
   return out;
+}
+
+Bytes bytes_of(const Sql& sql, const std::string& value) {
+  return sql.dialect() == Dialect::kSqlite ? Bytes(value.begin(), value.end()) : from_hex(value);
 }
 
 // A users column: user id → (inserted, deleted).
@@ -199,15 +203,15 @@ struct Head {
 };
 
 std::optional<Head> head_for_capture(Sql& sql, int64_t document_id) {
-  const auto rows = sql.exec(cat({"SELECT ", kVersionColumns, ", ", hex_of(sql, "state_vector"),
-                                  ", ", hex_of(sql, "fingerprint"),
+  const auto rows = sql.exec(cat({"SELECT ", kVersionColumns, ", ", blob_of(sql, "state_vector"),
+                                  ", ", blob_of(sql, "fingerprint"),
                                   " FROM document_versions WHERE document_id = $1"
                                   " ORDER BY id DESC LIMIT 1"}),
                              {document_id});
   if (rows.empty()) return std::nullopt;
   return Head{.version = version_at(rows[0]),
-              .state_vector = from_hex(rows[0].text(kVersionColumnCount)),
-              .fingerprint = from_hex(rows[0].text(kVersionColumnCount + 1))};
+              .state_vector = bytes_of(sql, rows[0].text(kVersionColumnCount)),
+              .fingerprint = bytes_of(sql, rows[0].text(kVersionColumnCount + 1))};
 }
 
 // What remove hands on: a version's delta and users.
@@ -218,9 +222,9 @@ struct Link {
 
 Link link_at(Sql& sql, int64_t version_id) {
   const auto rows = sql.exec(
-      cat({"SELECT ", hex_of(sql, "delta"), ", users FROM document_versions WHERE id = $1"}),
+      cat({"SELECT ", blob_of(sql, "delta"), ", users FROM document_versions WHERE id = $1"}),
       {version_id});
-  return Link{.delta = from_hex(rows.at(0).text(0)), .users = users_of(rows.at(0).text(1))};
+  return Link{.delta = bytes_of(sql, rows.at(0).text(0)), .users = users_of(rows.at(0).text(1))};
 }
 
 // Deletes `run`, versions of the document that are consecutive in its chain (ascending ids, no
@@ -321,12 +325,12 @@ std::vector<Bytes> History::chain(int64_t document_id, int64_t version_id) {
   std::vector<Bytes> out;
   store_.transact([&](Sql& sql) {
     if (!one_version(sql, document_id, version_id)) return;
-    const auto rows = sql.exec(cat({"SELECT ", hex_of(sql, "delta"),
+    const auto rows = sql.exec(cat({"SELECT ", blob_of(sql, "delta"),
                                     " FROM document_versions WHERE document_id = $1 AND id <= $2"
                                     " ORDER BY id"}),
                                {document_id, version_id});
     out.reserve(rows.size());
-    for (const auto& row : rows) out.push_back(from_hex(row.text(0)));
+    for (const auto& row : rows) out.push_back(bytes_of(sql, row.text(0)));
   });
   return out;
 }
@@ -394,7 +398,7 @@ std::vector<VersionPoint> History::points(int64_t document_id, std::optional<int
   std::vector<VersionPoint> out;
   const int64_t last = up_to.value_or(std::numeric_limits<int64_t>::max());
   store_.transact([&](Sql& sql) {
-    const auto rows = sql.exec(cat({"SELECT id, created_at, ", hex_of(sql, "state_vector"),
+    const auto rows = sql.exec(cat({"SELECT id, created_at, ", blob_of(sql, "state_vector"),
                                     " FROM document_versions WHERE document_id = $1 AND id <= $2"
                                     " ORDER BY id"}),
                                {document_id, last});
@@ -402,7 +406,7 @@ std::vector<VersionPoint> History::points(int64_t document_id, std::optional<int
     for (const auto& row : rows) {
       out.push_back({.id = row.int64(0),
                      .created_at = row.timestamp(1),
-                     .state_vector = from_hex(row.text(2))});
+                     .state_vector = bytes_of(sql, row.text(2))});
     }
   });
   return out;
