@@ -20,6 +20,7 @@ import { PresenceList } from './PresenceList'
 import { RenameDialog } from './RenameDialog'
 import { RoleBadge } from './RoleBadge'
 import { ShareDialog } from './ShareDialog'
+import { errorText } from '../errorText'
 
 interface Props {
   doc: DocumentInfo
@@ -82,7 +83,7 @@ export function DocumentEditor ({ doc, onDocChange, reload, lost }: Props) {
       changed(await api.updateDocument(doc.id, { language }))
       setActionError(null)
     } catch (err) {
-      setActionError(err instanceof Error ? err.message : String(err))
+      setActionError(errorText(err))
     }
   }
 

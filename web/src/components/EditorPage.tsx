@@ -9,6 +9,7 @@ import { navigate } from '../router'
 import { useSession } from '../session'
 import { DocumentEditor } from './DocumentEditor'
 import { FailurePanel } from './FailurePanel'
+import { errorText } from '../errorText'
 
 export function EditorPage ({ id }: { id: number }) {
   const { api, user } = useSession()
@@ -62,7 +63,7 @@ export function EditorPage ({ id }: { id: number }) {
   }
   if (error) {
     return (
-      <FailurePanel title='Cannot open the document' message={error.message}>
+      <FailurePanel title='Cannot open the document' message={errorText(error)}>
         <button type='button' className='button' onClick={() => { setError(null); void reload(true) }}>Try again</button>
         {back}
       </FailurePanel>

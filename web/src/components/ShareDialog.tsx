@@ -3,10 +3,11 @@
 // private. The server closes a removed member's connection (4403) and applies a new role to their
 // open connections at once.
 import { useCallback, useEffect, useState, type FormEvent } from 'react'
-import { ApiError, type DocumentInfo, type Member, type MemberRole } from '../api'
+import type { DocumentInfo, Member, MemberRole } from '../api'
 import { colorForUser } from '../colors'
 import { useSession } from '../session'
 import { Dialog } from './Dialog'
+import { errorText } from '../errorText'
 
 interface Props {
   doc: DocumentInfo
@@ -26,7 +27,7 @@ export function ShareDialog ({ doc, onClose, onChanged }: Props) {
     try {
       setMembers(await api.listMembers(doc.id))
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err))
+      setError(errorText(err))
     }
   }, [api, doc.id])
 
@@ -42,7 +43,7 @@ export function ShareDialog ({ doc, onClose, onChanged }: Props) {
       onChanged(await api.getDocument(doc.id))
       return true
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err))
+      setError(errorText(err))
       return false
     } finally {
       setBusy(false)
