@@ -127,7 +127,7 @@ export function useCollab ({ docId, token, userId, username, storageKey }: UseCo
       connect: navigator.onLine
     })
     const awareness = provider.awareness
-    const unsentEdits = new UnsentEdits(doc, provider, persistence)
+    const unsentEdits = new UnsentEdits(doc, provider, persistence ?? undefined)
     const stopWatching = unsentEdits.onChange(setUnsent)
     setUnsent(unsentEdits.state())
     const undoManager = new Y.UndoManager(text, { trackedOrigins: new Set(), captureTimeout: 400 })
