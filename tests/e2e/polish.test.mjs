@@ -176,9 +176,22 @@ test('the save state: "All changes saved" only once the server has the edits; of
     const back = await srv.api('GET', `/api/documents/${id}/content`, as(alice))
     assert.equal(back.text, 'planabcde\n', 'the restarted server has them')
 
-    // Typing online goes through "Saving…" or straight to saved, never to a count.
+    // Typing online: saved again as soon as the server has it.
     await a.keyboard.type('f')
     await waitSaveState(a, 'All changes saved', 'saved after typing online')
+
+    // A server that stops answering while the socket stays open (SIGSTOP): "Saving…" for a moment,
+    // then the count — the open socket is no proof that the edits arrived.
+    process.kill(srv.proc.pid, 'SIGSTOP')
+    try {
+      await a.keyboard.type('gh', { delay: 30 })
+      await waitSaveState(a, '2 edits not yet sent', 'the count once the server stopped answering', 10000)
+      assert.equal(await a.locator('[data-status]').getAttribute('data-status'), 'connected', 'the socket is still open')
+    } finally {
+      process.kill(srv.proc.pid, 'SIGCONT')
+    }
+    await waitSaveState(a, 'All changes saved', 'saved once the server answers again')
+    assert.equal((await srv.api('GET', `/api/documents/${id}/content`, as(alice))).text, 'planabcdefgh\n')
   }, { 'jwt-secret': 'polish-secret-0123456789abcdef0123456789abcdef' }))
 
 test('Copy link says "Copied" and announces it; the link is on the clipboard',

@@ -16,7 +16,8 @@
 // the sync step 2 with which the provider answers the server's sync step 1 (that answer holds
 // everything the server lacks, so it sends every edit so far). A *probe* — a sync step 1 of our
 // own — then goes out after a short pause in the edits, and its answer acknowledges every edit sent
-// before it. The answers on one socket come in order, so the expected answers are a queue (the
+// before it (a pause, or at most PROBE_MAX_WAIT_MS after the first edit not yet probed, so that
+// typing without a pause is acknowledged too). The answers on one socket come in order, so the expected answers are a queue (the
 // provider's own sync step 1 at connect takes the first place). A closed socket forgets what it
 // sent but did not get acknowledged: those edits count as unsent until the next connection sends
 // them again. Edits loaded from IndexedDB take part in the sequence but are not counted as the
@@ -30,9 +31,11 @@ import type { WebsocketProvider } from 'y-websocket'
 const MESSAGE_SYNC = 0
 // Time without new edits before a probe: typing sends one probe per pause, not one per key.
 const PROBE_DELAY_MS = 250
+const PROBE_MAX_WAIT_MS = 1000
 
 export interface UnsentState {
   unsent: number // the user's edits not yet acknowledged
+  oldestUnsentAt: number | null // when the oldest of them was made (Date.now()), or null
   acknowledged: boolean // every local transaction so far is acknowledged (the copy from IndexedDB too)
 }
 
@@ -40,10 +43,11 @@ export class UnsentEdits {
   private made = 0 // local transactions so far
   private sent = 0 // the first `sent` of them have been written to the current socket
   private acked = 0 // and the first `acked` acknowledged
-  private readonly counted: number[] = [] // sequence numbers of the user's edits above `acked`
+  private readonly counted: Array<{ seq: number, at: number }> = [] // the user's edits above `acked`
   private expected: Array<number | null> = [] // answers awaited on this socket: null = the provider's, n = a probe covering n
   private socket: WebSocket | null = null
   private timer: number | null = null
+  private waitingSince: number | null = null // when the first edit not yet probed was sent
   private readonly listeners = new Set<(s: UnsentState) => void>()
 
   constructor (
@@ -65,7 +69,7 @@ export class UnsentEdits {
   }
 
   state (): UnsentState {
-    return { unsent: this.counted.length, acknowledged: this.acked === this.made }
+    return { unsent: this.counted.length, oldestUnsentAt: this.counted[0]?.at ?? null, acknowledged: this.acked === this.made }
   }
 
   onChange (f: (s: UnsentState) => void): () => void {
@@ -81,7 +85,7 @@ export class UnsentEdits {
   private readonly onUpdate = (_update: Uint8Array, origin: unknown): void => {
     if (origin === this.provider) return
     this.made++
-    if (origin !== this.restoredOrigin) this.counted.push(this.made)
+    if (origin !== this.restoredOrigin) this.counted.push({ seq: this.made, at: Date.now() })
     if (this.socket && this.sent === this.made - 1) {
       this.sent = this.made
       this.scheduleProbe()
@@ -106,6 +110,7 @@ export class UnsentEdits {
   private detach (): void {
     if (this.timer !== null) window.clearTimeout(this.timer)
     this.timer = null
+    this.waitingSince = null
     if (!this.socket) return
     this.socket.removeEventListener('message', this.onMessage)
     this.socket.removeEventListener('close', this.onClose)
@@ -137,18 +142,22 @@ export class UnsentEdits {
   private acknowledge (upTo: number): void {
     if (upTo <= this.acked) return
     this.acked = upTo
-    while (this.counted.length > 0 && this.counted[0] <= upTo) this.counted.shift()
+    while (this.counted.length > 0 && this.counted[0].seq <= upTo) this.counted.shift()
     this.emit()
     if (this.sent > this.acked) this.scheduleProbe()
   }
 
   private scheduleProbe (): void {
+    const now = Date.now()
+    this.waitingSince ??= now
     if (this.timer !== null) window.clearTimeout(this.timer)
-    this.timer = window.setTimeout(this.probe, PROBE_DELAY_MS)
+    const delay = Math.max(0, Math.min(PROBE_DELAY_MS, this.waitingSince + PROBE_MAX_WAIT_MS - now))
+    this.timer = window.setTimeout(this.probe, delay)
   }
 
   private readonly probe = (): void => {
     this.timer = null
+    this.waitingSince = null
     const ws = this.socket
     if (!ws || ws.readyState !== WebSocket.OPEN || this.sent <= this.acked) return
     // One probe at a time: the answer to the one in flight triggers the next if needed.

@@ -18,7 +18,7 @@ import { IndexeddbPersistence } from 'y-indexeddb'
 import type { Awareness } from 'y-protocols/awareness'
 import { websocketBase } from '../api'
 import { colorForUser } from '../colors'
-import { UnsentEdits } from './unsentEdits'
+import { UnsentEdits, type UnsentState } from './unsentEdits'
 
 // 'stopped': the server ended the connection for good (see `failure`); no reconnection follows.
 export type ConnectionStatus = 'connecting' | 'connected' | 'offline' | 'stopped'
@@ -96,6 +96,7 @@ export interface CollabState {
   // This browser's edits the server has not acknowledged yet, and whether every local change
   // (the copy loaded from IndexedDB included) has been acknowledged.
   unsent: number
+  oldestUnsentAt: number | null
   acknowledged: boolean
   // Increases each time another client announces a metadata change.
   remoteChanges: number
@@ -111,7 +112,7 @@ export function useCollab ({ docId, token, userId, username, storageKey }: UseCo
   const [failure, setFailure] = useState<CollabFailure | null>(null)
   const [peers, setPeers] = useState<Peer[]>([])
   const [remoteChanges, setRemoteChanges] = useState(0)
-  const [unsent, setUnsent] = useState({ unsent: 0, acknowledged: true })
+  const [unsent, setUnsent] = useState<UnsentState>({ unsent: 0, oldestUnsentAt: null, acknowledged: true })
 
   useEffect(() => {
     const doc = new Y.Doc()
@@ -207,5 +208,5 @@ export function useCollab ({ docId, token, userId, username, storageKey }: UseCo
 
   const status: ConnectionStatus = failure ? 'stopped' : !online ? 'offline' : connected ? 'connected' : 'connecting'
   const announceChange = () => collab?.awareness.setLocalStateField(CHANGED_FIELD, Date.now())
-  return { collab, status, synced, failure, peers, unsent: unsent.unsent, acknowledged: unsent.acknowledged, remoteChanges, announceChange }
+  return { collab, status, synced, failure, peers, ...unsent, remoteChanges, announceChange }
 }

@@ -138,7 +138,7 @@ export function DocumentEditor ({ doc, onDocChange, reload, lost }: Props) {
         <span className='toolbar-spacer' />
         <PresenceList peers={c.peers} following={following} onFollow={setFollowing} disabled={stopped} />
         <ConnectionStatus status={c.status} synced={c.synced} />
-        {doc.role !== 'viewer' && <SaveState status={c.status} synced={c.synced} unsent={c.unsent} acknowledged={c.acknowledged} />}
+        {doc.role !== 'viewer' && <SaveState status={c.status} synced={c.synced} unsent={c.unsent} oldestUnsentAt={c.oldestUnsentAt} acknowledged={c.acknowledged} />}
         <button
           ref={historyButton}
           type='button'
