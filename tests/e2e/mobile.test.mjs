@@ -2,7 +2,8 @@
 // Chromium's mobile emulation. On the documents page and in the editor, in every state a person
 // reaches (lists, dialogs, owner's and viewer's toolbars), the page is never wider than the screen,
 // every action (new, open, rename, make public / private, delete, language, share, download) has a
-// control inside the screen that works with a tap, and the document's name is shown in full.
+// control inside the screen that works with a tap, and the document's name is shown in full. The
+// user menu (sign out), the save state, the people list (follow someone) and the follow bar fit too.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { waitFor, TEST_TIMEOUT } from '../server/harness.mjs'
@@ -81,7 +82,11 @@ test('on a phone, every action of the documents page works by tapping, without s
     await assertNoSidewaysScroll(a, 'documents page')
     await assertNameReadable(row(id).locator('.doc-name'), NAME, 'documents page')
     await assertReachable(a.getByLabel('Filter documents'), 'the filter')
-    await assertReachable(a.getByRole('button', { name: 'Sign out' }), 'sign out')
+    await tap(a.getByRole('button', { name: 'Account: alice' }), 'the user menu')
+    await assertReachable(a.getByRole('menuitem', { name: 'Sign out' }), 'sign out')
+    await assertNoSidewaysScroll(a, 'documents page, user menu open')
+    await a.keyboard.press('Escape')
+    await a.getByRole('menu').waitFor({ state: 'detached' })
     for (const r of await a.locator('.doc-row').all()) {
       for (const b of await r.getByRole('button').all()) await assertReachable(b, `"${await b.textContent()}" of a row`)
     }
@@ -142,7 +147,14 @@ test('on a phone, every action of the editor works by tapping, without scrolling
     const heading = a.getByRole('button', { name: NAME })
     await assertNameReadable(heading, NAME, 'editor toolbar')
     await assertOnScreen(a.locator('[data-status]'), 'the connection status')
+    await assertOnScreen(a.getByTestId('save-state'), 'the save state')
+    await waitFor(async () => (await a.getByTestId('save-state').textContent()) === 'All changes saved', 10000, 'saved')
     await assertReachable(a.getByRole('link', { name: 'Back to documents' }), 'back to documents')
+    await tap(a.getByRole('button', { name: 'Account: alice' }), 'the user menu in the editor')
+    await assertReachable(a.getByRole('menuitem', { name: 'Sign out' }), 'sign out in the editor')
+    await assertNoSidewaysScroll(a, 'editor, user menu open')
+    await a.keyboard.press('Escape')
+    await a.getByRole('menu').waitFor({ state: 'detached' })
 
     // Language.
     const language = a.getByRole('combobox', { name: 'Language' })
@@ -195,4 +207,32 @@ test('on a phone, every action of the editor works by tapping, without scrolling
     await assertNoSidewaysScroll(a, 'editor as a viewer')
     await assertNameReadable(a.locator('.doc-heading'), 'readonly-spec.txt', 'viewer\'s toolbar')
     await assertReachable(a.getByRole('button', { name: 'Download' }), 'the viewer\'s download')
+  }))
+
+test('on a phone, the people list names who is here and following one by a tap keeps their cursor in view',
+  { timeout: TEST_TIMEOUT }, (t) => browserScenario(t, browser, async (srv, join) => {
+    const alice = await join('alice', PHONE)
+    const bob = await join('bob')
+    await Promise.all([register(alice), register(bob)])
+    const text = Array.from({ length: 80 }, (_, i) => `row ${i + 1}`).join('\n')
+    const id = await createDocument(srv, alice, 'rows.txt', text, { bob: 'editor' })
+    const a = alice.page
+    const b = bob.page
+    for (const page of [a, b]) {
+      await page.goto(`/d/${id}`)
+      await page.locator('.monaco-editor').waitFor({ timeout: 20000 })
+      await waitConnected(page)
+    }
+    const chip = a.getByRole('button', { name: 'bob', exact: true })
+    await assertNameReadable(chip.locator('.presence-name'), 'bob', 'the people list')
+    await tap(chip, 'follow bob')
+    await assertOnScreen(a.getByText('Following bob'), 'the follow bar')
+    await assertReachable(a.getByRole('button', { name: 'Stop following' }), 'stop following')
+    await assertNoSidewaysScroll(a, 'editor, following')
+    await b.locator('.monaco-editor .view-lines').click()
+    await b.keyboard.press('Control+End')
+    await waitFor(() => a.evaluate(() => [...document.querySelectorAll('.monaco-editor .margin .line-numbers')]
+      .some((el) => el.textContent === '80')), 10000, 'Alice\'s editor to show Bob\'s cursor on row 80')
+    await tap(a.getByRole('button', { name: 'Stop following' }), 'stop following')
+    await a.getByText('Following bob').waitFor({ state: 'detached' })
   }))

@@ -1,8 +1,9 @@
 // api.ts — the one module that talks to Weft's JSON API (DESIGN.md §4). Every call goes through
 // `send`, which adds the bearer token and turns an error answer ({"error":{"code","message",
-// "field"?}}) into an ApiError; `request` parses the JSON of the others (a version's text/plain
-// content is the one answer read as text). A 401 on a signed-in call also tells the
-// session (onUnauthorized), so an expired token sends the user back to the sign-in screen.
+// "field"?}}) into an ApiError (errorText.ts makes a sentence of one); `request` parses the JSON of
+// the others (a version's text/plain content is the one answer read as text). A 401 on a
+// signed-in call also tells the session (onUnauthorized), so an expired token sends the user back
+// to the sign-in screen.
 
 export type Role = 'owner' | 'editor' | 'viewer'
 export type MemberRole = Exclude<Role, 'owner'>
@@ -111,7 +112,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly field?: string
+    readonly field?: string,
+    readonly retryAfter?: number // seconds, from a 429's Retry-After
   ) {
     super(message)
     this.name = 'ApiError'
@@ -156,8 +158,9 @@ async function send (method: string, path: string, opts: RequestOptions): Promis
     const code = typeof e?.code === 'string' ? e.code : `http_${res.status}`
     const message = typeof e?.message === 'string' ? e.message : `The server answered ${res.status}.`
     const field = typeof e?.field === 'string' ? e.field : undefined
+    const retry = Number(res.headers.get('retry-after'))
     if (res.status === 401 && opts.token && opts.onUnauthorized) opts.onUnauthorized()
-    throw new ApiError(res.status, code, message, field)
+    throw new ApiError(res.status, code, message, field, Number.isFinite(retry) && retry > 0 ? retry : undefined)
   }
   return text
 }

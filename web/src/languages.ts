@@ -1,5 +1,6 @@
 // languages.ts — the Monaco language ids a document may have (the server's list, server/api.cpp)
-// with readable names, and the same extension → language inference the server applies.
+// with readable names, the same extension → language inference the server applies, and each
+// language's default indentation.
 
 export const LANGUAGES: ReadonlyArray<{ id: string, name: string }> = [
   { id: 'plaintext', name: 'Plain text' },
@@ -59,4 +60,49 @@ export function languageAfterRename (oldTitle: string, newTitle: string, languag
   if (language !== inferLanguage(oldTitle)) return undefined
   const next = inferLanguage(newTitle)
   return next === language ? undefined : next
+}
+
+export interface Indentation {
+  insertSpaces: boolean
+  tabSize: number
+}
+
+// How a new line is indented in each language when the text itself does not say (each language's
+// usual style guide: PEP 8, gofmt, Prettier/StandardJS, rustfmt, …). The text's own indentation,
+// once it has indented lines, wins (CodeEditor detects it).
+const INDENTATION: Record<string, Indentation> = {
+  python: { insertSpaces: true, tabSize: 4 },
+  go: { insertSpaces: false, tabSize: 4 },
+  javascript: { insertSpaces: true, tabSize: 2 },
+  typescript: { insertSpaces: true, tabSize: 2 },
+  json: { insertSpaces: true, tabSize: 2 },
+  html: { insertSpaces: true, tabSize: 2 },
+  css: { insertSpaces: true, tabSize: 2 },
+  scss: { insertSpaces: true, tabSize: 2 },
+  graphql: { insertSpaces: true, tabSize: 2 },
+  yaml: { insertSpaces: true, tabSize: 2 },
+  ruby: { insertSpaces: true, tabSize: 2 },
+  lua: { insertSpaces: true, tabSize: 2 },
+  r: { insertSpaces: true, tabSize: 2 },
+  xml: { insertSpaces: true, tabSize: 2 },
+  markdown: { insertSpaces: true, tabSize: 2 },
+  shell: { insertSpaces: true, tabSize: 2 },
+  sql: { insertSpaces: true, tabSize: 2 },
+  c: { insertSpaces: true, tabSize: 4 },
+  cpp: { insertSpaces: true, tabSize: 4 },
+  csharp: { insertSpaces: true, tabSize: 4 },
+  java: { insertSpaces: true, tabSize: 4 },
+  kotlin: { insertSpaces: true, tabSize: 4 },
+  swift: { insertSpaces: true, tabSize: 4 },
+  rust: { insertSpaces: true, tabSize: 4 },
+  php: { insertSpaces: true, tabSize: 4 },
+  perl: { insertSpaces: true, tabSize: 4 },
+  'objective-c': { insertSpaces: true, tabSize: 4 },
+  dockerfile: { insertSpaces: true, tabSize: 4 },
+  ini: { insertSpaces: true, tabSize: 4 },
+  plaintext: { insertSpaces: true, tabSize: 4 }
+}
+
+export function indentationFor (language: string): Indentation {
+  return INDENTATION[language] ?? { insertSpaces: true, tabSize: 4 }
 }

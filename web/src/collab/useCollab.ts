@@ -2,7 +2,8 @@
 // the file, kept in IndexedDB (y-indexeddb, so edits made offline survive a reload) and synced with
 // the server by y-websocket's WebsocketProvider (the JWT travels as ?token=), the awareness state
 // that carries who is here and where their cursor is, and an UndoManager that only undoes this
-// user's own edits (the editor binding registers itself as the one tracked origin).
+// user's own edits (the editor binding registers itself as the one tracked origin). UnsentEdits
+// counts the edits the server has not acknowledged yet, for the save-state indicator.
 //
 // Connection policy:
 // - the browser's 'offline' event disconnects the provider and 'online' reconnects it; edits made
@@ -17,6 +18,7 @@ import { IndexeddbPersistence } from 'y-indexeddb'
 import type { Awareness } from 'y-protocols/awareness'
 import { websocketBase } from '../api'
 import { colorForUser } from '../colors'
+import { UnsentEdits, type UnsentState } from './unsentEdits'
 
 // 'stopped': the server ended the connection for good (see `failure`); no reconnection follows.
 export type ConnectionStatus = 'connecting' | 'connected' | 'offline' | 'stopped'
@@ -91,6 +93,11 @@ export interface CollabState {
   synced: boolean
   failure: CollabFailure | null
   peers: Peer[]
+  // This browser's edits the server has not acknowledged yet, and whether every local change
+  // (the copy loaded from IndexedDB included) has been acknowledged.
+  unsent: number
+  oldestUnsentAt: number | null
+  acknowledged: boolean
   // Increases each time another client announces a metadata change.
   remoteChanges: number
   // Tells the other clients that the metadata changed.
@@ -105,6 +112,7 @@ export function useCollab ({ docId, token, userId, username, storageKey }: UseCo
   const [failure, setFailure] = useState<CollabFailure | null>(null)
   const [peers, setPeers] = useState<Peer[]>([])
   const [remoteChanges, setRemoteChanges] = useState(0)
+  const [unsent, setUnsent] = useState<UnsentState>({ unsent: 0, oldestUnsentAt: null, acknowledged: true })
 
   useEffect(() => {
     const doc = new Y.Doc()
@@ -120,6 +128,9 @@ export function useCollab ({ docId, token, userId, username, storageKey }: UseCo
       connect: navigator.onLine
     })
     const awareness = provider.awareness
+    const unsentEdits = new UnsentEdits(doc, provider, persistence ?? undefined)
+    const stopWatching = unsentEdits.onChange(setUnsent)
+    setUnsent(unsentEdits.state())
     const undoManager = new Y.UndoManager(text, { trackedOrigins: new Set(), captureTimeout: 400 })
     let failed = false
 
@@ -181,6 +192,8 @@ export function useCollab ({ docId, token, userId, username, storageKey }: UseCo
       window.removeEventListener('offline', goOffline)
       window.removeEventListener('online', goOnline)
       awareness.off('change', onAwareness)
+      stopWatching()
+      unsentEdits.destroy()
       undoManager.destroy()
       provider.destroy()
       awareness.destroy()
@@ -195,5 +208,5 @@ export function useCollab ({ docId, token, userId, username, storageKey }: UseCo
 
   const status: ConnectionStatus = failure ? 'stopped' : !online ? 'offline' : connected ? 'connected' : 'connecting'
   const announceChange = () => collab?.awareness.setLocalStateField(CHANGED_FIELD, Date.now())
-  return { collab, status, synced, failure, peers, remoteChanges, announceChange }
+  return { collab, status, synced, failure, peers, ...unsent, remoteChanges, announceChange }
 }

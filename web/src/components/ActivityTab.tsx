@@ -7,6 +7,7 @@ import { useActivity } from '../history/useActivity'
 import { KIND_LABEL } from '../history/labels'
 import { dateTime, groupByDay, timeOfDay } from '../history/time'
 import { useSession } from '../session'
+import { errorText } from '../errorText'
 
 function Entry ({ entry: e }: { entry: ActivityEntry }) {
   return (
@@ -33,7 +34,7 @@ export function ActivityTab ({ docId }: { docId: number }) {
   }
   return (
     <div className='activity'>
-      {feed.error && <div className='form-error' role='alert'>Cannot load the activity: {feed.error.message}</div>}
+      {feed.error && <div className='form-error' role='alert'>Cannot load the activity. {errorText(feed.error)}</div>}
       {!feed.loaded && <div className='loading' aria-busy='true'>Loading activity…</div>}
       {feed.loaded && !feed.error && feed.items.length === 0 && <p className='empty history-empty'>No activity yet.</p>}
       {groupByDay(feed.items, (e) => e.at).map((day) => (

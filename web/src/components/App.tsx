@@ -3,6 +3,7 @@
 import { useEffect } from 'react'
 import { parseRoute, navigate, useLocation } from '../router'
 import { SessionContext, useSessionState } from '../session'
+import { AppHeader } from './AppHeader'
 import { AuthPage } from './AuthPage'
 import { DocumentsPage } from './DocumentsPage'
 import { EditorPage } from './EditorPage'
@@ -26,9 +27,12 @@ export function App () {
       {route.name === 'document' && <EditorPage key={route.id} id={route.id} />}
       {(route.name === 'documents' || onAuthRoute) && <DocumentsPage />}
       {route.name === 'not-found' && (
-        <FailurePanel title='Page not found' message={`There is nothing at ${path}.`}>
-          <button type='button' className='button button-primary' onClick={() => navigate('/')}>Back to documents</button>
-        </FailurePanel>
+        <div className='page'>
+          <AppHeader />
+          <FailurePanel title='Page not found' message={`There is nothing at ${path}.`}>
+            <button type='button' className='button button-primary' onClick={() => navigate('/')}>Back to documents</button>
+          </FailurePanel>
+        </div>
       )}
     </SessionContext.Provider>
   )

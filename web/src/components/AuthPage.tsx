@@ -3,6 +3,7 @@
 import { useState, type FormEvent } from 'react'
 import { ApiError, login, register, type AuthResult } from '../api'
 import { TextField } from './TextField'
+import { errorText } from '../errorText'
 
 interface Props {
   initialMode: 'login' | 'register'
@@ -36,11 +37,9 @@ export function AuthPage ({ initialMode, notice, onSignedIn }: Props) {
       onSignedIn(result)
     } catch (err) {
       if (err instanceof ApiError && (err.field === 'username' || err.field === 'email' || err.field === 'password')) {
-        setFieldErrors({ [err.field]: err.message })
-      } else if (err instanceof ApiError && err.code === 'invalid_credentials') {
-        setFormError('Wrong username or password.')
+        setFieldErrors({ [err.field]: errorText(err) })
       } else {
-        setFormError(err instanceof Error ? err.message : String(err))
+        setFormError(errorText(err))
       }
     } finally {
       setBusy(false)

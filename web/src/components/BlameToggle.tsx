@@ -6,6 +6,7 @@ interface Props {
   status: BlameStatus
   error: string | null
   onToggle: () => void
+  disabled?: boolean // the editor is stopped
 }
 
 const TITLE: Record<BlameStatus, string> = {
@@ -15,13 +16,14 @@ const TITLE: Record<BlameStatus, string> = {
   unavailable: 'Not available: this server does not tell who wrote each line (it has no blame route yet)'
 }
 
-export function BlameToggle ({ status, error, onToggle }: Props) {
+export function BlameToggle ({ status, error, onToggle, disabled = false }: Props) {
   const pressed = status === 'on' || status === 'loading'
   return (
     <button
       type='button'
       className={pressed ? 'button button-toggle button-pressed' : 'button button-toggle'}
       aria-pressed={pressed}
+      disabled={disabled}
       aria-disabled={status === 'unavailable' ? true : undefined}
       data-blame={status}
       title={error ? `Who wrote this: ${error}` : TITLE[status]}

@@ -3,12 +3,18 @@
 // Ctrl/Cmd+Shift+Z and Ctrl/Cmd+Y undo and redo this user's edits only, never a collaborator's (they
 // replace Monaco's own undo stack, which would also hold remote edits). Other people's cursors and
 // selections are y-monaco's decorations, styled per client by useRemoteCursorStyles. "Who wrote
-// this" (`blame`) is another set of decorations (history/blameDecorations.ts).
+// this" (`blame`) is another set of decorations (history/blameDecorations.ts). Following a
+// collaborator (`following`) is useFollow's. Indentation: the language's default (languages.ts),
+// replaced by what the text itself uses (Monaco's detectIndentation) as soon as it has indented
+// lines — the text arrives after the model is made, from IndexedDB and the server, so detection
+// runs again on changes until it has evidence (an indented line) or the text is long enough.
 import { useEffect, useRef, useState } from 'react'
 import { MonacoBinding } from 'y-monaco'
 import type { Blame } from '../api'
 import type { Collab, Peer } from '../collab/useCollab'
 import { useRemoteCursorStyles } from '../collab/remoteCursorStyles'
+import { useFollow } from '../collab/useFollow'
+import { indentationFor } from '../languages'
 import { monaco } from '../editor/monaco'
 import { useBlameDecorations } from '../history/blameDecorations'
 import { useColorScheme } from '../useColorScheme'
@@ -19,6 +25,24 @@ interface Props {
   readOnly: boolean
   peers: Peer[]
   blame: Blame | null
+  following: number | null // the user id whose cursor the editor follows
+  onStopFollowing: () => void
+}
+
+// Lines Monaco's detection has to go on when none is indented: past this, the default stays.
+const DETECTION_LINES = 200
+
+// Sets the language's default indentation, then the text's own where it shows one. Returns
+// whether the text gave evidence (an indented line), after which detection need not run again.
+function detectIndentation (model: monaco.editor.ITextModel, language: string): boolean {
+  const { insertSpaces, tabSize } = indentationFor(language)
+  model.detectIndentation(insertSpaces, tabSize)
+  const lines = Math.min(model.getLineCount(), 10000)
+  for (let n = 1; n <= lines; n++) {
+    const c = model.getLineContent(n).charAt(0)
+    if (c === ' ' || c === '\t') return true
+  }
+  return lines >= DETECTION_LINES
 }
 
 // A phone's width (styles.css's "phones" section): no minimap, the text needs the room.
@@ -31,13 +55,16 @@ monaco.editor.defineTheme('weft-dark', {
   base: 'vs-dark', inherit: true, rules: [], colors: { 'editor.background': '#17191e' }
 })
 
-export function CodeEditor ({ collab, language, readOnly, peers, blame }: Props) {
+export function CodeEditor ({ collab, language, readOnly, peers, blame, following, onStopFollowing }: Props) {
   const container = useRef<HTMLDivElement>(null)
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null)
   const [editor, setEditor] = useState<monaco.editor.IStandaloneCodeEditor | null>(null)
   const scheme = useColorScheme()
-  useRemoteCursorStyles(peers)
+  const languageRef = useRef(language)
+  languageRef.current = language
+  useRemoteCursorStyles(peers, collab.awareness, collab.doc)
   useBlameDecorations(editor, blame)
+  useFollow(editor, collab, following, onStopFollowing)
 
   useEffect(() => {
     const el = container.current
@@ -56,12 +83,15 @@ export function CodeEditor ({ collab, language, readOnly, peers, blame }: Props)
       scrollBeyondLastLine: false,
       smoothScrolling: true,
       renderWhitespace: 'selection',
-      tabSize: 2,
       theme: scheme === 'dark' ? 'weft-dark' : 'weft-light'
     })
     editorRef.current = editor
     setEditor(editor)
     const binding = new MonacoBinding(collab.text, model, new Set([editor]), collab.awareness)
+    let settled = detectIndentation(model, languageRef.current)
+    const detecting = model.onDidChangeContent(() => {
+      if (!settled) settled = detectIndentation(model, languageRef.current)
+    })
     const { undoManager } = collab
     undoManager.addTrackedOrigin(binding)
     const { KeyMod, KeyCode } = monaco
@@ -72,6 +102,7 @@ export function CodeEditor ({ collab, language, readOnly, peers, blame }: Props)
     editor.addCommand(KeyMod.CtrlCmd | KeyCode.KeyS, () => {})
     editor.focus()
     return () => {
+      detecting.dispose()
       undoManager.removeTrackedOrigin(binding)
       undoManager.clear()
       binding.destroy()
@@ -85,7 +116,9 @@ export function CodeEditor ({ collab, language, readOnly, peers, blame }: Props)
 
   useEffect(() => {
     const model = editorRef.current?.getModel()
-    if (model) monaco.editor.setModelLanguage(model, language)
+    if (!model) return
+    monaco.editor.setModelLanguage(model, language)
+    detectIndentation(model, language)
   }, [language])
 
   useEffect(() => {

@@ -1,6 +1,7 @@
 // ConfirmDialog.tsx — asks before something that cannot be undone.
 import { useState } from 'react'
 import { Dialog } from './Dialog'
+import { errorText } from '../errorText'
 
 interface Props {
   title: string
@@ -18,7 +19,7 @@ export function ConfirmDialog ({ title, message, confirmLabel, onClose, onConfir
     try {
       await onConfirm()
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err))
+      setError(errorText(err))
       setBusy(false)
     }
   }

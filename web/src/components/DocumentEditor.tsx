@@ -2,8 +2,11 @@
 // here, history, who wrote this, share, download) over the collaborative editor, and the History
 // panel beside it when open. Metadata is fetched again when another
 // client says it changed, when the window regains focus, and every 30 s, so a role change (say,
-// editor → viewer) reaches the editor without a reload.
-import { Suspense, lazy, useEffect, useRef, useState } from 'react'
+// editor → viewer) reaches the editor without a reload. Once the editor is stopped (the server
+// ended the connection for good, or the API says the document is gone or no longer ours) that
+// polling ends, the History panel closes, and every control that would change the document or ask
+// the server about it is disabled; Download and the user menu stay.
+import { Suspense, lazy, useCallback, useEffect, useRef, useState, type CSSProperties } from 'react'
 import type { DocumentInfo } from '../api'
 import { failureFor, useCollab } from '../collab/useCollab'
 import { downloadText } from '../download'
@@ -13,13 +16,17 @@ import { navigate } from '../router'
 import { useSession } from '../session'
 import { BlameLegend } from './BlameLegend'
 import { BlameToggle } from './BlameToggle'
+import { colorForUser } from '../colors'
 import { ConnectionStatus } from './ConnectionStatus'
 import { FailurePanel } from './FailurePanel'
 import { HistoryPanel } from './HistoryPanel'
 import { PresenceList } from './PresenceList'
 import { RenameDialog } from './RenameDialog'
 import { RoleBadge } from './RoleBadge'
+import { SaveState } from './SaveState'
 import { ShareDialog } from './ShareDialog'
+import { UserMenu } from './UserMenu'
+import { errorText } from '../errorText'
 
 interface Props {
   doc: DocumentInfo
@@ -48,6 +55,8 @@ export function DocumentEditor ({ doc, onDocChange, reload, lost }: Props) {
   // Where the History panel shows a version's comparison: over the editor.
   const [editorArea, setEditorArea] = useState<HTMLElement | null>(null)
   const historyButton = useRef<HTMLButtonElement>(null)
+  const [following, setFollowing] = useState<number | null>(null)
+  const stopFollowing = useCallback(() => setFollowing(null), [])
   const c = useCollab({
     docId: doc.id,
     token: api.token,
@@ -56,13 +65,23 @@ export function DocumentEditor ({ doc, onDocChange, reload, lost }: Props) {
     storageKey: `weft:${user.id}:doc:${doc.id}:${doc.created_at}`
   })
 
-  const blame = useBlame(api, doc.id, c.collab?.text ?? null)
+  const failure = c.failure ?? (lost ? failureFor(lost === 404 ? 4404 : 4403) : null)
+  const stopped = failure !== null
+  const blame = useBlame(api, doc.id, stopped ? null : c.collab?.text ?? null)
 
   useEffect(() => {
-    if (c.remoteChanges > 0) void reload()
-  }, [c.remoteChanges, reload])
+    if (c.remoteChanges > 0 && !stopped) void reload()
+  }, [c.remoteChanges, reload, stopped])
 
   useEffect(() => {
+    if (!stopped) return
+    setHistoryOpen(false)
+    setFollowing(null)
+    setDialog(null)
+  }, [stopped])
+
+  useEffect(() => {
+    if (stopped) return
     const onFocus = () => void reload()
     window.addEventListener('focus', onFocus)
     const timer = window.setInterval(() => void reload(), REFRESH_MS)
@@ -70,7 +89,7 @@ export function DocumentEditor ({ doc, onDocChange, reload, lost }: Props) {
       window.removeEventListener('focus', onFocus)
       window.clearInterval(timer)
     }
-  }, [reload])
+  }, [reload, stopped])
 
   const changed = (next: DocumentInfo) => {
     onDocChange(next)
@@ -82,13 +101,13 @@ export function DocumentEditor ({ doc, onDocChange, reload, lost }: Props) {
       changed(await api.updateDocument(doc.id, { language }))
       setActionError(null)
     } catch (err) {
-      setActionError(err instanceof Error ? err.message : String(err))
+      setActionError(errorText(err))
     }
   }
 
   const download = () => { if (c.collab) downloadText(doc.title, c.collab.text.toString()) }
-  const canEdit = doc.role !== 'viewer'
-  const failure = c.failure ?? (lost ? failureFor(lost === 404 ? 4404 : 4403) : null)
+  const canEdit = doc.role !== 'viewer' && !stopped
+  const followed = following === null ? undefined : c.peers.find((p) => p.userId === following && !p.isLocal)
 
   return (
     <div className='editor-page'>
@@ -114,27 +133,36 @@ export function DocumentEditor ({ doc, onDocChange, reload, lost }: Props) {
         >
           {LANGUAGES.map((l) => <option key={l.id} value={l.id}>{l.name}</option>)}
         </select>
-        {!canEdit && <RoleBadge role='viewer' long />}
+        {doc.role === 'viewer' && <RoleBadge role='viewer' long />}
         {actionError && <span className='toolbar-error' role='alert'>{actionError}</span>}
         <span className='toolbar-spacer' />
-        <PresenceList peers={c.peers} />
+        <PresenceList peers={c.peers} following={following} onFollow={setFollowing} disabled={stopped} />
         <ConnectionStatus status={c.status} synced={c.synced} />
+        {doc.role !== 'viewer' && <SaveState status={c.status} synced={c.synced} unsent={c.unsent} oldestUnsentAt={c.oldestUnsentAt} acknowledged={c.acknowledged} />}
         <button
           ref={historyButton}
           type='button'
           className={historyOpen ? 'button button-toggle button-pressed' : 'button button-toggle'}
           aria-expanded={historyOpen}
+          disabled={stopped}
           title='Versions of this document'
           onClick={() => setHistoryOpen((o) => !o)}
         >
           History
         </button>
-        <BlameToggle status={blame.status} error={blame.error} onToggle={blame.toggle} />
+        <BlameToggle status={blame.status} error={blame.error} onToggle={blame.toggle} disabled={stopped} />
         {doc.role === 'owner' && (
-          <button type='button' className='button button-primary' onClick={() => setDialog('share')}>Share</button>
+          <button type='button' className='button button-primary' disabled={stopped} onClick={() => setDialog('share')}>Share</button>
         )}
         <button type='button' className='button' onClick={download} title={`Download ${doc.title}`}>Download</button>
+        <UserMenu compact />
       </header>
+      {followed && (
+        <div className='follow-bar' role='status' style={{ '--person-color': colorForUser(followed.userId) } as CSSProperties}>
+          <span>Following <strong>{followed.name}</strong> — type or click in the text to stop</span>
+          <button type='button' className='button button-small' onClick={stopFollowing}>Stop following</button>
+        </div>
+      )}
       <div className='editor-body'>
         <div className='editor-column'>
           {blame.status !== 'off' && blame.status !== 'unavailable' && <BlameLegend blame={blame.blame} error={blame.error} />}
@@ -144,9 +172,11 @@ export function DocumentEditor ({ doc, onDocChange, reload, lost }: Props) {
                 <CodeEditor
                   collab={c.collab}
                   language={doc.language}
-                  readOnly={!canEdit || failure !== null}
+                  readOnly={!canEdit}
                   peers={c.peers}
                   blame={blame.status === 'on' ? blame.blame : null}
+                  following={following}
+                  onStopFollowing={stopFollowing}
                 />
               </Suspense>
             )}

@@ -12,6 +12,7 @@ import { ConfirmDialog } from './ConfirmDialog'
 import { DocumentSection } from './DocumentSection'
 import { NewDocumentDialog } from './NewDocumentDialog'
 import { RenameDialog } from './RenameDialog'
+import { errorText } from '../errorText'
 
 type Open =
   | { kind: 'new' }
@@ -44,7 +45,7 @@ export function DocumentsPage () {
         setDocs((list) => list ?? seen)
         setOffline(true)
       } else {
-        setError(err instanceof Error ? err.message : String(err))
+        setError(errorText(err))
       }
     }
   }, [api, user.id])
@@ -81,7 +82,7 @@ export function DocumentsPage () {
     try {
       replace(await api.updateDocument(doc.id, { is_public: !doc.is_public }))
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err))
+      setError(errorText(err))
     }
   }
 

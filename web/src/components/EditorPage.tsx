@@ -2,13 +2,15 @@
 // then hands over to DocumentEditor. "No such document" and "no access" are clear messages. With
 // no network, a document opened before opens with the metadata seen last (lastSeen.ts); its text
 // comes from IndexedDB.
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useEffect, useState, type ReactNode } from 'react'
 import { ApiError, type DocumentInfo } from '../api'
 import { forgetDocument, rememberDocument, rememberedDocument } from '../lastSeen'
 import { navigate } from '../router'
 import { useSession } from '../session'
+import { AppHeader } from './AppHeader'
 import { DocumentEditor } from './DocumentEditor'
 import { FailurePanel } from './FailurePanel'
+import { errorText } from '../errorText'
 
 export function EditorPage ({ id }: { id: number }) {
   const { api, user } = useSession()
@@ -50,19 +52,21 @@ export function EditorPage ({ id }: { id: number }) {
     return () => { document.title = 'Weft' }
   }, [doc])
 
+  // Until the editor (which has its own toolbar with the user menu) is shown: the app's header.
+  const framed = (content: ReactNode) => <div className='page'><AppHeader />{content}</div>
   if (error?.status === 404) {
-    return <FailurePanel title='Document not found' message='This document does not exist, or it was deleted.'>{back}</FailurePanel>
+    return framed(<FailurePanel title='Document not found' message='This document does not exist, or it was deleted.'>{back}</FailurePanel>)
   }
   if (error?.status === 403) {
-    return (
+    return framed(
       <FailurePanel title='No access' message={`You (${user.username}) do not have access to this document. Ask its owner to share it with you.`}>
         {back}
       </FailurePanel>
     )
   }
   if (error) {
-    return (
-      <FailurePanel title='Cannot open the document' message={error.message}>
+    return framed(
+      <FailurePanel title='Cannot open the document' message={errorText(error)}>
         <button type='button' className='button' onClick={() => { setError(null); void reload(true) }}>Try again</button>
         {back}
       </FailurePanel>

@@ -20,6 +20,7 @@ import { ConfirmDialog } from './ConfirmDialog'
 import { NameVersionDialog } from './NameVersionDialog'
 import { VersionDiffView } from './VersionDiffView'
 import { VersionList } from './VersionList'
+import { errorText } from '../errorText'
 
 interface Props {
   doc: DocumentInfo
@@ -132,7 +133,7 @@ export function HistoryPanel ({ doc, current, diffHost, onClose }: Props) {
             ? <ActivityTab docId={doc.id} />
             : (
               <>
-                {list.error && <div className='form-error' role='alert'>Cannot list the versions: {list.error.message}</div>}
+                {list.error && <div className='form-error' role='alert'>Cannot list the versions. {errorText(list.error)}</div>}
                 {!list.loaded && <div className='loading' aria-busy='true'>Loading versions…</div>}
                 {list.loaded && !list.error && list.items.length === 0 && (
                   <p className='empty history-empty'>No versions yet. One is saved after each burst of editing{canEdit ? ', or name the current text' : ''}.</p>

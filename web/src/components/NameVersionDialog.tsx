@@ -2,9 +2,9 @@
 // Renaming to nothing removes the name. The server checks the name (1–255 characters, no control
 // characters) and its message is shown under the field.
 import { useState, type FormEvent } from 'react'
-import { ApiError } from '../api'
 import { Dialog } from './Dialog'
 import { TextField } from './TextField'
+import { errorText } from '../errorText'
 
 interface Props {
   title: string
@@ -27,7 +27,7 @@ export function NameVersionDialog ({ title, initial, allowEmpty, onClose, onSave
     try {
       await onSave(name === '' ? null : name)
     } catch (err) {
-      setError(err instanceof ApiError || err instanceof Error ? err.message : String(err))
+      setError(errorText(err))
       setBusy(false)
     }
   }

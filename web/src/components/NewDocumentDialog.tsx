@@ -6,6 +6,7 @@ import { LANGUAGES, inferLanguage, languageName } from '../languages'
 import { useSession } from '../session'
 import { Dialog } from './Dialog'
 import { TextField } from './TextField'
+import { errorText } from '../errorText'
 
 interface Props {
   onClose: () => void
@@ -41,7 +42,7 @@ export function NewDocumentDialog ({ onClose, onCreated }: Props) {
           placeholder='main.py'
           value={title}
           onChange={(e) => setTitle(e.target.value)}
-          error={error?.field === 'title' ? error.message : null}
+          error={error?.field === 'title' ? errorText(error) : null}
         />
         <div className='field'>
           <label htmlFor='new-doc-language'>Language</label>
@@ -50,7 +51,7 @@ export function NewDocumentDialog ({ onClose, onCreated }: Props) {
             {LANGUAGES.map((l) => <option key={l.id} value={l.id}>{l.name}</option>)}
           </select>
         </div>
-        {error && error.field !== 'title' && <div className='form-error' role='alert'>{error.message}</div>}
+        {error && error.field !== 'title' && <div className='form-error' role='alert'>{errorText(error)}</div>}
         <div className='dialog-actions'>
           <button type='button' className='button' onClick={onClose}>Cancel</button>
           <button type='submit' className='button button-primary' disabled={busy || title.trim() === ''}>Create</button>

@@ -1,8 +1,18 @@
-// PresenceList.tsx — who has the document open, one colored avatar per person (several tabs of
-// one person count once); the color is the one of their cursor.
+// PresenceList.tsx — who has the document open: one entry per person (several tabs of one person
+// count once) in the color of their cursor. Others are shown with their name and are buttons:
+// clicking one follows that person (the editor keeps their cursor in view, useFollow.ts) and
+// clicking again stops. The user themself is the first avatar, named for screen readers.
+import type { CSSProperties } from 'react'
 import type { Peer } from '../collab/useCollab'
 
-export function PresenceList ({ peers }: { peers: Peer[] }) {
+interface Props {
+  peers: Peer[]
+  following: number | null // the user id being followed
+  onFollow: (userId: number | null) => void
+  disabled?: boolean
+}
+
+export function PresenceList ({ peers, following, onFollow, disabled = false }: Props) {
   const people = new Map<number, Peer & { tabs: number }>()
   for (const p of peers) {
     const seen = people.get(p.userId)
@@ -16,12 +26,34 @@ export function PresenceList ({ peers }: { peers: Peer[] }) {
   const list = [...people.values()].sort((a, b) => Number(b.isLocal) - Number(a.isLocal) || a.name.localeCompare(b.name))
   return (
     <ul className='presence' aria-label='People here'>
-      {list.map((p) => (
-        <li key={p.userId} className='presence-person' title={p.isLocal ? `${p.name} (you)` : p.name} data-user={p.name}>
-          <span className='avatar' style={{ background: p.color }} aria-hidden='true'>{p.name.slice(0, 1).toUpperCase()}</span>
-          <span className='presence-name'>{p.isLocal ? `${p.name} (you)` : p.name}</span>
-        </li>
-      ))}
+      {list.map((p) => {
+        const avatar = <span className='avatar' style={{ background: p.color }} aria-hidden='true'>{p.name.slice(0, 1).toUpperCase()}</span>
+        if (p.isLocal) {
+          return (
+            <li key={p.userId} className='presence-person presence-self' title={`${p.name} (you)`} data-user={p.name}>
+              {avatar}
+              <span className='presence-self-name'>{p.name} (you)</span>
+            </li>
+          )
+        }
+        const on = following === p.userId
+        return (
+          <li key={p.userId} className='presence-person' data-user={p.name}>
+            <button
+              type='button'
+              className={on ? 'presence-chip presence-chip-following' : 'presence-chip'}
+              style={{ '--person-color': p.color } as CSSProperties}
+              aria-pressed={on}
+              disabled={disabled}
+              title={on ? `Following ${p.name}: click to stop` : `Follow ${p.name}: keep their cursor in view`}
+              onClick={() => onFollow(on ? null : p.userId)}
+            >
+              {avatar}
+              <span className='presence-name'>{p.name}</span>
+            </button>
+          </li>
+        )
+      })}
     </ul>
   )
 }

@@ -6,6 +6,7 @@ import { languageAfterRename } from '../languages'
 import { useSession } from '../session'
 import { Dialog } from './Dialog'
 import { TextField } from './TextField'
+import { errorText } from '../errorText'
 
 interface Props {
   doc: DocumentInfo
@@ -49,7 +50,7 @@ export function RenameDialog ({ doc, onClose, onRenamed }: Props) {
             const dot = e.target.value.lastIndexOf('.')
             e.target.setSelectionRange(0, dot > 0 ? dot : e.target.value.length)
           }}
-          error={error?.message ?? null}
+          error={error ? errorText(error) : null}
         />
         <div className='dialog-actions'>
           <button type='button' className='button' onClick={onClose}>Cancel</button>

@@ -1,12 +1,14 @@
 // ShareDialog.tsx — the owner's sharing controls: add people by username as editor or viewer,
 // change their role, remove them, and make the document public (any signed-in user may edit) or
 // private. The server closes a removed member's connection (4403) and applies a new role to their
-// open connections at once.
-import { useCallback, useEffect, useState, type FormEvent } from 'react'
-import { ApiError, type DocumentInfo, type Member, type MemberRole } from '../api'
+// open connections at once. "Copy link" says "Copied" for a moment, and a live region tells screen
+// readers; where the clipboard cannot be written the link is selected and the user asked to copy.
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
+import type { DocumentInfo, Member, MemberRole } from '../api'
 import { colorForUser } from '../colors'
 import { useSession } from '../session'
 import { Dialog } from './Dialog'
+import { errorText } from '../errorText'
 
 interface Props {
   doc: DocumentInfo
@@ -21,12 +23,16 @@ export function ShareDialog ({ doc, onClose, onChanged }: Props) {
   const [role, setRole] = useState<MemberRole>('editor')
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
+  const [copied, setCopied] = useState<'copied' | 'failed' | null>(null)
+  const linkInput = useRef<HTMLInputElement>(null)
+  const copiedTimer = useRef<number | undefined>(undefined)
+  useEffect(() => () => window.clearTimeout(copiedTimer.current), [])
 
   const load = useCallback(async () => {
     try {
       setMembers(await api.listMembers(doc.id))
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err))
+      setError(errorText(err))
     }
   }, [api, doc.id])
 
@@ -42,7 +48,7 @@ export function ShareDialog ({ doc, onClose, onChanged }: Props) {
       onChanged(await api.getDocument(doc.id))
       return true
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err))
+      setError(errorText(err))
       return false
     } finally {
       setBusy(false)
@@ -57,6 +63,18 @@ export function ShareDialog ({ doc, onClose, onChanged }: Props) {
   }
 
   const link = `${window.location.origin}/d/${doc.id}`
+  const copy = async () => {
+    window.clearTimeout(copiedTimer.current)
+    try {
+      if (!navigator.clipboard) throw new Error('no clipboard')
+      await navigator.clipboard.writeText(link)
+      setCopied('copied')
+    } catch {
+      linkInput.current?.select()
+      setCopied('failed')
+    }
+    copiedTimer.current = window.setTimeout(() => setCopied(null), 2000)
+  }
   return (
     <Dialog title={`Share “${doc.title}”`} onClose={onClose} wide>
       <div className='dialog-body'>
@@ -119,8 +137,13 @@ export function ShareDialog ({ doc, onClose, onChanged }: Props) {
           Public: anyone signed in can open and edit
         </label>
         <div className='share-link'>
-          <input aria-label='Link to this document' readOnly value={link} onFocus={(e) => e.target.select()} />
-          <button type='button' className='button' onClick={() => void navigator.clipboard?.writeText(link)}>Copy link</button>
+          <input ref={linkInput} aria-label='Link to this document' readOnly value={link} onFocus={(e) => e.target.select()} />
+          <button type='button' className='button share-copy' onClick={() => void copy()}>
+            {copied === 'copied' ? '✓ Copied' : 'Copy link'}
+          </button>
+        </div>
+        <div className='share-copied' role='status' aria-live='polite'>
+          {copied === 'copied' ? 'Link copied to the clipboard.' : copied === 'failed' ? 'Press Ctrl+C (⌘C) to copy the selected link.' : ''}
         </div>
       </div>
     </Dialog>

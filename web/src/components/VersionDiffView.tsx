@@ -6,6 +6,7 @@ import type * as Y from 'yjs'
 import type { Role, Version } from '../api'
 import { versionTitle } from '../history/labels'
 import { useSession } from '../session'
+import { errorText } from '../errorText'
 
 interface Props {
   docId: number
@@ -39,7 +40,7 @@ export function VersionDiffView ({ docId, language, role, version, current, onCl
     setError(null)
     api.versionContent(docId, version.id).then(
       (t) => { if (live) setText(t) },
-      (err: unknown) => { if (live) setError(err instanceof Error ? err.message : String(err)) }
+      (err: unknown) => { if (live) setError(errorText(err)) }
     )
     return () => { live = false }
   }, [api, docId, version.id])

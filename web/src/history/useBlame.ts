@@ -8,6 +8,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type * as Y from 'yjs'
 import { ApiError, type Api, type Blame } from '../api'
+import { errorText } from '../errorText'
 
 const DEBOUNCE_MS = 1500
 
@@ -40,7 +41,7 @@ export function useBlame (api: Api, docId: number, text: Y.Text | null): BlameSt
         setUnavailable(true)
         setWanted(false)
       } else {
-        setError(err instanceof Error ? err.message : String(err))
+        setError(errorText(err))
       }
     }
   }, [api, docId])
