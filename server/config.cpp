@@ -33,6 +33,9 @@ void add_serve_options(CLI::App& cmd, Config& cfg) {
       "Outgoing bytes queued per connection before it is dropped as a slow consumer");
   opt(cmd, "room-grace-ms", cfg.room_grace_ms,
       "How long a document stays loaded after its last client left");
+  opt(cmd, "drain-delay-ms", cfg.drain_delay_ms,
+      "On SIGTERM, how long /readyz answers 503 (and new WebSocket upgrades are refused) before "
+      "the listener closes and clients are told 1012");
   opt(cmd, "batch-window-ms", cfg.batch_window_ms,
       "Updates are written to the database in batches of this window");
   opt(cmd, "idle-timeout-ms", cfg.idle_timeout_ms,

@@ -22,6 +22,7 @@ struct Config {
   size_t max_message_bytes = 32u << 20;
   size_t send_queue_bytes = 64u << 20;
   uint64_t room_grace_ms = 10000;
+  uint64_t drain_delay_ms = 0;  // SIGTERM: /readyz 503 this long before connections close
   uint64_t batch_window_ms = 50;
   uint64_t idle_timeout_ms = 30000;
   size_t compact_threshold = 1000;  // logged updates that trigger a compaction

@@ -19,10 +19,10 @@ enum class Role { kEditor, kViewer };
 
 // WebSocket close codes of the design (§3) plus the standard ones used for bad frames.
 namespace close_code {
-inline constexpr uint16_t kGoingAway = 1001;      // server shutting down
-inline constexpr uint16_t kProtocolError = 1002;  // malformed frame or update
-inline constexpr uint16_t kUnsupported = 1003;    // unknown message type, text frame
-inline constexpr uint16_t kTryAgainLater = 1013;  // overloaded
+inline constexpr uint16_t kServiceRestart = 1012;  // the instance drains (SIGTERM): reconnect
+inline constexpr uint16_t kProtocolError = 1002;   // malformed frame or update
+inline constexpr uint16_t kUnsupported = 1003;     // unknown message type, text frame
+inline constexpr uint16_t kTryAgainLater = 1013;   // overloaded
 inline constexpr uint16_t kUnauthorized = 4401;
 inline constexpr uint16_t kForbidden = 4403;
 inline constexpr uint16_t kNotFound = 4404;

@@ -106,6 +106,11 @@ void HttpSession<Stream>::on_read(beast::error_code ec, size_t) {
   HttpRequest req = parser_->release();
   const std::string_view path = path_of(req.target());
   if (path.rfind("/ws/", 0) == 0 && beast::websocket::is_upgrade(req)) {
+    if (services_.draining.load()) {
+      // Refused before the upgrade, so that a load balancer passes the client to another instance.
+      write(text(req, http::status::service_unavailable, "draining\n"));
+      return;
+    }
     std::make_shared<WsSession<Stream>>(std::move(stream_), services_)->run(std::move(req));
     return;
   }
@@ -265,6 +270,8 @@ HttpResponse HttpSession<Stream>::handle(const HttpRequest& req) {
   const std::string_view path = path_of(req.target());
   if (path == "/healthz") return text(req, http::status::ok, "ok\n");
   if (path == "/readyz") {
+    if (services_.draining.load())
+      return text(req, http::status::service_unavailable, "draining\n");
     bool db = false;
     try {
       db = services_.store.ping();

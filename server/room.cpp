@@ -125,7 +125,7 @@ void Room::welcome(Member& m) {
 void Room::join(std::shared_ptr<Connection> conn) {
   asio::post(strand_, [self = shared_from_this(), conn = std::move(conn)] {
     if (self->shutting_down_) {
-      conn->close(close_code::kGoingAway, "server shutting down");
+      conn->close(close_code::kServiceRestart, "server restarting");
       return;
     }
     if (self->state_ == State::kFailed) {
@@ -588,7 +588,7 @@ void Room::shutdown(std::function<void()> done) {
     if (self->edited_ && self->state_ == State::kReady && self->services_.config.history_quiet_ms)
       self->capture("auto", std::nullopt, nullptr);
     for (auto& [ptr, m] : self->members_)
-      m.conn->close(close_code::kGoingAway, "server shutting down");
+      m.conn->close(close_code::kServiceRestart, "server restarting");
     if (self->state_ != State::kReady) {
       done();
       return;

@@ -205,9 +205,24 @@ int run_server(const Config& config) {
   spdlog::info("weft listening on {}://{}:{} (data in {}, {} threads)", tls ? "https" : "http",
                config.host, listener->local_endpoint().port(), config.data_dir, threads);
 
+  // SIGTERM/SIGINT drain the instance: /readyz answers 503 and upgrades are refused at once; after
+  // --drain-delay-ms (a load balancer's readiness checks see it) the listener closes, every
+  // client is told 1012 (reconnect: another instance takes it), every room is stored and
+  // compacted, and the loop stops once the sessions are closed (at most 3 s more).
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  asio::steady_timer drain_timer(ioc);
+  std::function<void()> stop_serving;
   signals.async_wait([&](const boost::system::error_code&, int sig) {
-    spdlog::info("signal {}: shutting down", sig);
+    services.draining = true;
+    spdlog::info("signal {}: draining{}", sig,
+                 config.drain_delay_ms
+                     ? fmt::format(" ({} ms before closing)", config.drain_delay_ms)
+                     : std::string());
+    drain_timer.expires_after(std::chrono::milliseconds(config.drain_delay_ms));
+    drain_timer.async_wait([&](const boost::system::error_code&) { stop_serving(); });
+  });
+  stop_serving = [&] {
+    spdlog::info("shutting down");
     listener->stop();
     cluster.stop();
     auto all = rooms.all();
@@ -235,7 +250,7 @@ int run_server(const Config& config) {
       return;
     }
     for (auto& room : all) room->shutdown(done);
-  });
+  };
 
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });

@@ -4,6 +4,7 @@
 // Owned by Server; everything else holds a reference that the server outlives.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <string>
@@ -35,6 +36,9 @@ struct Services {
   ConnectionLimits& connection_limits;
   std::string jwt_secret;
   std::string instance_id;  // this instance's name in the sessions table
+  // Set at SIGTERM: /readyz answers 503 and WebSocket upgrades are refused while the instance
+  // drains (server.cpp).
+  std::atomic<bool> draining{false};
 };
 
 }  // namespace weft

@@ -63,12 +63,12 @@ test(`${CLIENTS} clients with random edits and reconnects converge, and the stor
     assert.deepEqual(c.serverCloses(), [], `${c.name}: the server closed no connection while editing`)
   }
 
-  // Graceful stop: exit 0, every connected client told 1001, and the store holds the same text.
+  // Graceful stop: exit 0, every connected client told 1012 (service restart), and the store holds the same text.
   const exit = await srv.stop()
   assert.deepEqual(exit, { code: 0, signal: null, forced: false }, 'SIGTERM exits 0')
   await waitFor(() => clients.every((c) => c.serverCloses().length >= 1), 5000, 'every client to see the close',
     () => clients.map((c) => JSON.stringify(c.closes)).join(' '))
-  for (const c of clients) assert.equal(c.serverCloses()[0].code, 1001, `${c.name} closed with 1001 on shutdown`)
+  for (const c of clients) assert.equal(c.serverCloses()[0].code, 1012, `${c.name} closed with 1012 on shutdown`)
   for (const c of clients) c.destroy()
 
   const stored = srv.storedDocument(DOC)

@@ -3,11 +3,11 @@
 // was down bring their edits back when their providers reconnect by themselves.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { TEST_TIMEOUT, scenario, waitFor, seedFromEnv, rng, delay, Y } from './harness.mjs'
+import { TEST_TIMEOUT, scenario, waitFor, seedFromEnv, rng, delay, Y, rawWs } from './harness.mjs'
 
 const FLAGS = { 'batch-window-ms': 20, 'room-grace-ms': 200 }
 
-test('a graceful restart keeps the text; 1001 on shutdown; old and new clients agree', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+test('a graceful restart keeps the text; 1012 on shutdown; old and new clients agree', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
   const srv = await s.server(FLAGS)
   const DOC = await srv.newDoc()
   const a = s.client(srv, DOC, { name: 'a' })
@@ -24,8 +24,8 @@ test('a graceful restart keeps the text; 1001 on shutdown; old and new clients a
   const exit = await srv.stop()
   assert.deepEqual(exit, { code: 0, signal: null, forced: false }, 'SIGTERM exits 0')
   await waitFor(() => a.serverCloses().length >= 1 && b.serverCloses().length >= 1, 5000, 'clients to see the close')
-  assert.equal(a.serverCloses()[0].code, 1001)
-  assert.equal(b.serverCloses()[0].code, 1001)
+  assert.equal(a.serverCloses()[0].code, 1012)
+  assert.equal(b.serverCloses()[0].code, 1012)
   assert.equal(srv.storedDocument(DOC).content, expected, 'documents.content after shutdown')
 
   await srv.start() // same port, same data dir
@@ -37,6 +37,30 @@ test('a graceful restart keeps the text; 1001 on shutdown; old and new clients a
   await waitFor(() => a.connected && b.connected && a.synced && b.synced, 15000, 'a and b to reconnect')
   await waitFor(() => a.text() === expected && b.text() === expected && c.text() === expected, 5000,
     'all three to agree', () => JSON.stringify([a.text(), b.text(), c.text()]))
+}))
+
+test('SIGTERM drains: /readyz and new upgrades 503 during --drain-delay-ms while connected clients keep editing, then 1012 and exit 0', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server({ ...FLAGS, 'drain-delay-ms': 1500 })
+  const DOC = await srv.newDoc()
+  const a = s.client(srv, DOC, { name: 'a' })
+  await a.waitSynced()
+  a.ytext.insert(0, 'before the drain\n')
+  assert.equal((await srv.get('/readyz')).status, 200)
+  const stopping = srv.stop()
+  await waitFor(async () => (await srv.get('/readyz')).status === 503, 1000, '/readyz to turn 503 at SIGTERM')
+  assert.equal((await srv.get('/readyz')).body, 'draining\n')
+  const late = rawWs(srv, DOC)
+  await assert.rejects(late.opened, /upgrade refused: HTTP 503/, 'a new WebSocket is refused while draining')
+  // The connected client is still served: its edit reaches the document.
+  a.ytext.insert(a.ytext.length, 'during the drain\n')
+  await waitFor(async () => (await srv.api('GET', `/api/documents/${DOC}/content`)).text === 'before the drain\nduring the drain\n',
+    1000, 'an edit made during the drain to be applied')
+  assert.deepEqual(a.serverCloses(), [], 'not closed before the delay is over')
+  const exit = await stopping
+  assert.deepEqual(exit, { code: 0, signal: null, forced: false }, 'exit 0 after the drain')
+  await waitFor(() => a.serverCloses().length >= 1, 5000, 'a to see the close')
+  assert.equal(a.serverCloses()[0].code, 1012, 'closed with 1012 (service restart)')
+  assert.equal(srv.storedDocument(DOC).content, 'before the drain\nduring the drain\n')
 }))
 
 test('kill -9 loses nothing the server relayed once the batch window has passed', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {

@@ -166,7 +166,7 @@ test('a storm of slow-consumer drops with writes in flight does not crash the se
 }))
 
 test('a client that never answers the close handshake does not keep the server from a clean exit', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
-  // At shutdown the server closes every connection with 1001 and stops its loop after at most 3 s;
+  // At shutdown the server closes every connection with 1012 and stops its loop after at most 3 s;
   // a session still waiting for its peer's close then is still a member of its room. The server
   // must still free everything: the ASan build fails the exit status on a leak.
   const srv = await s.server()
