@@ -22,35 +22,93 @@ namespace weft {
 namespace {
 
 json nullable(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
-json user_or_null(int64_t id) { return id != 0 ? json(id) : json(nullptr); }
 
-// The answer: the lines, and everyone they name.
-json blame_json(Services& s, const std::optional<int64_t>& version,
-                const std::vector<history::BlameLine>& lines) {
+// Appends `s` as a JSON string. The strings here are the store's timestamps; escaping covers
+// whatever else a tampered row could hold (quotes, backslashes, control characters).
+void append_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    } else {
+      out += ch;
+    }
+  }
+  out += '"';
+}
+
+void append_user(std::string& out, int64_t id) {
+  if (id != 0) {
+    out += std::to_string(id);
+  } else {
+    out += "null";
+  }
+}
+
+void append_at(std::string& out, const std::optional<std::string>& at) {
+  if (at) {
+    append_string(out, *at);
+  } else {
+    out += "null";
+  }
+}
+
+// The answer: the lines, and everyone they name. Written straight into the body: a blame of a
+// long file is thousands of small objects, and building them as a json DOM (a std::map per run)
+// took most of the route's time (docs/BENCHMARKS.md, History notes).
+std::string blame_body(Services& s, const std::optional<int64_t>& version,
+                       const std::vector<history::BlameLine>& lines) {
   std::vector<int64_t> ids;
-  json out_lines = json::array();
+  std::string out = "{\"version\":";
+  out += version ? std::to_string(*version) : "null";
+  out += ",\"lines\":[";
   for (size_t i = 0; i < lines.size(); ++i) {
     const history::BlameLine& line = lines[i];
-    json runs = json::array();
-    for (const history::BlameSpan& span : line.spans) {
+    if (i != 0) out += ',';
+    out += "{\"line\":";
+    out += std::to_string(i + 1);
+    out += ",\"user_id\":";
+    append_user(out, line.user_id);
+    out += ",\"at\":";
+    append_at(out, line.at);
+    out += ",\"runs\":[";
+    for (size_t k = 0; k < line.spans.size(); ++k) {
+      const history::BlameSpan& span = line.spans[k];
       if (span.user_id != 0) ids.push_back(span.user_id);
-      runs.push_back({{"start", span.start},
-                      {"end", span.end},
-                      {"user_id", user_or_null(span.user_id)},
-                      {"at", nullable(span.at)},
-                      {"version", span.version ? json(*span.version) : json(nullptr)}});
+      if (k != 0) out += ',';
+      out += "{\"start\":";
+      out += std::to_string(span.start);
+      out += ",\"end\":";
+      out += std::to_string(span.end);
+      out += ",\"user_id\":";
+      append_user(out, span.user_id);
+      out += ",\"at\":";
+      append_at(out, span.at);
+      out += ",\"version\":";
+      out += span.version ? std::to_string(*span.version) : "null";
+      out += '}';
     }
+    out += "]}";
     if (line.user_id != 0) ids.push_back(line.user_id);
-    out_lines.push_back({{"line", i + 1},
-                         {"user_id", user_or_null(line.user_id)},
-                         {"at", nullable(line.at)},
-                         {"runs", std::move(runs)}});
   }
   json users = json::array();
   for (const auto& [id, name] : usernames(s, ids)) users.push_back(person_json(id, name));
-  return {{"version", version ? json(*version) : json(nullptr)},
-          {"users", std::move(users)},
-          {"lines", std::move(out_lines)}};
+  out += "],\"users\":";
+  out += users.dump();
+  out += '}';
+  return out;
+}
+
+ApiResponse blame_response(Services& s, const std::optional<int64_t>& version,
+                           const std::vector<history::BlameLine>& lines) {
+  return {200, blame_body(s, version, lines), "application/json", {}};
 }
 
 // What the store has: the recorded authors win over what the room saw (the first record of a
@@ -71,7 +129,7 @@ void blame_version(Call& c, int64_t id, int64_t vid) {
   }
   add_recorded(c.s, id, source);
   source.points = store::History(c.s.store).points(id, vid);
-  c.reply(200, blame_json(c.s, vid, history::blame(source)));
+  c.reply(blame_response(c.s, vid, history::blame(source)));
 }
 
 void blame_current(Call& c, int64_t id) {
@@ -87,7 +145,7 @@ void blame_current(Call& c, int64_t id) {
       try {
         add_recorded(s, id, source);
         source.points = store::History(s.store).points(id, std::nullopt);
-        respond(json_response(200, blame_json(s, std::nullopt, history::blame(source))));
+        respond(blame_response(s, std::nullopt, history::blame(source)));
       } catch (const std::exception& e) {
         spdlog::error("document {}: blame: {}", id, e.what());
         respond(error_response({500, "internal", "internal error; see the server log", {}, {}}));
