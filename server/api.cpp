@@ -22,6 +22,7 @@
 #include "server/cluster.hpp"
 #include "server/history/authorship_api.hpp"
 #include "server/history/versions_api.hpp"
+#include "server/projects/projects_api.hpp"
 #include "server/room.hpp"
 #include "server/room_registry.hpp"
 #include "server/url.hpp"
@@ -31,55 +32,6 @@ namespace weft {
 namespace {
 
 constexpr auto kTokenLifetime = std::chrono::hours(24 * 7);
-
-// Monaco language ids a document may have.
-constexpr std::array<std::string_view, 30> kLanguages = {
-    "plaintext",   "c",    "cpp",   "csharp",     "css",  "dockerfile", "go",   "graphql",
-    "html",        "ini",  "java",  "javascript", "json", "kotlin",     "lua",  "markdown",
-    "objective-c", "perl", "php",   "python",     "r",    "ruby",       "rust", "scss",
-    "shell",       "sql",  "swift", "typescript", "xml",  "yaml"};
-
-// File extensions → language, for documents created without one.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 38> kExtensions = {{
-    {"c", "c"},
-    {"h", "c"},
-    {"cc", "cpp"},
-    {"cpp", "cpp"},
-    {"cxx", "cpp"},
-    {"hpp", "cpp"},
-    {"hh", "cpp"},
-    {"cs", "csharp"},
-    {"css", "css"},
-    {"go", "go"},
-    {"graphql", "graphql"},
-    {"html", "html"},
-    {"htm", "html"},
-    {"ini", "ini"},
-    {"java", "java"},
-    {"js", "javascript"},
-    {"mjs", "javascript"},
-    {"jsx", "javascript"},
-    {"json", "json"},
-    {"kt", "kotlin"},
-    {"lua", "lua"},
-    {"md", "markdown"},
-    {"m", "objective-c"},
-    {"pl", "perl"},
-    {"php", "php"},
-    {"py", "python"},
-    {"r", "r"},
-    {"rb", "ruby"},
-    {"rs", "rust"},
-    {"scss", "scss"},
-    {"sh", "shell"},
-    {"sql", "sql"},
-    {"swift", "swift"},
-    {"ts", "typescript"},
-    {"tsx", "typescript"},
-    {"xml", "xml"},
-    {"yaml", "yaml"},
-    {"yml", "yaml"},
-}};
 
 }  // namespace
 
@@ -92,14 +44,6 @@ std::string error_body(std::string_view code, std::string_view message, std::str
 namespace {
 
 // ---- validation ----
-
-void check_username(const std::string& v, const std::string& field = "username") {
-  if (v.size() < 3 || v.size() > 50) invalid(field, "username must be 3 to 50 characters");
-  for (const char c : v) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-')
-      invalid(field, "username may contain only letters, digits, '_', '.' and '-'");
-  }
-}
 
 void check_email(const std::string& v) {
   const size_t at = v.find('@');
@@ -130,23 +74,6 @@ void check_title(const std::string& v) {
     invalid("title", "title must not be blank");
 }
 
-void check_language(const std::string& v) {
-  if (std::find(kLanguages.begin(), kLanguages.end(), v) == kLanguages.end())
-    invalid("language", "unknown language '" + v + "'");
-}
-
-std::string language_from_title(const std::string& title) {
-  const size_t dot = title.rfind('.');
-  if (dot == std::string::npos) return "plaintext";
-  std::string ext = title.substr(dot + 1);
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  for (const auto& [e, lang] : kExtensions) {
-    if (e == ext) return std::string(lang);
-  }
-  return "plaintext";
-}
-
 // ---- JSON shapes ----
 
 json user_json(const store::User& u) {
@@ -155,17 +82,6 @@ json user_json(const store::User& u) {
           {"email", u.email ? json(*u.email) : json(nullptr)},
           {"created_at", u.created_at}};
 }
-json document_json(const store::DocumentInfo& d, store::Access access) {
-  return {{"id", d.id},
-          {"title", d.title},
-          {"language", d.language},
-          {"is_public", d.is_public},
-          {"owner", d.owner_id ? person_json(d.owner_id, d.owner_username) : json(nullptr)},
-          {"role", store::access_name(access)},
-          {"created_at", d.created_at},
-          {"updated_at", d.updated_at}};
-}
-
 json auth_json(Services& s, const store::User& u) {
   return {{"token", auth::issue_token(u.id, u.username, kTokenLifetime, s.jwt_secret)},
           {"user", user_json(u)}};
@@ -184,13 +100,12 @@ void limit(Services& s, const std::string& key) {
   }
 }
 
-// Tells the document's room, here and on the other instances, that `user_id`'s access to it may
-// have changed.
-void refresh_access(Services& s, int64_t document_id, int64_t user_id) {
-  const auto role =
-      role_for(s.accounts.access(document_id, user_id).value_or(store::Access::kNone));
-  if (const auto room = s.rooms.find(document_id)) room->set_access(user_id, role);
-  s.cluster.publish(document_id, {{PartKind::kAccess, encode_access(user_id, role)}});
+// A file of a project shares its project's members and public flag and is named by its path:
+// the routes that would set them on the document answer 409 project_file.
+[[noreturn]] void project_file(const store::DocumentInfo& doc, const std::string& why) {
+  fail(409, "project_file",
+       "document " + std::to_string(doc.id) + " is a file of project " +
+           std::to_string(doc.project_id) + "; " + why);
 }
 
 // ---- handlers ----
@@ -257,10 +172,7 @@ void create_document(Call& c) {
   check_language(doc.language);
   doc.is_public = opt_bool(j, "is_public").value_or(false);
   if (auto content = opt_string(j, "content"); content && !content->empty()) {
-    crdt::Doc ydoc;
-    const std::u16string text = crdt::utf8_to_utf16(*content);
-    ydoc.transact([&](crdt::Transaction& tr) { ydoc.insert_text(tr, "content", 0, text); });
-    doc.yjs_state = ydoc.encode_state_as_update();
+    doc.yjs_state = initial_state(*content);
     doc.content = std::move(*content);
   }
   const store::DocumentInfo created = c.s.accounts.create_document(doc);
@@ -282,6 +194,12 @@ void patch_document(Call& c, int64_t id) {
   if (patch.language) check_language(*patch.language);
   const auto [doc, access] =
       c.require_document(id, patch.is_public ? store::Access::kOwner : store::Access::kEditor);
+  if (doc.project_id && (patch.title || patch.is_public)) {
+    project_file(doc, patch.title
+                          ? "its name is its path: rename it with PATCH /api/projects/" +
+                                std::to_string(doc.project_id) + "/files/" + std::to_string(id)
+                          : "it is public when its project is");
+  }
   c.s.accounts.update_document(id, patch);
   if (patch.is_public && *patch.is_public != doc.is_public) {
     // Who is connected may have gained or lost access.
@@ -335,6 +253,9 @@ void put_content(Call& c, int64_t id) {
 
 void list_members(Call& c, int64_t id) {
   const auto [doc, access] = c.require_document(id, store::Access::kViewer);
+  if (doc.project_id) {  // a file's people are its project's
+    return list_project_members(c, doc.project_id);
+  }
   json out = json::array();
   if (doc.owner_id) {
     out.push_back({{"user", person_json(doc.owner_id, doc.owner_username)}, {"role", "owner"}});
@@ -344,18 +265,12 @@ void list_members(Call& c, int64_t id) {
   c.reply(200, out);
 }
 
-store::User member_user(Call& c, const std::string& username) {
-  check_username(username);
-  auto u = c.s.accounts.user_by_username(username);
-  if (!u) fail(404, "not_found", "no user named '" + username + "'");
-  return *u;
-}
-
 void put_member(Call& c, int64_t id, const std::string& username) {
   const json j = parse_object(c.req.body, {"role"});
   const std::string role = req_string(j, "role");
   if (role != "editor" && role != "viewer") invalid("role", "role must be editor or viewer");
   const auto [doc, access] = c.require_document(id, store::Access::kOwner);
+  if (doc.project_id) project_file(doc, "share its project instead");
   const store::User u = member_user(c, username);
   if (u.id == doc.owner_id) invalid("username", "the owner already has every right");
   c.s.accounts.set_member(id, u.id, role);
@@ -364,7 +279,8 @@ void put_member(Call& c, int64_t id, const std::string& username) {
 }
 
 void delete_member(Call& c, int64_t id, const std::string& username) {
-  c.require_document(id, store::Access::kOwner);
+  const auto [doc, access] = c.require_document(id, store::Access::kOwner);
+  if (doc.project_id) project_file(doc, "its members are its project's");
   const store::User u = member_user(c, username);
   if (!c.s.accounts.remove_member(id, u.id))
     fail(404, "not_found", "'" + u.username + "' is not a member");
@@ -398,6 +314,7 @@ void route(Call& c) {
     if (m != "GET") method_not_allowed("GET");
     return c.reply(200, user_json(c.signed_in()));
   }
+  if (n >= 1 && seg[0] == "projects") return route_projects(c);
   if (n >= 1 && seg[0] == "documents") {
     if (n == 1) {
       if (m == "GET") return list_documents(c);

@@ -1,11 +1,71 @@
 // api_core.cpp — errors, JSON readers and the caller's identity and access, shared by every API
-// resource.
+// resource, and the document helpers (languages, JSON shape, access refresh) that documents and
+// project files share.
 #include "server/api_core.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 
+#include "crdt/doc.hpp"
+#include "server/cluster.hpp"
+#include "server/room.hpp"
+#include "server/room_registry.hpp"
+
 namespace weft {
+
+namespace {
+
+// Monaco language ids a document may have.
+constexpr std::array<std::string_view, 30> kLanguages = {
+    "plaintext",   "c",    "cpp",   "csharp",     "css",  "dockerfile", "go",   "graphql",
+    "html",        "ini",  "java",  "javascript", "json", "kotlin",     "lua",  "markdown",
+    "objective-c", "perl", "php",   "python",     "r",    "ruby",       "rust", "scss",
+    "shell",       "sql",  "swift", "typescript", "xml",  "yaml"};
+
+// File extensions → language, for documents created without one.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 38> kExtensions = {{
+    {"c", "c"},
+    {"h", "c"},
+    {"cc", "cpp"},
+    {"cpp", "cpp"},
+    {"cxx", "cpp"},
+    {"hpp", "cpp"},
+    {"hh", "cpp"},
+    {"cs", "csharp"},
+    {"css", "css"},
+    {"go", "go"},
+    {"graphql", "graphql"},
+    {"html", "html"},
+    {"htm", "html"},
+    {"ini", "ini"},
+    {"java", "java"},
+    {"js", "javascript"},
+    {"mjs", "javascript"},
+    {"jsx", "javascript"},
+    {"json", "json"},
+    {"kt", "kotlin"},
+    {"lua", "lua"},
+    {"md", "markdown"},
+    {"m", "objective-c"},
+    {"pl", "perl"},
+    {"php", "php"},
+    {"py", "python"},
+    {"r", "r"},
+    {"rb", "ruby"},
+    {"rs", "rust"},
+    {"scss", "scss"},
+    {"sh", "shell"},
+    {"sql", "sql"},
+    {"swift", "swift"},
+    {"ts", "typescript"},
+    {"tsx", "typescript"},
+    {"xml", "xml"},
+    {"yaml", "yaml"},
+    {"yml", "yaml"},
+}};
+
+}  // namespace
 
 [[noreturn]] void fail(unsigned status, std::string code, std::string message, std::string field) {
   throw ApiError{status, std::move(code), std::move(message), std::move(field), {}};
@@ -26,9 +86,14 @@ ApiResponse error_response(const ApiError& e) {
   return {e.status, error_body(e.code, e.message, e.field), "application/json", e.headers};
 }
 
-json parse_object(const std::string& body, std::initializer_list<std::string_view> allowed) {
-  if (body.size() > kMaxJsonBodyBytes)
-    fail(413, "payload_too_large", "JSON bodies are limited to 64 KiB");
+json parse_object(const std::string& body, std::initializer_list<std::string_view> allowed,
+                  size_t max_bytes) {
+  if (body.size() > max_bytes) {
+    fail(413, "payload_too_large",
+         max_bytes == kMaxJsonBodyBytes
+             ? "JSON bodies are limited to 64 KiB"
+             : "this JSON body is limited to " + std::to_string(max_bytes) + " bytes");
+  }
   json j = json::parse(body, nullptr, false);
   if (j.is_discarded()) fail(400, "bad_json", "the body is not valid JSON");
   if (!j.is_object()) fail(400, "bad_json", "the body must be a JSON object");
@@ -89,6 +154,68 @@ std::map<int64_t, std::string> usernames(Services& s, const std::vector<int64_t>
     if (const auto u = s.accounts.user(id)) names[id] = u->username;
   }
   return names;
+}
+
+void check_username(const std::string& v, const std::string& field) {
+  if (v.size() < 3 || v.size() > 50) invalid(field, "username must be 3 to 50 characters");
+  for (const char c : v) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-')
+      invalid(field, "username may contain only letters, digits, '_', '.' and '-'");
+  }
+}
+
+void check_language(const std::string& v) {
+  if (std::find(kLanguages.begin(), kLanguages.end(), v) == kLanguages.end())
+    invalid("language", "unknown language '" + v + "'");
+}
+
+std::string language_from_title(const std::string& title) {
+  const size_t dot = title.rfind('.');
+  if (dot == std::string::npos) return "plaintext";
+  std::string ext = title.substr(dot + 1);
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const auto& [e, lang] : kExtensions) {
+    if (e == ext) return std::string(lang);
+  }
+  return "plaintext";
+}
+
+json document_json(const store::DocumentInfo& d, store::Access access) {
+  return {{"id", d.id},
+          {"title", d.title},
+          {"language", d.language},
+          {"is_public", d.is_public},
+          {"owner", d.owner_id ? person_json(d.owner_id, d.owner_username) : json(nullptr)},
+          {"role", store::access_name(access)},
+          {"created_at", d.created_at},
+          {"updated_at", d.updated_at},
+          {"project_id", d.project_id ? json(d.project_id) : json(nullptr)},
+          {"path", d.project_id ? json(d.path) : json(nullptr)}};
+}
+
+// Tells the document's room, here and on the other instances, that `user_id`'s access to it may
+// have changed.
+void refresh_access(Services& s, int64_t document_id, int64_t user_id) {
+  const auto role =
+      role_for(s.accounts.access(document_id, user_id).value_or(store::Access::kNone));
+  if (const auto room = s.rooms.find(document_id)) room->set_access(user_id, role);
+  s.cluster.publish(document_id, {{PartKind::kAccess, encode_access(user_id, role)}});
+}
+
+store::User member_user(Call& c, const std::string& username) {
+  check_username(username);
+  auto u = c.s.accounts.user_by_username(username);
+  if (!u) fail(404, "not_found", "no user named '" + username + "'");
+  return *u;
+}
+
+std::optional<store::Bytes> initial_state(const std::string& content) {
+  if (content.empty()) return std::nullopt;
+  crdt::Doc ydoc;
+  const std::u16string text = crdt::utf8_to_utf16(content);
+  ydoc.transact([&](crdt::Transaction& tr) { ydoc.insert_text(tr, "content", 0, text); });
+  return ydoc.encode_state_as_update();
 }
 
 const store::User& Call::signed_in() {

@@ -39,8 +39,10 @@ ApiResponse json_response(unsigned status, const json& body);
 ApiResponse no_content();
 ApiResponse error_response(const ApiError& e);
 
-// A JSON object body whose keys are all in `allowed` (400 naming an unknown one; 413 over 64 KiB).
-json parse_object(const std::string& body, std::initializer_list<std::string_view> allowed);
+// A JSON object body whose keys are all in `allowed` (400 naming an unknown one; 413 over
+// `max_bytes`).
+json parse_object(const std::string& body, std::initializer_list<std::string_view> allowed,
+                  size_t max_bytes = kMaxJsonBodyBytes);
 std::optional<std::string> opt_string(const json& j, const std::string& key);
 std::string req_string(const json& j, const std::string& key);
 std::optional<bool> opt_bool(const json& j, const std::string& key);
@@ -55,6 +57,21 @@ bool has_control(std::string_view s);
 json person_json(int64_t id, const std::string& username);
 // The usernames of `ids` (repeats looked up once; ids of no user are left out).
 std::map<int64_t, std::string> usernames(Services& s, const std::vector<int64_t>& ids);
+
+// Usernames: 3–50 of [A-Za-z0-9_.-] (400 naming `field`).
+void check_username(const std::string& v, const std::string& field = "username");
+// A Monaco language id the server knows (400 otherwise).
+void check_language(const std::string& v);
+// The language of a file name's extension ("main.py" → python; plaintext when unknown).
+std::string language_from_title(const std::string& title);
+// A document as the API shows it; project_id and path are null for a standalone document.
+json document_json(const store::DocumentInfo& d, store::Access access);
+// The merged Yjs state of a new document holding `content` (nullopt for empty content).
+std::optional<store::Bytes> initial_state(const std::string& content);
+
+// Tells the document's room, here and on the other instances, that `user_id`'s access to it may
+// have changed.
+void refresh_access(Services& s, int64_t document_id, int64_t user_id);
 
 // The request being handled.
 struct Call {
@@ -72,5 +89,8 @@ struct Call {
   void reply(ApiResponse r) { respond(std::move(r)); }
   void reply(unsigned status, const json& body) { respond(json_response(status, body)); }
 };
+
+// The user named `username` (400 for a malformed name, 404 for no such user).
+store::User member_user(Call& c, const std::string& username);
 
 }  // namespace weft

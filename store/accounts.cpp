@@ -34,8 +34,9 @@ User user_at(const SqlRow& row, size_t first) {
 
 // Columns of a documents row joined with its owner (`u`), in DocumentInfo's order.
 constexpr std::string_view kDocumentColumns =
-    "d.id, d.title, d.language, d.is_public, d.owner_id, u.username, d.created_at, d.updated_at";
-constexpr size_t kDocumentColumnCount = 8;
+    "d.id, d.title, d.language, d.is_public, d.owner_id, u.username, d.created_at, d.updated_at, "
+    "d.project_id, d.path";
+constexpr size_t kDocumentColumnCount = 10;
 constexpr std::string_view kDocumentFrom =
     " FROM documents d LEFT JOIN users u ON u.id = d.owner_id";
 
@@ -49,17 +50,12 @@ DocumentInfo document_at(const SqlRow& row) {
   doc.owner_username = row.text(5);
   doc.created_at = row.timestamp(6);
   doc.updated_at = row.timestamp(7);
+  doc.project_id = row.int64(8);  // NULL reads as 0
+  doc.path = row.text(9);
   return doc;
 }
 
 SqlValue id_or_null(int64_t id) { return id != 0 ? SqlValue(id) : SqlValue(nullptr); }
-
-Access access_of(bool owner, const std::optional<std::string>& role, bool is_public) {
-  if (owner) return Access::kOwner;
-  if (role == "editor") return Access::kEditor;
-  if (role == "viewer") return Access::kViewer;
-  return is_public ? Access::kEditor : Access::kNone;
-}
 
 // Statement text from constant pieces (never from values).
 std::string cat(std::initializer_list<std::string_view> parts) {
@@ -83,6 +79,13 @@ std::optional<DocumentInfo> one_document(Sql& sql, int64_t id) {
 }
 
 }  // namespace
+
+Access access_rule(bool is_owner, const std::optional<std::string>& member_role, bool is_public) {
+  if (is_owner) return Access::kOwner;
+  if (member_role == "editor") return Access::kEditor;
+  if (member_role == "viewer") return Access::kViewer;
+  return is_public ? Access::kEditor : Access::kNone;
+}
 
 const char* access_name(Access a) {
   switch (a) {
@@ -167,15 +170,19 @@ std::optional<DocumentInfo> Accounts::document(int64_t id) {
 std::optional<Access> Accounts::access(int64_t document_id, int64_t user_id) {
   std::optional<Access> found;
   store_.transact([&](Sql& sql) {
+    // A file of a project takes the project's owner, public flag and member role instead.
     const auto rows = sql.exec(
-        "SELECT d.owner_id, d.is_public, m.role FROM documents d "
+        "SELECT coalesce(p.owner_id, d.owner_id), coalesce(p.is_public, d.is_public), "
+        "CASE WHEN d.project_id IS NULL THEN m.role ELSE pm.role END FROM documents d "
+        "LEFT JOIN projects p ON p.id = d.project_id "
         "LEFT JOIN document_members m ON m.document_id = d.id AND m.user_id = $2 "
+        "LEFT JOIN project_members pm ON pm.project_id = d.project_id AND pm.user_id = $2 "
         "WHERE d.id = $1",
         {document_id, user_id});
     if (rows.empty()) return;
     const SqlRow& row = rows[0];
     const bool owner = !row.is_null(0) && row.int64(0) == user_id;
-    found = access_of(owner, row.values[2], row.boolean(1));
+    found = access_rule(owner, row.values[2], row.boolean(1));
   });
   return found;
 }
@@ -186,14 +193,15 @@ std::vector<std::pair<DocumentInfo, Access>> Accounts::documents_for(int64_t use
     const auto rows =
         sql.exec(cat({"SELECT ", kDocumentColumns, ", m.role", kDocumentFrom,
                       " LEFT JOIN document_members m ON m.document_id = d.id AND m.user_id = $1"
-                      " WHERE d.owner_id = $1 OR m.user_id IS NOT NULL OR d.is_public"
+                      " WHERE d.project_id IS NULL"
+                      " AND (d.owner_id = $1 OR m.user_id IS NOT NULL OR d.is_public)"
                       " ORDER BY d.updated_at DESC, d.id DESC"}),
                  {user_id});
     out.reserve(rows.size());
     for (const auto& row : rows) {
       DocumentInfo doc = document_at(row);
-      const Access access = access_of(doc.owner_id == user_id && user_id != 0,
-                                      row.values[kDocumentColumnCount], doc.is_public);
+      const Access access = access_rule(doc.owner_id == user_id && user_id != 0,
+                                        row.values[kDocumentColumnCount], doc.is_public);
       out.emplace_back(std::move(doc), access);
     }
   });

@@ -42,6 +42,9 @@ struct UserCredentials {
 enum class Access { kNone, kViewer, kEditor, kOwner };
 // "owner" / "editor" / "viewer" / "none".
 const char* access_name(Access a);
+// The one access rule of documents and projects: the owner; else the member's role (an explicit
+// viewer stays a viewer even when public); else editor when public (any signed-in user); else none.
+Access access_rule(bool is_owner, const std::optional<std::string>& member_role, bool is_public);
 
 struct DocumentInfo {
   int64_t id = 0;
@@ -52,6 +55,8 @@ struct DocumentInfo {
   std::string owner_username{};
   std::string created_at{};
   std::string updated_at{};
+  int64_t project_id = 0;  // a file of that project (projects.hpp); 0 for a standalone document
+  std::string path{};      // its path in the project; "" for a standalone document
 };
 
 struct MemberInfo {
@@ -99,10 +104,12 @@ class Accounts {
   std::optional<DocumentInfo> document(int64_t id);
   // What `user_id` may do with document `id`: owner; else the member's role (an explicit viewer
   // stays a viewer even on a public document); else editor when the document is public (any
-  // signed-in user); else none. nullopt when the document does not exist.
+  // signed-in user); else none. For a file of a project, the same rule on the project's owner,
+  // members and public flag (the document's own are not consulted). nullopt when the document
+  // does not exist.
   std::optional<Access> access(int64_t document_id, int64_t user_id);
-  // Documents the user owns, is a member of, or that are public; each with the user's access,
-  // most recently updated first.
+  // Standalone documents (not files of a project) the user owns, is a member of, or that are
+  // public; each with the user's access, most recently updated first.
   std::vector<std::pair<DocumentInfo, Access>> documents_for(int64_t user_id);
   // Applies the set fields and bumps updated_at; false when there is no such document.
   bool update_document(int64_t id, const DocumentPatch& patch);

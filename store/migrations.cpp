@@ -153,6 +153,42 @@ CREATE TABLE document_aliases (
   PRIMARY KEY (document_id, client_id, clock)
 );
 )sql"},
+    // Projects (projects.hpp): a named folder of files shared once. A file is a document with
+    // project_id and path set (both or neither; existing documents stay standalone with both
+    // NULL); a path is unique within its project (NULLs are distinct, so standalone documents never
+    // collide). Folders are implied by the paths of files; project_folders keeps the ones created
+    // explicitly, which exist even when empty. A project's files, members and folders go with it
+    // (ON DELETE CASCADE), and a file's log, versions and sessions with the file.
+    Migration{5, R"sql(
+CREATE TABLE projects (
+  id {{ID}},
+  name TEXT NOT NULL,
+  owner_id BIGINT REFERENCES users (id) ON DELETE CASCADE,
+  is_public BOOLEAN NOT NULL DEFAULT false,
+  created_at {{TIMESTAMP}} NOT NULL DEFAULT {{NOW}},
+  updated_at {{TIMESTAMP}} NOT NULL DEFAULT {{NOW}}
+);
+CREATE INDEX projects_owner ON projects (owner_id);
+
+CREATE TABLE project_members (
+  project_id BIGINT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  role TEXT NOT NULL CHECK (role IN ('editor', 'viewer')),
+  PRIMARY KEY (project_id, user_id)
+);
+CREATE INDEX project_members_user ON project_members (user_id);
+
+CREATE TABLE project_folders (
+  project_id BIGINT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  path TEXT NOT NULL,
+  created_at {{TIMESTAMP}} NOT NULL DEFAULT {{NOW}},
+  PRIMARY KEY (project_id, path)
+);
+
+ALTER TABLE documents ADD COLUMN project_id BIGINT REFERENCES projects (id) ON DELETE CASCADE;
+ALTER TABLE documents ADD COLUMN path TEXT;
+CREATE UNIQUE INDEX documents_project_path ON documents (project_id, path);
+)sql"},
 };
 
 std::string_view spelling(Dialect dialect, std::string_view name) {

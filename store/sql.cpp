@@ -1,5 +1,6 @@
 // sql.cpp — the adapter-independent half of the Sql primitive (store.hpp): reading typed values
-// out of a SqlRow, and recognizing which users field a unique violation is about.
+// out of a SqlRow, and recognizing which field (of users, or a project's path) a unique violation
+// is about.
 //
 // Both adapters hand every column over as the database's own text, so the conversions live here
 // once. Timestamps are the one place where the two dialects spell a value differently (SQLite keeps
@@ -80,6 +81,10 @@ std::optional<Conflict> conflict_from_message(const std::string& message) {
   const std::string_view first_line = std::string_view(message).substr(0, message.find('\n'));
   if (first_line.find("email") != std::string_view::npos) return Conflict("email");
   if (first_line.find("username") != std::string_view::npos) return Conflict("username");
+  // A project's paths (migration 5): PostgreSQL names the index or key, SQLite the columns.
+  for (const std::string_view name :
+       {"documents_project_path", "documents.path", "project_folders"})
+    if (first_line.find(name) != std::string_view::npos) return Conflict("path");
   return std::nullopt;
 }
 

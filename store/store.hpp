@@ -36,7 +36,8 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// A unique constraint refused the write: `field` is "username" or "email".
+// A unique constraint refused the write: `field` is "username" or "email", or "path" (a path of a
+// project taken by a concurrent writer).
 class Conflict : public StoreError {
  public:
   explicit Conflict(const std::string& field)

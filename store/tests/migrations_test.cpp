@@ -94,7 +94,8 @@ TEST_F(SqliteSchema, HasTheDesignedTablesInWalMode) {
   const auto tables = column("SELECT name FROM sqlite_master WHERE type = 'table'");
   const std::set<std::string> names(tables.begin(), tables.end());
   for (const char* t : {"users", "documents", "document_members", "document_updates", "sessions",
-                        "document_versions", "schema_migrations"}) {
+                        "document_versions", "schema_migrations", "projects", "project_members",
+                        "project_folders"}) {
     EXPECT_TRUE(names.count(t)) << t;
   }
   EXPECT_EQ(scalar("PRAGMA journal_mode"), "wal");
