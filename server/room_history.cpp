@@ -200,8 +200,9 @@ void Room::store_version(store::Capture c, const crdt::Bytes& state, const crdt:
   } catch (const std::exception& e) {
     spdlog::error("document {}: capturing a version failed: {}", c.document_id, e.what());
   }
-  const bool captured = version.has_value();
-  if (done) done(std::move(version));  // the answer (a restore's edit) does not wait for thinning
+  const std::optional<int64_t> captured =
+      version ? std::optional<int64_t>(version->id) : std::nullopt;
+  if (done) done(std::move(version));  // the answer (a restore's edit) waits for neither below
   if (!captured) return;
   try {
     // Each new version is a moment to thin the older ones (a no-op most of the time).
@@ -217,8 +218,12 @@ void Room::store_version(store::Capture c, const crdt::Bytes& state, const crdt:
                                    },
                                    history::merge_deltas);
     if (thinned) spdlog::debug("document {}: thinned {} versions", c.document_id, thinned);
+    // And, every kCheckpointEvery versions, a checkpoint that bounds the rebuilds after it.
+    store::History(services_.store)
+        .checkpoint(c.document_id, *captured, history::kCheckpointEvery, history::merge_all);
   } catch (const std::exception& e) {
-    spdlog::error("document {}: thinning versions failed: {}", c.document_id, e.what());
+    spdlog::error("document {}: thinning versions or a checkpoint failed: {}", c.document_id,
+                  e.what());
   }
 }
 

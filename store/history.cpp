@@ -335,6 +335,58 @@ std::vector<Bytes> History::chain(int64_t document_id, int64_t version_id) {
   return out;
 }
 
+namespace {
+
+Rebuild rebuild_in(Sql& sql, int64_t document_id, int64_t version_id) {
+  Rebuild out;
+  if (!one_version(sql, document_id, version_id)) return out;
+  const auto cp = sql.exec(cat({"SELECT version_id, ", blob_of(sql, "state"),
+                                " FROM document_checkpoints WHERE document_id = $1 AND"
+                                " version_id <= $2 ORDER BY version_id DESC LIMIT 1"}),
+                           {document_id, version_id});
+  int64_t after = 0;
+  if (!cp.empty()) {
+    out.from_checkpoint = true;
+    after = cp[0].int64(0);
+    out.ids.push_back(after);
+    out.updates.push_back(bytes_of(sql, cp[0].text(1)));
+  }
+  const auto rows = sql.exec(cat({"SELECT id, ", blob_of(sql, "delta"),
+                                  " FROM document_versions WHERE document_id = $1 AND id > $2"
+                                  " AND id <= $3 ORDER BY id"}),
+                             {document_id, after, version_id});
+  for (const auto& row : rows) {
+    out.ids.push_back(row.int64(0));
+    out.updates.push_back(bytes_of(sql, row.text(1)));
+  }
+  return out;
+}
+
+}  // namespace
+
+Rebuild History::rebuild(int64_t document_id, int64_t version_id) {
+  Rebuild out;
+  store_.transact([&](Sql& sql) { out = rebuild_in(sql, document_id, version_id); });
+  return out;
+}
+
+bool History::checkpoint(int64_t document_id, int64_t version_id, size_t every,
+                         const MergeAllFn& merge) {
+  bool made = false;
+  store_.transact([&](Sql& sql) {
+    if (!lock_document(sql, document_id)) return;
+    Rebuild r = rebuild_in(sql, document_id, version_id);
+    const size_t since = r.ids.size() - (r.from_checkpoint ? 1 : 0);
+    if (r.ids.empty() || since < every || (r.from_checkpoint && r.ids.size() == 1)) return;
+    sql.exec(
+        "INSERT INTO document_checkpoints (version_id, document_id, state) VALUES ($1, $2, $3) "
+        "ON CONFLICT (version_id) DO NOTHING",
+        {version_id, document_id, merge(r.updates)});
+    made = true;
+  });
+  return made;
+}
+
 bool History::rename(int64_t document_id, int64_t version_id,
                      const std::optional<std::string>& name) {
   bool found = false;

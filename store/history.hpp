@@ -95,6 +95,17 @@ using DeltaFn = std::function<Bytes(const std::optional<Bytes>& head_state_vecto
                                     const std::optional<Bytes>& head_fingerprint)>;
 // Merges two consecutive deltas (older first) into one (Y.mergeUpdates).
 using MergeFn = std::function<Bytes(const Bytes& older, const Bytes& newer)>;
+// Merges updates, oldest first, into one (Y.mergeUpdates), for checkpoints.
+using MergeAllFn = std::function<Bytes(const std::vector<Bytes>& updates)>;
+
+// What rebuilding one version takes (History::rebuild): `updates`, applied in order to a fresh
+// doc, are its state; after updates[i] the doc holds version ids[i]. updates[0] is a checkpoint's
+// whole state when `from_checkpoint`, else the first version's delta.
+struct Rebuild {
+  bool from_checkpoint = false;
+  std::vector<int64_t> ids;
+  std::vector<Bytes> updates;
+};
 
 class History {
  public:
@@ -112,6 +123,16 @@ class History {
   // The deltas of every version of the document up to and including `version_id`, oldest first
   // (empty when there is no such version).
   std::vector<Bytes> chain(int64_t document_id, int64_t version_id);
+  // The shortest way to version `version_id`: the nearest checkpoint at or before it and the
+  // deltas after that, or the whole chain when there is none (empty when there is no such
+  // version). A checkpoint (document_checkpoints, migration 6) is the whole state of its version:
+  // the union of the deltas up to it, which thinning and deleting earlier versions keep as it is
+  // (their deltas go to later versions up to it); it goes with its version.
+  Rebuild rebuild(int64_t document_id, int64_t version_id);
+  // Gives version `version_id` a checkpoint when `every` or more versions up to it come after the
+  // last checkpoint (or the chain's start): its state is `merge` of what rebuild() returns. False
+  // when none was due or there is no such version.
+  bool checkpoint(int64_t document_id, int64_t version_id, size_t every, const MergeAllFn& merge);
   // Sets or clears the name; false when there is no such version.
   bool rename(int64_t document_id, int64_t version_id, const std::optional<std::string>& name);
   // Deletes the version, handing its delta to the next one with `merge`; false when there is no

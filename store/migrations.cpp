@@ -189,6 +189,17 @@ ALTER TABLE documents ADD COLUMN project_id BIGINT REFERENCES projects (id) ON D
 ALTER TABLE documents ADD COLUMN path TEXT;
 CREATE UNIQUE INDEX documents_project_path ON documents (project_id, path);
 )sql"},
+    // History checkpoints (history.hpp): the whole state of some versions (one in every 64), so
+    // that rebuilding a version applies the nearest checkpoint at or before it and the deltas after
+    // it, not the whole chain. A checkpoint goes with its version (and with its document).
+    Migration{6, R"sql(
+CREATE TABLE document_checkpoints (
+  version_id BIGINT PRIMARY KEY REFERENCES document_versions (id) ON DELETE CASCADE,
+  document_id BIGINT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+  state {{BLOB}} NOT NULL
+);
+CREATE INDEX document_checkpoints_document ON document_checkpoints (document_id, version_id);
+)sql"},
 };
 
 std::string_view spelling(Dialect dialect, std::string_view name) {

@@ -110,22 +110,26 @@ CaptureTimes BenchRoom::store_capture(const std::string& kind, const Pending& pe
   CaptureTimes times;
   auto t0 = Clock::now();
   c.fingerprint = weft::history::fingerprint_of(c.state_vector, *pending.state);
-  store::History(store_).capture(c, [&](const std::optional<store::Bytes>& head_sv,
-                                        const std::optional<store::Bytes>& head_fingerprint) {
-    // One room, one writer: the head is always the last capture (the server's fallbacks when it
-    // is not never run here).
-    if (!weft::history::covers_head(pending.base, head_sv)) {
-      throw std::logic_error("bench: the head does not cover the last capture");
-    }
-    times.added = true;  // the delta is taken only for a new row
-    return weft::history::capture_delta(*pending.state, head_sv, head_fingerprint);
-  });
+  last_version_id_ =
+      store::History(store_)
+          .capture(c,
+                   [&](const std::optional<store::Bytes>& head_sv,
+                       const std::optional<store::Bytes>& head_fingerprint) {
+                     // One room, one writer: the head is always the last capture (the server's
+                     // fallbacks when it is not never run here).
+                     if (!weft::history::covers_head(pending.base, head_sv)) {
+                       throw std::logic_error("bench: the head does not cover the last capture");
+                     }
+                     times.added = true;  // the delta is taken only for a new row
+                     return weft::history::capture_delta(*pending.state, head_sv, head_fingerprint);
+                   })
+          .id;
   times.pool = ms_since(t0);
   if (thin_now) times.thin = thin();
   return times;
 }
 
-// The thinning Room::store_version runs after a capture's answer.
+// The thinning and the checkpoint Room::store_version makes after a capture's answer.
 double BenchRoom::thin() {
   const auto t0 = Clock::now();
   const weft::history::ThinningPolicy policy{};  // the defaults of --history-keep-all-hours etc.
@@ -136,6 +140,8 @@ double BenchRoom::thin() {
         return weft::history::versions_to_thin(all, now, policy);
       },
       weft::history::merge_deltas);
+  store::History(store_).checkpoint(document_id_, last_version_id_, weft::history::kCheckpointEvery,
+                                    weft::history::merge_all);
   return ms_since(t0);
 }
 

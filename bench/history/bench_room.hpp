@@ -44,7 +44,7 @@ namespace bench {
 struct CaptureTimes {
   double strand = 0;   // state_for_capture
   double pool = 0;     // fingerprint + History::capture (with the delta)
-  double thin = 0;     // History::thin with the server's policy, after the capture
+  double thin = 0;     // History::thin (the server's policy) and ::checkpoint, after the capture
   bool added = false;  // a new row (false: the head had the same state)
 };
 
@@ -107,6 +107,7 @@ class BenchRoom {
   std::vector<store::Alias> aliases_;
   std::chrono::steady_clock::time_point edited_last_{};
   crdt::Bytes captured_sv_;
+  int64_t last_version_id_ = 0;
 };
 
 }  // namespace bench

@@ -395,11 +395,18 @@ int main(int argc, char** argv) {
   // ---- storage (before restore adds versions) ----
   const crdt::Bytes final_state = room.doc().encode_state_as_update();
   int64_t count = 0, delta_bytes = 0, sv_bytes = 0, fp_bytes = 0, max_delta = 0;
+  int64_t checkpoints = 0, checkpoint_bytes = 0;
   store.transact([&](store::Sql& sql) {
     const auto rows = sql.exec(
         "SELECT COUNT(*), SUM(length(delta)), SUM(length(state_vector)), SUM(length(fingerprint)),"
         " MAX(length(delta)) FROM document_versions WHERE document_id = $1",
         {id});
+    const auto cp = sql.exec(
+        "SELECT COUNT(*), COALESCE(SUM(length(state)), 0) FROM document_checkpoints"
+        " WHERE document_id = $1",
+        {id});
+    checkpoints = cp.at(0).int64(0);
+    checkpoint_bytes = cp.at(0).int64(1);
     count = rows.at(0).int64(0);
     delta_bytes = rows.at(0).int64(1);
     sv_bytes = rows.at(0).int64(2);
@@ -411,7 +418,7 @@ int main(int argc, char** argv) {
   crdt::Encoder ds_enc;
   final_ds.write(ds_enc);
   const size_t final_ds_bytes = ds_enc.take().size();
-  const int64_t stored = delta_bytes + sv_bytes + fp_bytes;
+  const int64_t stored = delta_bytes + sv_bytes + fp_bytes + checkpoint_bytes;
   const double storage_ratio =
       static_cast<double>(stored) / static_cast<double>(final_state.size());
   // The delete sets inside the deltas: each delta carries its state's whole delete set.
@@ -517,7 +524,7 @@ int main(int argc, char** argv) {
      << samples_table(
             {{"strand: encode_state_as_update + encode_state_vector + text size", cap_strand, 0},
              {"pool: fingerprint + delta + History::capture", cap_pool, 0},
-             {"pool: History::thin after it", cap_thin, 0},
+             {"pool: History::thin and ::checkpoint after it", cap_thin, 0},
              {"strand, the last capture (final size)", last_strand, 0},
              {"pool, the last capture (final size)", last_pool, 0}})
      << "\n";
@@ -536,7 +543,7 @@ int main(int argc, char** argv) {
              {"… restore capture (strand + pool), beside the rebuild", restore_capture, 0},
              {"… the edit and its aliases (strand)", restore_edit, 0},
              {"after the answer: recording the aliases (pool)", restore_aliases, 0},
-             {"after the answer: History::thin (pool)", restore_thin, 0}})
+             {"after the answer: History::thin and ::checkpoint (pool)", restore_thin, 0}})
      << "\n";
   md << "#### Storage (" << count << " versions, before the restores)\n\n"
      << "| | bytes |\n|---|---:|\n"
@@ -544,6 +551,8 @@ int main(int argc, char** argv) {
      << "| … of which their delete sets | " << grouped(delta_ds_bytes) << " |\n"
      << "| state vectors | " << grouped(static_cast<uint64_t>(sv_bytes)) << " |\n"
      << "| fingerprints | " << grouped(static_cast<uint64_t>(fp_bytes)) << " |\n"
+     << "| checkpoints (" << checkpoints << ", one every " << weft::history::kCheckpointEvery
+     << " versions) | " << grouped(static_cast<uint64_t>(checkpoint_bytes)) << " |\n"
      << "| **stored, all told** | **" << grouped(static_cast<uint64_t>(stored)) << "** |\n"
      << "| the final state (encode_state_as_update) | " << grouped(final_state.size()) << " |\n"
      << "| … of which its delete set | " << grouped(final_ds_bytes) << " |\n"
@@ -589,6 +598,8 @@ int main(int argc, char** argv) {
   out["storage"] = {{"delta_bytes", delta_bytes},
                     {"state_vector_bytes", sv_bytes},
                     {"fingerprint_bytes", fp_bytes},
+                    {"checkpoint_bytes", checkpoint_bytes},
+                    {"checkpoints", checkpoints},
                     {"stored_bytes", stored},
                     {"final_state_bytes", final_state.size()},
                     {"ratio", storage_ratio},

@@ -10,10 +10,10 @@ namespace weft::history {
 
 std::unique_ptr<crdt::Doc> version_doc(store::Store& store, int64_t document_id,
                                        int64_t version_id) {
-  const auto chain = store::History(store).chain(document_id, version_id);
-  if (chain.empty()) return nullptr;
+  const store::Rebuild r = store::History(store).rebuild(document_id, version_id);
+  if (r.updates.empty()) return nullptr;
   auto doc = std::make_unique<crdt::Doc>();
-  for (const auto& delta : chain) doc->apply_update(delta);
+  for (const auto& update : r.updates) doc->apply_update(update);
   return doc;
 }
 
@@ -30,20 +30,22 @@ std::pair<std::optional<std::string>, std::optional<std::string>> version_texts(
                                                                                 int64_t b) {
   const int64_t newer = std::max(a, b);
   const int64_t older = std::min(a, b);
-  store::History history(store);
-  const auto points = history.points(document_id, newer);
-  const auto chain = history.chain(document_id, newer);
-  // The ids of the chain's deltas; a version thinned between the two reads makes them disagree.
-  if (chain.size() != points.size() || points.empty() || points.back().id != newer) {
-    return {version_text(store, document_id, a), version_text(store, document_id, b)};
-  }
-  crdt::Doc doc;
+  const store::Rebuild r = store::History(store).rebuild(document_id, newer);
   std::optional<std::string> older_text;
-  for (size_t i = 0; i < chain.size(); ++i) {
-    doc.apply_update(chain[i]);
-    if (points[i].id == older) older_text = doc.text("content");
+  std::optional<std::string> newer_text;
+  if (!r.updates.empty()) {
+    crdt::Doc doc;
+    for (size_t i = 0; i < r.updates.size(); ++i) {
+      doc.apply_update(r.updates[i]);
+      if (r.ids[i] == older) older_text = doc.text("content");
+    }
+    newer_text = doc.text("content");
   }
-  std::optional<std::string> newer_text = doc.text("content");
+  // The older one is on the newer one's way unless a checkpoint after it starts that way (or it
+  // is gone): then it is rebuilt on its own.
+  if (!older_text && older != newer && (r.ids.empty() || older < r.ids.front())) {
+    older_text = version_text(store, document_id, older);
+  }
   return a <= b ? std::pair{std::move(older_text), std::move(newer_text)}
                 : std::pair{std::move(newer_text), std::move(older_text)};
 }
@@ -93,6 +95,10 @@ std::optional<store::Bytes> whole_state(store::Store& store, int64_t document_id
 
 store::Bytes merge_deltas(const store::Bytes& older, const store::Bytes& newer) {
   return crdt::merge_updates({crdt::ByteView(older), crdt::ByteView(newer)});
+}
+
+store::Bytes merge_all(const std::vector<store::Bytes>& updates) {
+  return crdt::merge_updates(std::vector<crdt::ByteView>(updates.begin(), updates.end()));
 }
 
 }  // namespace weft::history

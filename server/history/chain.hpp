@@ -60,4 +60,11 @@ std::optional<store::Bytes> whole_state(store::Store& store, int64_t document_id
 // Y.mergeUpdates of two consecutive deltas (store::MergeFn).
 store::Bytes merge_deltas(const store::Bytes& older, const store::Bytes& newer);
 
+// Y.mergeUpdates of a checkpoint's way (store::MergeAllFn): the state it comes to, as one update.
+store::Bytes merge_all(const std::vector<store::Bytes>& updates);
+
+// A version gets a checkpoint (its whole state) when this many versions came after the last one:
+// a rebuild then applies one state and at most this many deltas (History::checkpoint).
+inline constexpr size_t kCheckpointEvery = 64;
+
 }  // namespace weft::history

@@ -264,6 +264,57 @@ TEST_P(HistoryTest, RemoveHandsTheDeltaAndUsersToTheNextVersion) {
   EXPECT_EQ(history_->get(1, v3.id)->user_ids, (std::vector<int64_t>{1, 2, 3, 4}));
 }
 
+// Checkpoints (migration 6): a rebuild starts at the nearest one at or before the version; one
+// is made once `every` versions follow the last; they survive removing versions before them and
+// go with their own version.
+TEST_P(HistoryTest, RebuildsStartAtTheNearestCheckpoint) {
+  const auto join_all = [](const std::vector<Bytes>& updates) {
+    std::string out;
+    for (const Bytes& u : updates) out += (out.empty() ? "" : "+") + text(u);
+    return bytes("[" + out + "]");
+  };
+  const auto rebuild_text = [&](int64_t id) {
+    std::vector<std::string> out;
+    const Rebuild r = history_->rebuild(1, id);
+    EXPECT_EQ(r.ids.size(), r.updates.size());
+    for (size_t i = 0; i < r.updates.size(); ++i) {
+      out.push_back(std::to_string(r.ids[i]) + "=" + text(r.updates[i]));
+    }
+    return out;
+  };
+  std::vector<Version> v;
+  for (const char* s : {"a", "b", "c", "d", "e"}) v.push_back(capture(s));
+  const auto at = [&](size_t i, const std::string& what) { return std::to_string(v[i].id) + "=" + what; };
+  // No checkpoint yet: the whole chain.
+  EXPECT_EQ(rebuild_text(v[2].id), (std::vector<std::string>{at(0, "d:a"), at(1, "d:b"), at(2, "d:c")}));
+  EXPECT_FALSE(history_->rebuild(1, v[2].id).from_checkpoint);
+  EXPECT_FALSE(history_->checkpoint(1, v[1].id, 3, join_all)) << "two versions: not due";
+  EXPECT_TRUE(history_->checkpoint(1, v[2].id, 3, join_all));
+  EXPECT_FALSE(history_->checkpoint(1, v[2].id, 3, join_all)) << "made already";
+  EXPECT_FALSE(history_->checkpoint(1, v[3].id, 3, join_all)) << "one version after the last";
+  EXPECT_FALSE(history_->checkpoint(1, 999999, 1, join_all)) << "no such version";
+  EXPECT_EQ(rebuild_text(v[4].id), (std::vector<std::string>{at(2, "[d:a+d:b+d:c]"), at(3, "d:d"), at(4, "d:e")}));
+  EXPECT_TRUE(history_->rebuild(1, v[4].id).from_checkpoint);
+  EXPECT_EQ(rebuild_text(v[2].id), std::vector<std::string>{at(2, "[d:a+d:b+d:c]")});
+  EXPECT_EQ(rebuild_text(v[1].id), (std::vector<std::string>{at(0, "d:a"), at(1, "d:b")}));
+  EXPECT_TRUE(history_->rebuild(1, 999999).updates.empty());
+  // The next one starts from the last: its state is the checkpoint and the deltas after it.
+  const Version f = capture("f");
+  EXPECT_TRUE(history_->checkpoint(1, f.id, 3, join_all));
+  EXPECT_EQ(rebuild_text(f.id), std::vector<std::string>{std::to_string(f.id) + "=[[d:a+d:b+d:c]+d:d+d:e+d:f]"});
+  // Removing a version before a checkpoint leaves the checkpoint as it is.
+  EXPECT_TRUE(history_->remove(1, v[3].id, counting_merge()));
+  EXPECT_EQ(rebuild_text(f.id), std::vector<std::string>{std::to_string(f.id) + "=[[d:a+d:b+d:c]+d:d+d:e+d:f]"});
+  // Removing a checkpoint's version takes the checkpoint: the rebuild goes back to the one before.
+  EXPECT_TRUE(history_->remove(1, f.id, counting_merge()));
+  EXPECT_EQ(rebuild_text(v[4].id), (std::vector<std::string>{at(2, "[d:a+d:b+d:c]"), at(4, "d:d|d:e")}));
+  // Checkpoints go with their document.
+  delete_document(1);
+  store_->transact([&](Sql& sql) {
+    EXPECT_EQ(sql.exec("SELECT COUNT(*) FROM document_checkpoints", {}).at(0).int64(0), 0);
+  });
+}
+
 TEST_P(HistoryTest, RemovingTheHeadMakesThePreviousVersionTheBase) {
   const Version v1 = capture("a");
   const Version v2 = capture("b");
