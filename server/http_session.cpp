@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <charconv>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/ssl.hpp>
@@ -137,7 +139,16 @@ constexpr size_t kDiscardChunk = 64u << 10;
 
 template <class Stream>
 void HttpSession<Stream>::refuse_body() {
-  const auto announced = parser_->content_length_remaining();
+  // Beast refuses a Content-Length over the limit before it marks the header done, and the
+  // parser's own count may only be read after that (an assert in Debug builds): the field, then.
+  std::optional<uint64_t> announced;
+  if (parser_->is_header_done()) {
+    if (const auto n = parser_->content_length_remaining()) announced = *n;
+  } else if (const auto field = parser_->get()[http::field::content_length]; !field.empty()) {
+    uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), n);
+    if (ec == std::errc() && end == field.data() + field.size()) announced = n;
+  }
   // What the body still has to send: the parser's remaining count includes the bytes already
   // in buffer_, which are thrown away here.
   const uint64_t buffered = buffer_.size();
