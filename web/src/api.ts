@@ -28,6 +28,51 @@ export interface DocumentInfo {
   role: Role
   created_at: string
   updated_at: string
+  // Set for a project's file (its members, title and visibility are the project's).
+  project_id?: number | null
+  path?: string | null
+}
+
+export interface ProjectInfo {
+  id: number
+  name: string
+  is_public: boolean
+  owner: Person | null
+  role: Role
+  created_at: string
+  updated_at: string
+}
+
+export interface ProjectPage {
+  projects: ProjectInfo[] // newest first
+  next_cursor: number | null
+}
+
+// A project's file: a document with a path ("src/app/main.py"; unique in the project).
+export interface TreeFile {
+  id: number
+  path: string
+  language: string
+  size: number
+  updated_at: string
+}
+
+// `stored`: made explicitly (so it stays while empty), not only implied by a file's path.
+export interface TreeFolder {
+  path: string
+  stored: boolean
+}
+
+export interface ProjectTree {
+  project_id: number
+  files: TreeFile[]
+  folders: TreeFolder[]
+}
+
+export interface FolderMoved {
+  from: string
+  to: string
+  files: Array<{ id: number, path: string }>
 }
 
 export interface Member {
@@ -187,6 +232,7 @@ export function createApi (token: string, onUnauthorized: () => void) {
   const call = <T>(method: string, path: string, body?: unknown) =>
     request<T>(method, path, { token, body, onUnauthorized })
   const doc = (id: number) => `/api/documents/${id}`
+  const project = (id: number) => `/api/projects/${id}`
   const version = (id: number, vid: number) => `${doc(id)}/versions/${vid}`
   const page = (before: number | null, limit?: number) => {
     const q = new URLSearchParams()
@@ -219,7 +265,23 @@ export function createApi (token: string, onUnauthorized: () => void) {
     restoreVersion: (id: number, vid: number) => call<Restored>('POST', `${version(id, vid)}/restore`),
     blame: (id: number) => call<Blame>('GET', `${doc(id)}/blame`),
     activity: (id: number, before: number | null = null, limit?: number) =>
-      call<ActivityPage>('GET', `${doc(id)}/activity${page(before, limit)}`)
+      call<ActivityPage>('GET', `${doc(id)}/activity${page(before, limit)}`),
+    listProjects: (before: number | null = null, limit?: number) =>
+      call<ProjectPage>('GET', `/api/projects${page(before, limit)}`),
+    createProject: (name: string) => call<ProjectInfo>('POST', '/api/projects', { name }),
+    getProject: (id: number) => call<ProjectInfo>('GET', project(id)),
+    deleteProject: (id: number) => call<null>('DELETE', project(id)),
+    projectTree: (id: number) => call<ProjectTree>('GET', `${project(id)}/tree`),
+    createFile: (id: number, path: string, content?: string) =>
+      call<DocumentInfo>('POST', `${project(id)}/files`, content === undefined ? { path } : { path, content }),
+    moveFile: (id: number, fileId: number, path: string) =>
+      call<DocumentInfo>('PATCH', `${project(id)}/files/${fileId}`, { path }),
+    deleteFile: (id: number, fileId: number) => call<null>('DELETE', `${project(id)}/files/${fileId}`),
+    createFolder: (id: number, path: string) => call<{ path: string }>('POST', `${project(id)}/folders`, { path }),
+    moveFolder: (id: number, from: string, to: string) =>
+      call<FolderMoved>('PATCH', `${project(id)}/folders`, { from, to }),
+    deleteFolder: (id: number, path: string) =>
+      call<null>('DELETE', `${project(id)}/folders?path=${encodeURIComponent(path)}`)
   }
 }
 

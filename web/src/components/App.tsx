@@ -7,6 +7,7 @@ import { AuthPage } from './AuthPage'
 import { DocumentsPage } from './DocumentsPage'
 import { EditorPage } from './EditorPage'
 import { FailurePanel } from './FailurePanel'
+import { ProjectPage } from './ProjectPage'
 
 export function App () {
   const path = useLocation()
@@ -24,6 +25,7 @@ export function App () {
   return (
     <SessionContext.Provider value={session}>
       {route.name === 'document' && <EditorPage key={route.id} id={route.id} />}
+      {route.name === 'project' && <ProjectPage key={route.id} id={route.id} path={route.path} />}
       {(route.name === 'documents' || onAuthRoute) && <DocumentsPage />}
       {route.name === 'not-found' && (
         <FailurePanel title='Page not found' message={`There is nothing at ${path}.`}>

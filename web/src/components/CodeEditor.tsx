@@ -19,6 +19,9 @@ interface Props {
   readOnly: boolean
   peers: Peer[]
   blame: Blame | null
+  // False while the editor is kept but not shown (a project's tab in the background); it takes
+  // the focus each time it is shown again.
+  active?: boolean
 }
 
 // A phone's width (styles.css's "phones" section): no minimap, the text needs the room.
@@ -31,7 +34,7 @@ monaco.editor.defineTheme('weft-dark', {
   base: 'vs-dark', inherit: true, rules: [], colors: { 'editor.background': '#17191e' }
 })
 
-export function CodeEditor ({ collab, language, readOnly, peers, blame }: Props) {
+export function CodeEditor ({ collab, language, readOnly, peers, blame, active = true }: Props) {
   const container = useRef<HTMLDivElement>(null)
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null)
   const [editor, setEditor] = useState<monaco.editor.IStandaloneCodeEditor | null>(null)
@@ -91,6 +94,10 @@ export function CodeEditor ({ collab, language, readOnly, peers, blame }: Props)
   useEffect(() => {
     editorRef.current?.updateOptions({ readOnly })
   }, [readOnly])
+
+  useEffect(() => {
+    if (active) editor?.focus()
+  }, [active, editor])
 
   useEffect(() => {
     monaco.editor.setTheme(scheme === 'dark' ? 'weft-dark' : 'weft-light')

@@ -3,7 +3,7 @@
 // panel beside it when open. Metadata is fetched again when another
 // client says it changed, when the window regains focus, and every 30 s, so a role change (say,
 // editor → viewer) reaches the editor without a reload.
-import { Suspense, lazy, useEffect, useRef, useState } from 'react'
+import { Suspense, useEffect, useRef, useState } from 'react'
 import type { DocumentInfo } from '../api'
 import { failureFor, useCollab } from '../collab/useCollab'
 import { downloadText } from '../download'
@@ -16,6 +16,7 @@ import { BlameToggle } from './BlameToggle'
 import { ConnectionStatus } from './ConnectionStatus'
 import { FailurePanel } from './FailurePanel'
 import { HistoryPanel } from './HistoryPanel'
+import { LazyCodeEditor as CodeEditor } from './LazyCodeEditor'
 import { PresenceList } from './PresenceList'
 import { RenameDialog } from './RenameDialog'
 import { RoleBadge } from './RoleBadge'
@@ -30,15 +31,6 @@ interface Props {
 }
 
 const REFRESH_MS = 30_000
-
-// Monaco is most of the bundle: it loads with the first document opened, not with the sign-in page,
-// and together with its workers and icon font (loadEditorResources), so that an editor once shown
-// keeps working if the network goes away right after.
-const CodeEditor = lazy(async () => {
-  const [{ CodeEditor: Editor }, { loadEditorResources }] = await Promise.all([import('./CodeEditor'), import('../editor/monaco')])
-  await loadEditorResources()
-  return { default: Editor }
-})
 
 export function DocumentEditor ({ doc, onDocChange, reload, lost }: Props) {
   const { api, user, signOut } = useSession()

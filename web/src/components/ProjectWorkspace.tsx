@@ -1,0 +1,354 @@
+// ProjectWorkspace.tsx — a project as a workspace: the file tree on the left (a drawer on phones),
+// the open files as tabs, each its own live editor (FileTab), and quick open (Ctrl/Cmd+P). The URL
+// follows the active tab (/p/<id>/<path>, replaced rather than pushed), and a deep link opens its
+// file once the tree is known. The tree comes from useProjectTree (polled); after each change made
+// here it is read again at once. A tab is keyed by the file's id, so a rename — here or by anyone —
+// only changes the path it shows; a file deleted elsewhere leaves its tab saying so.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import type { ProjectInfo, TreeFile } from '../api'
+import { ancestors, buildTree, isUnder, joinPath, parentOf, type TreeNode } from '../projects/tree'
+import { useProjectTree } from '../projects/useProjectTree'
+import { navigate, projectHref } from '../router'
+import { useSession } from '../session'
+import { ConfirmDialog } from './ConfirmDialog'
+import { FailurePanel } from './FailurePanel'
+import { FileTab } from './FileTab'
+import { FileTree, type TreeAction } from './FileTree'
+import { PathDialog } from './PathDialog'
+import { QuickOpen } from './QuickOpen'
+import { RoleBadge } from './RoleBadge'
+import { TabBar, type TabInfo } from './TabBar'
+
+type Open =
+  | { kind: 'new-file' | 'new-folder', folder: string }
+  | { kind: 'rename' | 'move' | 'delete', node: TreeNode }
+  | { kind: 'quick-open' }
+  | null
+
+// The phone layout's width (styles.css, "phones"): there the tree is a drawer.
+const NARROW = '(max-width: 640px)'
+
+export function ProjectWorkspace ({ project, path }: { project: ProjectInfo, path: string | null }) {
+  const { api } = useSession()
+  const { tree, error, refresh } = useProjectTree(api, project.id)
+  const [tabs, setTabs] = useState<Array<{ id: number, path: string }>>([])
+  const [active, setActive] = useState<number | null>(null)
+  const [gone, setGone] = useState<ReadonlySet<number>>(new Set())
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set())
+  const [drawer, setDrawer] = useState(false)
+  const [open, setOpen] = useState<Open>(null)
+  const [notice, setNotice] = useState<string | null>(null)
+  const canEdit = project.role !== 'viewer'
+
+  const nodes = useMemo(() => (tree ? buildTree(tree) : []), [tree])
+  const byId = useMemo(() => new Map((tree?.files ?? []).map((f) => [f.id, f])), [tree])
+  const byPath = useMemo(() => new Map((tree?.files ?? []).map((f) => [f.path, f])), [tree])
+
+  // Each tab remembers the last path the tree gave it, for when the file is no longer listed.
+  useEffect(() => {
+    setTabs((list) => {
+      let changed = false
+      const next = list.map((t) => {
+        const p = byId.get(t.id)?.path
+        if (p === undefined || p === t.path) return t
+        changed = true
+        return { ...t, path: p }
+      })
+      return changed ? next : list
+    })
+  }, [byId])
+
+  const expand = useCallback((paths: string[]) => {
+    setExpanded((set) => (paths.every((p) => set.has(p)) ? set : new Set([...set, ...paths])))
+  }, [])
+
+  const openFile = useCallback((file: TreeFile) => {
+    setTabs((list) => (list.some((t) => t.id === file.id) ? list : [...list, { id: file.id, path: file.path }]))
+    setActive(file.id)
+    expand(ancestors(file.path))
+    setDrawer(false)
+    setOpen(null)
+  }, [expand])
+
+  const closeTab = useCallback((id: number) => {
+    setTabs((list) => {
+      const i = list.findIndex((t) => t.id === id)
+      if (i < 0) return list
+      const next = list.filter((t) => t.id !== id)
+      setActive((a) => (a === id ? (next[Math.min(i, next.length - 1)]?.id ?? null) : a))
+      return next
+    })
+  }, [])
+
+  const onGone = useCallback((id: number) => {
+    setGone((set) => (set.has(id) ? set : new Set([...set, id])))
+  }, [])
+
+  // The deep link: open the file the URL names, once the tree is known and each time the URL
+  // names another (Back/Forward, a link); not again when only the tree changed.
+  const handledPath = useRef<string | null | undefined>(undefined)
+  useEffect(() => {
+    if (!tree || path === handledPath.current) return
+    handledPath.current = path
+    if (path === null) return
+    const file = byPath.get(path)
+    if (file) {
+      openFile(file)
+      setNotice(null)
+    } else {
+      setNotice(`There is no file ${path} in this project.`)
+    }
+  }, [tree, path, byPath, openFile])
+
+  // The URL follows the active tab, including its renames (not before a first tab: the deep link
+  // may still be opening).
+  const activePath = active === null ? null : (tabs.find((t) => t.id === active)?.path ?? null)
+  const shownPath = useRef<string | null | undefined>(undefined)
+  useEffect(() => {
+    if (!tree || shownPath.current === activePath) return
+    const first = shownPath.current === undefined
+    shownPath.current = activePath
+    if (first && activePath === null) return
+    handledPath.current = activePath
+    navigate(projectHref(project.id, activePath), { replace: true })
+  }, [tree, activePath, project.id])
+
+  // Ctrl/Cmd+P anywhere, the editor included (capture phase: before Monaco sees it).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey && e.key.toLowerCase() === 'p') {
+        e.preventDefault()
+        e.stopPropagation()
+        setOpen({ kind: 'quick-open' })
+      }
+    }
+    window.addEventListener('keydown', onKey, true)
+    return () => window.removeEventListener('keydown', onKey, true)
+  }, [])
+
+  // Closes the drawer when the window grows out of the phone layout.
+  useEffect(() => {
+    const mq = window.matchMedia(NARROW)
+    const onChange = () => { if (!mq.matches) setDrawer(false) }
+    mq.addEventListener('change', onChange)
+    return () => mq.removeEventListener('change', onChange)
+  }, [])
+
+  // A change of the tree made here: runs it, reads the tree again, and tells what went wrong in
+  // the dialog (PathDialog and ConfirmDialog show a thrown error).
+  const change = async (run: () => Promise<void>) => {
+    await run()
+    setNotice(null)
+    await refresh()
+  }
+
+  const moveTo = async (node: TreeNode, to: string) => {
+    if (to === node.path) return
+    if (node.kind === 'file' && node.file) {
+      await api.moveFile(project.id, node.file.id, to)
+    } else {
+      await api.moveFolder(project.id, node.path, to)
+      const rebase = (p: string) => (isUnder(p, node.path) ? to + p.slice(node.path.length) : p)
+      setExpanded((set) => new Set([...set].map(rebase)))
+    }
+    expand(ancestors(to).concat(node.kind === 'folder' ? [to] : []))
+  }
+
+  const findNode = (p: string): TreeNode | null => {
+    let list = nodes
+    for (;;) {
+      const n = list.find((x) => isUnder(p, x.path))
+      if (!n) return null
+      if (n.path === p) return n
+      list = n.children
+    }
+  }
+
+  const onDragMove = (from: string, folder: string) => {
+    const node = findNode(from)
+    if (!node || isUnder(folder, from) || parentOf(from) === folder) return
+    change(() => moveTo(node, joinPath(folder, node.name))).catch((err: unknown) => {
+      setNotice(err instanceof Error ? err.message : String(err))
+    })
+  }
+
+  const onAction = (action: TreeAction, node: TreeNode | null) => {
+    if (action === 'new-file' || action === 'new-folder') {
+      setOpen({ kind: action, folder: node ? (node.kind === 'folder' ? node.path : parentOf(node.path)) : '' })
+    } else if (node) {
+      setOpen({ kind: action, node })
+    }
+  }
+
+  const files = tree?.files ?? []
+  const tabInfos: TabInfo[] = tabs.map((t) => ({ id: t.id, path: t.path, deleted: gone.has(t.id) }))
+  const finalError = error && (error.status === 403 || error.status === 404) ? error : null
+
+  return (
+    <div className='editor-page workspace'>
+      <header className='toolbar'>
+        <a className='toolbar-back' href='/' aria-label='Back to documents' title='Back to documents'
+          onClick={(e) => { e.preventDefault(); navigate('/') }}
+        >
+          <span className='brand-mark' aria-hidden='true'>W</span>
+        </a>
+        <button
+          type='button'
+          className='button drawer-toggle'
+          aria-expanded={drawer}
+          aria-controls='workspace-files'
+          onClick={() => setDrawer((d) => !d)}
+        >
+          Files
+        </button>
+        <h1 className='doc-heading project-heading'>{project.name}</h1>
+        {!canEdit && <RoleBadge role='viewer' long />}
+        <span className='toolbar-spacer' />
+        <button type='button' className='button' title='Go to file (Ctrl+P)' onClick={() => setOpen({ kind: 'quick-open' })}>
+          Go to file<kbd className='kbd-hint' aria-hidden='true'>Ctrl P</kbd>
+        </button>
+      </header>
+      {notice && <p className='notice workspace-notice' role='alert'>{notice}</p>}
+      <div className='workspace-body'>
+        {drawer && <div className='drawer-backdrop' onClick={() => setDrawer(false)} aria-hidden='true' />}
+        <nav id='workspace-files' className={drawer ? 'workspace-sidebar workspace-sidebar-open' : 'workspace-sidebar'} aria-label='Project files'>
+          <div className='sidebar-head'>
+            <h2>Files</h2>
+            {canEdit && (
+              <>
+                <button type='button' className='icon-button' aria-label='New file' title='New file' onClick={() => onAction('new-file', null)}>+</button>
+                <button type='button' className='icon-button' aria-label='New folder' title='New folder' onClick={() => onAction('new-folder', null)}>▣</button>
+              </>
+            )}
+            <button type='button' className='icon-button drawer-close' aria-label='Close files' onClick={() => setDrawer(false)}>✕</button>
+          </div>
+          {tree
+            ? (
+              <FileTree
+                nodes={nodes}
+                expanded={expanded}
+                selectedPath={activePath}
+                canEdit={canEdit}
+                onToggle={(p, o) => setExpanded((set) => {
+                  const next = new Set(set)
+                  if (o) next.add(p)
+                  else next.delete(p)
+                  return next
+                })}
+                onOpen={openFile}
+                onAction={onAction}
+                onMove={onDragMove}
+              />
+              )
+            : <p className='tree-empty'>{error && !finalError ? error.message : 'Loading…'}</p>}
+        </nav>
+        <main className='workspace-main'>
+          <TabBar tabs={tabInfos} active={active} onSelect={setActive} onClose={closeTab} />
+          {tabs.length === 0 && (
+            <div className='workspace-empty'>
+              <p>Open a file from the tree{files.length > 0 ? ', or press Ctrl+P to find one by name' : ''}.</p>
+              {canEdit && files.length === 0 && tree && (
+                <button type='button' className='button button-primary' onClick={() => onAction('new-file', null)}>New file</button>
+              )}
+            </div>
+          )}
+          {tabs.map((t) => (
+            <FileTab
+              key={t.id}
+              fileId={t.id}
+              path={t.path}
+              language={byId.get(t.id)?.language ?? null}
+              active={t.id === active}
+              deleted={gone.has(t.id)}
+              onGone={onGone}
+              onClose={closeTab}
+              onChanged={() => void refresh()}
+            />
+          ))}
+          {finalError && (
+            <FailurePanel
+              overlay
+              title={finalError.status === 404 ? 'Project deleted' : 'Access removed'}
+              message={finalError.status === 404 ? 'This project does not exist any more.' : 'You no longer have access to this project.'}
+            >
+              <button type='button' className='button button-primary' onClick={() => navigate('/')}>Back to documents</button>
+            </FailurePanel>
+          )}
+        </main>
+      </div>
+      {(open?.kind === 'new-file' || open?.kind === 'new-folder') && (
+        <PathDialog
+          title={open.kind === 'new-file' ? 'New file' : 'New folder'}
+          label={open.kind === 'new-file' ? 'File name' : 'Folder name'}
+          hint={open.folder === '' ? 'At the top of the project; a/b/name makes the folders too.' : `In ${open.folder}/`}
+          initial=''
+          submitLabel='Create'
+          onClose={() => setOpen(null)}
+          onSubmit={(name) => change(async () => {
+            const p = joinPath(open.folder, name)
+            if (open.kind === 'new-file') {
+              const created = await api.createFile(project.id, p)
+              await refresh()
+              openFile({ id: created.id, path: p, language: created.language, size: 0, updated_at: created.updated_at })
+            } else {
+              await api.createFolder(project.id, p)
+              expand([...ancestors(p), p])
+              setOpen(null)
+            }
+          })}
+        />
+      )}
+      {open?.kind === 'rename' && (
+        <PathDialog
+          title={`Rename ${open.node.name}`}
+          label='New name'
+          initial={open.node.name}
+          selectStem={open.node.kind === 'file'}
+          hint={parentOf(open.node.path) === '' ? undefined : `In ${parentOf(open.node.path)}/`}
+          submitLabel='Rename'
+          onClose={() => setOpen(null)}
+          onSubmit={(name) => change(async () => {
+            await moveTo(open.node, joinPath(parentOf(open.node.path), name))
+            setOpen(null)
+          })}
+        />
+      )}
+      {open?.kind === 'move' && (
+        <PathDialog
+          title={`Move ${open.node.name}`}
+          label='To folder'
+          initial={parentOf(open.node.path)}
+          hint='Empty for the top of the project; a folder that does not exist yet is made.'
+          allowEmpty
+          submitLabel='Move'
+          onClose={() => setOpen(null)}
+          onSubmit={(folder) => change(async () => {
+            await moveTo(open.node, joinPath(folder, open.node.name))
+            setOpen(null)
+          })}
+        />
+      )}
+      {open?.kind === 'delete' && (
+        <ConfirmDialog
+          title={`Delete ${open.node.name}`}
+          message={open.node.kind === 'folder'
+            ? `Delete the folder ${open.node.path} and every file in it, for everyone? Anyone editing them is disconnected. This cannot be undone.`
+            : `Delete ${open.node.path} for everyone? Anyone editing it is disconnected. This cannot be undone.`}
+          confirmLabel='Delete'
+          onClose={() => setOpen(null)}
+          onConfirm={() => change(async () => {
+            const node = open.node
+            if (node.kind === 'file' && node.file) await api.deleteFile(project.id, node.file.id)
+            else await api.deleteFolder(project.id, node.path)
+            // Deleted here: its tabs close (a deletion by someone else leaves them saying so).
+            for (const t of tabs) if (isUnder(t.path, node.path)) closeTab(t.id)
+            setOpen(null)
+          })}
+        />
+      )}
+      {open?.kind === 'quick-open' && (
+        <QuickOpen files={files} onOpen={openFile} onClose={() => setOpen(null)} />
+      )}
+    </div>
+  )
+}
