@@ -44,7 +44,11 @@ function matchFrom (q: string, path: string, lower: string, start: number, nameS
     score += s
     at = i + 1
   }
-  if (positions[0] === nameStart) score += 6 // the name starts with the query
+  if (positions[0] === nameStart) {
+    score += 6 // the name starts with the query
+    const dot = path.indexOf('.', nameStart + 1)
+    if (path.slice(nameStart, dot < 0 ? undefined : dot).toLowerCase() === q) score += 10 // …or is it
+  }
   return { score: score - path.length * 0.05, positions }
 }
 
