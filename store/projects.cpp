@@ -279,6 +279,24 @@ std::vector<int64_t> Projects::file_ids(int64_t project_id) {
   return out;
 }
 
+std::vector<FileText> Projects::file_texts(int64_t project_id) {
+  std::vector<FileText> out;
+  store_.transact([&](Sql& sql) {
+    for (const auto& row :
+         sql.exec("SELECT d.id, d.path, d.content, EXISTS (SELECT 1 FROM document_updates u "
+                  "WHERE u.document_id = d.id) FROM documents d WHERE d.project_id = $1",
+                  {project_id})) {
+      out.push_back({.id = row.int64(0),
+                     .path = row.text(1),
+                     .content = row.text(2),
+                     .logged = row.boolean(3)});
+    }
+  });
+  std::sort(out.begin(), out.end(),
+            [](const FileText& a, const FileText& b) { return a.path < b.path; });
+  return out;
+}
+
 std::vector<FileSession> Projects::open_sessions(int64_t project_id) {
   std::vector<FileSession> out;
   store_.transact([&](Sql& sql) {

@@ -93,6 +93,15 @@ struct NewFile {
   std::string content{};
 };
 
+// A file's stored text: the snapshot of its last compaction, and whether updates were logged since
+// (then the text is the merged state and log, Store::load).
+struct FileText {
+  int64_t id = 0;
+  std::string path{};
+  std::string content{};
+  bool logged = false;
+};
+
 // A live connection to a file of a project.
 struct FileSession {
   int64_t document_id = 0;
@@ -127,6 +136,8 @@ class Projects {
   std::optional<Tree> tree(int64_t project_id);
   // Ids of the project's files.
   std::vector<int64_t> file_ids(int64_t project_id);
+  // Every file's stored text, by path (search and export read them all).
+  std::vector<FileText> file_texts(int64_t project_id);
   // Open WebSocket sessions on the project's files.
   std::vector<FileSession> open_sessions(int64_t project_id);
 

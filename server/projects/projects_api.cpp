@@ -7,9 +7,14 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
+#include <memory>
+#include <mutex>
 
 #include "crdt/doc.hpp"
 #include "server/cluster.hpp"
+#include "server/projects/search.hpp"
+#include "server/projects/zip.hpp"
 #include "server/room.hpp"
 #include "server/room_registry.hpp"
 #include "server/url.hpp"
@@ -322,6 +327,170 @@ void delete_folder(Call& c, int64_t id) {
   c.reply(no_content());
 }
 
+// ---- search and export: every file's text ----
+
+// The text a file's stored state and log merge to (the snapshot when nothing was logged since
+// it, or when the stored updates cannot be read: then the last compaction's text).
+std::string stored_text(Services& s, const store::FileText& f) {
+  if (!f.logged) return f.content;
+  try {
+    const auto stored = s.store.load(f.id);
+    if (!stored) return f.content;
+    crdt::Doc doc;
+    if (stored->yjs_state) doc.apply_update(*stored->yjs_state);
+    for (const auto& u : stored->updates) doc.apply_update(u);
+    return doc.text("content");
+  } catch (const crdt::DecodeError& e) {
+    spdlog::warn("document {}: stored updates unreadable ({}); using its snapshot", f.id, e.what());
+    return f.content;
+  }
+}
+
+// Gathers the text of every file of the project — live from the rooms that are loaded, stored
+// otherwise — and then calls `done` with them (by path) on the blocking pool. Nothing here waits
+// for a room: the rooms answer on their strands, and the last answer posts `done`.
+void with_texts(Call& c, int64_t project_id,
+                std::function<void(std::vector<store::FileText>)> done) {
+  struct Gather {
+    std::mutex mu;
+    std::vector<store::FileText> files;
+    size_t pending = 0;
+    std::function<void(std::vector<store::FileText>)> done;
+  };
+  auto g = std::make_shared<Gather>();
+  g->files = store::Projects(c.s.store).file_texts(project_id);
+  g->done = std::move(done);
+  Services& s = c.s;
+  std::vector<size_t> live;
+  for (size_t i = 0; i < g->files.size(); ++i) {
+    if (s.rooms.find(g->files[i].id)) {
+      live.push_back(i);
+    } else {
+      g->files[i].content = stored_text(s, g->files[i]);
+    }
+  }
+  if (live.empty()) return g->done(std::move(g->files));
+  g->pending = live.size();
+  for (const size_t i : live) {
+    const auto room = s.rooms.acquire(g->files[i].id);
+    room->read_text([&s, g, i, room](std::optional<std::string> text) {
+      s.rooms.release(room);
+      std::lock_guard lock(g->mu);
+      if (text) g->files[i].content = std::move(*text);
+      if (--g->pending == 0) {
+        boost::asio::post(s.blocking, [g] { g->done(std::move(g->files)); });
+      }
+    });
+  }
+}
+
+// Runs `answer` (a step on the blocking pool after with_texts) so that an exception still
+// answers the request.
+void answer_safely(const Respond& respond, const std::function<void()>& answer) {
+  try {
+    answer();
+  } catch (const ApiError& e) {
+    respond(error_response(e));
+  } catch (const std::exception& e) {
+    spdlog::error("project answer: {}", e.what());
+    respond(error_response({500, "internal", "internal error; see the server log", {}, {}}));
+  }
+}
+
+// A boolean query parameter: absent or "" is `fallback`; true/1 and false/0.
+bool flag(const Call& c, const std::string& name, bool fallback) {
+  const auto v = query_param(c.req.target, name);
+  if (!v || v->empty()) return fallback;
+  if (*v == "true" || *v == "1") return true;
+  if (*v == "false" || *v == "0") return false;
+  invalid(name, name + " must be true or false");
+}
+
+// GET …/search?q=&regex=&case=&limit=&cursor=: the matches over every file, by path, line and
+// column; `cursor` is the index of the first match of the page.
+void search_files(Call& c, int64_t id) {
+  const auto q = query_param(c.req.target, "q");
+  if (!q || q->empty()) invalid("q", "q (what to search for) is required");
+  if (q->size() > search::kMaxQueryBytes) invalid("q", "q must be at most 1000 bytes");
+  if (!crdt::is_valid_utf8(*q)) invalid("q", "q must be UTF-8");
+  const bool regex = flag(c, "regex", false);
+  const bool case_sensitive = flag(c, "case", false);
+  size_t limit = 100;
+  if (const auto l = query_param(c.req.target, "limit"); l && !l->empty())
+    limit = static_cast<size_t>(std::min<int64_t>(parse_id(*l, "limit"), 1000));
+  size_t cursor = 0;
+  if (const auto k = query_param(c.req.target, "cursor"); k && !k->empty() && *k != "0")
+    cursor = static_cast<size_t>(parse_id(*k, "cursor"));
+  std::string error;
+  auto query = search::Query::compile(*q, regex, case_sensitive, error);
+  if (!query) fail(400, "bad_regex", "the regular expression does not compile: " + error, "q");
+  require_project(c, id, Access::kViewer);
+  auto shared = std::make_shared<search::Query>(std::move(*query));
+  with_texts(c, id, [respond = c.respond, shared, cursor, limit](auto files) {
+    answer_safely(respond, [&] {
+      json matches = json::array();
+      std::vector<search::Match> found;
+      size_t seen = 0;  // matches before this file
+      bool more = false;
+      for (const auto& f : files) {
+        found.clear();
+        // Enough to fill the page and tell whether another follows.
+        shared->find(f.content, found, cursor + limit + 1 - std::min(seen, cursor + limit));
+        for (const auto& m : found) {
+          if (seen >= cursor && matches.size() < limit) {
+            matches.push_back({{"file", {{"id", f.id}, {"path", f.path}}},
+                               {"line", m.line},
+                               {"column", m.column},
+                               {"length", m.length},
+                               {"snippet", m.snippet},
+                               {"snippet_column", m.snippet_column}});
+          } else if (seen >= cursor) {
+            more = true;
+          }
+          ++seen;
+        }
+        if (more) break;
+      }
+      respond(json_response(200, {{"matches", std::move(matches)},
+                                  {"next_cursor", more ? json(cursor + limit) : json(nullptr)},
+                                  {"files", files.size()}}));
+    });
+  });
+}
+
+// GET …/export: a zip of every file's text (and every stored empty folder), by path.
+void export_zip(Call& c, int64_t id) {
+  const auto [project, access] = require_project(c, id, Access::kViewer);
+  auto folders = store::Projects(c.s.store).tree(id);
+  if (!folders) fail(404, "not_found", "no such project");
+  std::vector<std::string> empty_folders;
+  for (const auto& path : folders->stored_folders) {
+    const bool has_files =
+        std::any_of(folders->files.begin(), folders->files.end(),
+                    [&](const auto& f) { return store::is_under(f.path, path); });
+    if (!has_files) empty_folders.push_back(path);
+  }
+  with_texts(c, id, [respond = c.respond, id, empty_folders](auto files) {
+    answer_safely(respond, [&] {
+      std::vector<zip::Entry> entries;
+      entries.reserve(files.size() + empty_folders.size());
+      for (auto& f : files) entries.push_back({.path = f.path, .data = std::move(f.content)});
+      for (const auto& path : empty_folders) entries.push_back({.path = path + "/", .data = {}});
+      std::string archive;
+      try {
+        archive = zip::archive(entries);
+      } catch (const zip::TooLarge& e) {
+        fail(413, "export_too_large", e.what());
+      }
+      respond({200,
+               std::move(archive),
+               "application/zip",
+               {{"Content-Disposition",
+                 "attachment; filename=\"project-" + std::to_string(id) + ".zip\""}}});
+    });
+  });
+}
+
 }  // namespace
 
 void route_projects(Call& c) {
@@ -372,6 +541,10 @@ void route_projects(Call& c) {
     if (m == "PATCH") return move_folder(c, id);
     if (m == "DELETE") return delete_folder(c, id);
     method_not_allowed("POST, PATCH, DELETE");
+  }
+  if (n == 3 && (what == "search" || what == "export")) {
+    if (m != "GET") method_not_allowed("GET");
+    return what == "search" ? search_files(c, id) : export_zip(c, id);
   }
   fail(404, "not_found", "no such route");
 }

@@ -2,10 +2,15 @@
 // projects CRUD and pages, members and their rights over the project's files (also on the
 // WebSocket), the tree, files and folders with every error (401/403/404/405/409/400), hostile names
 // kept verbatim, a rename that keeps the document id and an open y-websocket connection, and
-// deletes (file, folder, project) that take the documents and close their connections.
+// deletes (file, folder, project) that take the documents and close their connections; search
+// (literal, regex, case, pages, live and logged text) and the zip export read back independently.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { scenario, rawWs, waitFor, within, TEST_TIMEOUT } from './harness.mjs'
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import zlib from 'node:zlib'
+import { scenario, rawWs, waitFor, within, tmpDir, TEST_TIMEOUT } from './harness.mjs'
 
 function assertError (r, status, code, field) {
   assert.equal(r.status, status, `status (body ${r.text})`)
@@ -347,4 +352,144 @@ test('deleting files, folders and projects removes their documents and closes th
   if (process.env.WEFT_TEST_SERVER_DATABASE !== 'postgres') {
     assert.equal(srv.storedDocument(keep.id).exists, false, 'the row is gone from the database')
   }
+}))
+
+// The entries of a zip archive, read from its central directory (a reader written from the format,
+// independent of the server's writer): [{name, data, method}].
+function readZip (buf) {
+  const end = buf.length - 22
+  assert.equal(buf.readUInt32LE(end), 0x06054b50, 'end of central directory record')
+  const count = buf.readUInt16LE(end + 10)
+  let at = buf.readUInt32LE(end + 16)
+  const out = []
+  for (let i = 0; i < count; i++) {
+    assert.equal(buf.readUInt32LE(at), 0x02014b50, 'central directory entry')
+    const method = buf.readUInt16LE(at + 10)
+    const compressed = buf.readUInt32LE(at + 20)
+    const size = buf.readUInt32LE(at + 24)
+    const nameLength = buf.readUInt16LE(at + 28)
+    const local = buf.readUInt32LE(at + 42)
+    const name = buf.subarray(at + 46, at + 46 + nameLength).toString('utf8')
+    assert.equal(buf.readUInt32LE(local), 0x04034b50, 'local header')
+    const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28)
+    const body = buf.subarray(start, start + compressed)
+    const data = method === 8 ? zlib.inflateRawSync(body) : Buffer.from(body)
+    assert.equal(data.length, size, `${name}: size`)
+    out.push({ name, data, method })
+    at += 46 + nameLength + buf.readUInt16LE(at + 30) + buf.readUInt16LE(at + 32)
+  }
+  return out
+}
+
+test('search: literal and regex, case, positions, pages, live and stored text, errors', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server({ 'batch-window-ms': 20 })
+  const out = await srv.account('outsider')
+  const p = await newProject(srv)
+  await newFile(srv, p.id, 'src/a.py', 'def foo():\n    return FOO\n')
+  const b = await newFile(srv, p.id, 'b.txt', 'nothing\nfoo😀foo\n')
+  const c = await newFile(srv, p.id, 'c.md')
+  const search = (q, extra = '') => srv.api('GET', `/api/projects/${p.id}/search?q=${encodeURIComponent(q)}${extra}`)
+
+  const r = await search('foo')
+  assert.equal(r.status, 200, r.text)
+  assert.equal(r.json.files, 3)
+  assert.deepEqual(r.json.matches.map((m) => [m.file.path, m.line, m.column, m.length]),
+    [['b.txt', 2, 1, 3], ['b.txt', 2, 6, 3], ['src/a.py', 1, 5, 3], ['src/a.py', 2, 12, 3]],
+    'by path, line and column; columns in UTF-16 units; case folded by default')
+  assert.equal(r.json.matches[0].file.id, b.id)
+  assert.equal(r.json.matches[3].snippet, '    return FOO')
+  assert.equal(r.json.matches[3].snippet_column, 12)
+  assert.equal(r.json.next_cursor, null)
+  assert.equal((await search('foo', '&case=true')).json.matches.length, 3)
+  assert.deepEqual((await search('fo+\\(', '&regex=true')).json.matches.map((m) => [m.file.path, m.line]), [['src/a.py', 1]])
+  assert.equal((await search('fo+\\(')).json.matches.length, 0, 'a literal query takes regex characters literally')
+  assert.equal((await search('(a+)+$', '&regex=1')).status, 200)
+
+  // Pages: limit and cursor walk the same matches.
+  const walked = []
+  let cursor = 0
+  for (let i = 0; i < 10 && cursor !== null; i++) {
+    const page = await search('foo', `&limit=1&cursor=${cursor}`)
+    assert.equal(page.status, 200, page.text)
+    walked.push(...page.json.matches.map((m) => `${m.file.path}:${m.line}:${m.column}`))
+    cursor = page.json.next_cursor
+  }
+  assert.deepEqual(walked, r.json.matches.map((m) => `${m.file.path}:${m.line}:${m.column}`))
+
+  // Errors.
+  assertError(await search('(unclosed', '&regex=true'), 400, 'bad_regex', 'q')
+  assertError(await srv.api('GET', `/api/projects/${p.id}/search`), 400, 'validation', 'q')
+  assertError(await search('x', '&regex=maybe'), 400, 'validation', 'regex')
+  assertError(await search('x', '&limit=-1'), 400, 'validation', 'limit')
+  assertError(await search('x'.repeat(1001)), 400, 'validation', 'q')
+  assertError(await srv.api('GET', `/api/projects/${p.id}/search?q=x`, { token: out.token }), 403, 'forbidden')
+  assertError(await srv.api('GET', `/api/projects/${p.id}/search?q=x`, { token: null }), 401, 'unauthorized')
+  assertError(await srv.api('GET', '/api/projects/987654/search?q=x'), 404, 'not_found')
+  assertError(await srv.api('POST', `/api/projects/${p.id}/search?q=x`), 405, 'method_not_allowed')
+
+  // Live text of an open file, before anything is compacted.
+  const live = s.client(srv, c.id, { name: 'live' })
+  await live.waitSynced()
+  live.ytext.insert(0, 'a zebra in c\n')
+  await waitFor(async () => (await search('zebra')).json.matches.length === 1, 5000, 'the live edit to be found')
+
+  // Stored text with a log not yet compacted: after kill -9, nothing is loaded.
+  if (process.env.WEFT_TEST_SERVER_DATABASE !== 'postgres') {
+    await waitFor(() => srv.storedDocument(c.id).text.includes('zebra'), 5000, 'the edit to be logged')
+    live.destroy()
+    await srv.kill9()
+    await srv.start()
+    assert.ok(srv.storedDocument(c.id).updates > 0, 'the log is not compacted')
+    const after = await search('zebra')
+    assert.deepEqual(after.json.matches.map((m) => [m.file.path, m.line, m.column]), [['c.md', 1, 3]])
+  }
+}))
+
+test('export: a zip of every file\'s live text and the empty folders', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server()
+  const vw = await srv.account('viewer')
+  const out = await srv.account('outsider')
+  const p = await newProject(srv)
+  await srv.api('PUT', `/api/projects/${p.id}/members/viewer`, { body: { role: 'viewer' } })
+  const texts = {
+    'src/main.py': 'print("hé")\n'.repeat(200),
+    'README.md': '# demo\n',
+    'empty.txt': '',
+    'ünï 字/<odd> \'name\'.md': 'x'
+  }
+  const ids = {}
+  for (const [path, text] of Object.entries(texts)) ids[path] = (await newFile(srv, p.id, path, text)).id
+  await srv.api('POST', `/api/projects/${p.id}/folders`, { body: { path: 'docs/empty' } })
+  assertError(await srv.api('POST', `/api/projects/${p.id}/folders`, { body: { path: 'src' } }), 409, 'conflict', 'path')
+  const live = s.client(srv, ids['README.md'], { name: 'live' })
+  await live.waitSynced()
+  live.ytext.insert(live.ytext.length, 'live line\n')
+  texts['README.md'] += 'live line\n'
+  await waitFor(async () => (await srv.api('GET', `/api/documents/${ids['README.md']}/content`)).text === texts['README.md'], 5000, 'the live edit to reach the server')
+
+  const r = await fetch(`${srv.httpUrl}/api/projects/${p.id}/export`, { headers: { authorization: `Bearer ${vw.token}` } })
+  assert.equal(r.status, 200)
+  assert.equal(r.headers.get('content-type'), 'application/zip')
+  assert.match(r.headers.get('content-disposition'), new RegExp(`attachment; filename="project-${p.id}\\.zip"`))
+  const zip = Buffer.from(await r.arrayBuffer())
+  const entries = readZip(zip)
+  const byName = Object.fromEntries(entries.map((e) => [e.name, e.data.toString('utf8')]))
+  assert.deepEqual(Object.keys(byName).sort(), [...Object.keys(texts), 'docs/empty/'].sort())
+  for (const [path, text] of Object.entries(texts)) assert.equal(byName[path], text, path)
+  assert.equal(entries.find((e) => e.name === 'src/main.py').method, 8, 'deflated')
+  // Info-ZIP's unzip (scripts/bootstrap installs it) reads it too.
+  if (!spawnSync('unzip', ['-v']).error) {
+    const dir = tmpDir('weft-export-')
+    const file = path.join(dir, 'export.zip')
+    fs.writeFileSync(file, zip)
+    const tested = spawnSync('unzip', ['-tq', file], { encoding: 'utf8' })
+    assert.equal(tested.status, 0, `unzip -t: ${tested.stdout} ${tested.stderr}`)
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+  assertError(await srv.api('GET', `/api/projects/${p.id}/export`, { token: out.token }), 403, 'forbidden')
+  assertError(await srv.api('GET', '/api/projects/987654/export'), 404, 'not_found')
+  // An empty project exports an empty archive.
+  const empty = await newProject(srv, { name: 'empty' })
+  const e = await fetch(`${srv.httpUrl}/api/projects/${empty.id}/export`, { headers: { authorization: `Bearer ${srv.token}` } })
+  assert.equal(readZip(Buffer.from(await e.arrayBuffer())).length, 0)
 }))
