@@ -6,6 +6,7 @@
 // phone. The tree reaches the other person by polling (every 3 s), so waits allow for that.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
+import fs from 'node:fs'
 import { waitFor, TEST_TIMEOUT } from '../server/harness.mjs'
 import { PHONE, checkPrerequisites, launchBrowser, register, as, browserScenario as sharedScenario } from './browser.mjs'
 
@@ -206,9 +207,9 @@ test('two people in one project: files created, renamed, moved and deleted by on
     assert.deepEqual([...alice.errors, ...bob.errors], [], 'no page errors')
   }))
 
-test('quick open finds files by fuzzy path (Ctrl+P, also from the editor); a deep link opens its file',
+test('quick open finds files by fuzzy path (Ctrl+P, also from the editor); search jumps to a match; the project downloads as a zip',
   { timeout: TEST_TIMEOUT }, (t) => browserScenario(t, async (srv, join) => {
-    const alice = await join('alice')
+    const alice = await join('alice', { acceptDownloads: true })
     await register(alice)
     const a = alice.page
     const { id } = await newProject(srv, alice, 'service', {
@@ -219,12 +220,12 @@ test('quick open finds files by fuzzy path (Ctrl+P, also from the editor); a dee
       'src/main_menu.txt': 'menu\n'
     })
 
-    // Deep link to a nested file: its tab is active, the tree shows it selected with its folders open.
-    await a.goto(`/p/${id}/src/web/main.tsx`)
+    await a.goto(`/p/${id}`)
+    await row(a, 'src').click()
+    await row(a, 'src/web').click()
+    await row(a, 'src/web/main.tsx').click()
     await waitActiveFile(a, 'src/web/main.tsx')
-    await waitActiveText(a, (s) => s === 'export {}\n' || s === 'export {}', 'the deep-linked file')
-    assert.equal(await row(a, 'src/web/main.tsx').getAttribute('aria-selected'), 'true')
-    assert.equal(await row(a, 'src').getAttribute('aria-expanded'), 'true')
+    await a.waitForURL(new RegExp(`/p/${id}/src/web/main\\.tsx$`))
 
     // Ctrl+P with the focus in the editor; "srvmain" ranks src/server/main.cpp first.
     await activePanel(a).locator('.monaco-editor .view-lines').click()
@@ -256,9 +257,71 @@ test('quick open finds files by fuzzy path (Ctrl+P, also from the editor); a dee
     await waitActiveFile(a, second)
     assert.equal(await a.getByRole('tab').count(), 2, 'a file already open is not opened twice')
 
-    // A reload of a deep link opens the same file; a link to no file says so.
+    // Ctrl+Shift+F from the editor: the search field; a match opens its file with the match selected.
+    await activePanel(a).locator('.monaco-editor .view-lines').click()
+    await a.keyboard.press('Control+Shift+F')
+    const field = a.getByRole('searchbox', { name: 'Search in files' })
+    await waitFor(async () => await field.evaluate((el) => el === document.activeElement), 5000, 'the search field to take the focus')
+    await a.keyboard.type('ROOM')
+    const results = a.getByRole('list', { name: 'Search results' })
+    const hit = results.locator('.search-match[data-path="src/server/room.cpp"]')
+    await hit.waitFor({ timeout: 10000 })
+    assert.equal(await results.locator('.search-match').count(), 1, 'one match, case-insensitive')
+    assert.equal(await hit.locator('mark').textContent(), 'room')
+    await hit.click()
+    await waitActiveFile(a, 'src/server/room.cpp')
+    await activePanel(a).locator('.monaco-editor .selected-text').first().waitFor({ timeout: 10000 })
+    // Match case finds nothing for ROOM.
+    await a.getByRole('button', { name: 'Match case' }).click()
+    await a.getByRole('status').filter({ hasText: /^0 matches/ }).waitFor({ timeout: 10000 })
+
+    // Download zip: the project's files in one archive.
+    const [download] = await Promise.all([
+      a.waitForEvent('download', { timeout: 15000 }),
+      a.getByRole('button', { name: 'Download zip' }).click()
+    ])
+    assert.equal(download.suggestedFilename(), 'service.zip')
+    const zip = fs.readFileSync(await download.path())
+    assert.equal(zip.subarray(0, 2).toString(), 'PK')
+    for (const name of ['src/server/main.cpp', 'src/web/main.tsx', 'docs/README.md']) {
+      assert.ok(zip.includes(Buffer.from(name)), `the zip has ${name}`)
+    }
+
+    assert.deepEqual(alice.errors, [], 'no page errors')
+  }))
+
+test('a deep link /p/<id>/<path> opens its file, with its folders open in the tree, also on a reload; a link to no file says so',
+  { timeout: TEST_TIMEOUT }, (t) => browserScenario(t, async (srv, join) => {
+    const alice = await join('alice')
+    await register(alice)
+    const a = alice.page
+    const { id } = await newProject(srv, alice, 'links', {
+      'build/Makefile': 'all:\n',
+      'src/web/main.tsx': 'export {}\n',
+      'docs/a b#c.md': 'odd name\n'
+    })
+
+    await a.goto(`/p/${id}/build/Makefile`)
+    await waitActiveFile(a, 'build/Makefile')
+    await waitActiveText(a, (s) => s.startsWith('all:'), 'the deep-linked Makefile')
+    assert.equal(await row(a, 'build/Makefile').getAttribute('aria-selected'), 'true')
+    assert.equal(await row(a, 'build').getAttribute('aria-expanded'), 'true')
+
+    // A file name with an extension (the server answers index.html for every path under /p/).
+    await a.goto(`/p/${id}/src/web/main.tsx`)
+    await waitActiveFile(a, 'src/web/main.tsx')
+    await waitActiveText(a, (s) => s.startsWith('export {}'), 'the deep-linked main.tsx')
+    assert.equal(await row(a, 'src/web').getAttribute('aria-expanded'), 'true')
+
+    // Names that need escaping round-trip through the address bar; a reload reopens the file.
+    await a.goto(`/p/${id}`)
+    await row(a, 'docs').click()
+    await row(a, 'docs/a b#c.md').click()
+    await waitActiveFile(a, 'docs/a b#c.md')
+    assert.equal(new URL(a.url()).pathname, `/p/${id}/docs/a%20b%23c.md`)
     await a.reload()
-    await waitActiveFile(a, second)
+    await waitActiveFile(a, 'docs/a b#c.md')
+
     await a.goto(`/p/${id}/no/such.py`)
     await a.getByRole('alert').filter({ hasText: 'There is no file no/such.py in this project.' }).waitFor()
     await a.goto('/p/987654')
@@ -274,7 +337,7 @@ test('on a phone the tree is a drawer: Files opens it, opening a file closes it,
     const { id } = await newProject(srv, alice, 'phone project with a long name', { 'src/app/main.py': 'print(1)\n', 'notes.md': 'x\n' })
     await a.goto(`/p/${id}`)
     const sidebar = a.getByRole('navigation', { name: 'Project files' })
-    const files = a.getByRole('button', { name: 'Files', exact: true })
+    const files = a.locator('header').getByRole('button', { name: 'Files', exact: true })
     await files.waitFor()
     await sidebar.waitFor({ state: 'hidden' })
     assert.equal(await files.getAttribute('aria-expanded'), 'false')

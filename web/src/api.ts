@@ -75,6 +75,30 @@ export interface FolderMoved {
   files: Array<{ id: number, path: string }>
 }
 
+// One match of a project search. Lines and columns count from 1, columns and lengths in UTF-16
+// units (as Monaco counts them); `snippet` is the line (cut around the match on long lines), the
+// match starting at `snippet_column`.
+export interface SearchMatch {
+  file: { id: number, path: string }
+  line: number
+  column: number
+  length: number
+  snippet: string
+  snippet_column: number
+}
+
+export interface SearchPage {
+  matches: SearchMatch[] // by path, then position
+  next_cursor: number | null // pass as `cursor` for the next page
+  files: number // how many files were searched
+}
+
+export interface SearchOptions {
+  regex: boolean
+  caseSensitive: boolean
+  cursor?: number | null
+}
+
 export interface Member {
   user: Person
   role: Role
@@ -194,17 +218,34 @@ async function send (method: string, path: string, opts: RequestOptions): Promis
     throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection.')
   }
   const text = await res.text()
-  if (!res.ok) {
-    let json: unknown = null
-    try { json = JSON.parse(text) } catch { json = null }
-    const e = isErrorBody(json) ? json.error : undefined
-    const code = typeof e?.code === 'string' ? e.code : `http_${res.status}`
-    const message = typeof e?.message === 'string' ? e.message : `The server answered ${res.status}.`
-    const field = typeof e?.field === 'string' ? e.field : undefined
-    if (res.status === 401 && opts.token && opts.onUnauthorized) opts.onUnauthorized()
-    throw new ApiError(res.status, code, message, field)
-  }
+  if (!res.ok) throw failure(res, text, opts)
   return text
+}
+
+// The ApiError of an answer that is not a success (its JSON error body, or its status alone).
+function failure (res: Response, text: string, opts: RequestOptions): ApiError {
+  let json: unknown = null
+  try { json = JSON.parse(text) } catch { json = null }
+  const e = isErrorBody(json) ? json.error : undefined
+  const code = typeof e?.code === 'string' ? e.code : `http_${res.status}`
+  const message = typeof e?.message === 'string' ? e.message : `The server answered ${res.status}.`
+  const field = typeof e?.field === 'string' ? e.field : undefined
+  if (res.status === 401 && opts.token && opts.onUnauthorized) opts.onUnauthorized()
+  return new ApiError(res.status, code, message, field)
+}
+
+// A binary answer (a project's zip) as a Blob; errors as `send`.
+async function sendForBlob (path: string, opts: RequestOptions): Promise<Blob> {
+  const headers: Record<string, string> = {}
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`
+  let res: Response
+  try {
+    res = await fetch(path, { headers })
+  } catch {
+    throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection.')
+  }
+  if (!res.ok) throw failure(res, await res.text(), opts)
+  return await res.blob()
 }
 
 async function request<T> (method: string, path: string, opts: RequestOptions = {}): Promise<T> {
@@ -281,7 +322,20 @@ export function createApi (token: string, onUnauthorized: () => void) {
     moveFolder: (id: number, from: string, to: string) =>
       call<FolderMoved>('PATCH', `${project(id)}/folders`, { from, to }),
     deleteFolder: (id: number, path: string) =>
-      call<null>('DELETE', `${project(id)}/folders?path=${encodeURIComponent(path)}`)
+      call<null>('DELETE', `${project(id)}/folders?path=${encodeURIComponent(path)}`),
+    listProjectMembers: (id: number) => call<Member[]>('GET', `${project(id)}/members`),
+    setProjectMember: (id: number, username: string, role: MemberRole) =>
+      call<Member>('PUT', `${project(id)}/members/${encodeURIComponent(username)}`, { role }),
+    removeProjectMember: (id: number, username: string) =>
+      call<null>('DELETE', `${project(id)}/members/${encodeURIComponent(username)}`),
+    updateProject: (id: number, patch: { name?: string, is_public?: boolean }) =>
+      call<ProjectInfo>('PATCH', project(id), patch),
+    search: (id: number, q: string, { regex, caseSensitive, cursor = null }: SearchOptions) => {
+      const params = new URLSearchParams({ q, regex: String(regex), case: String(caseSensitive) })
+      if (cursor !== null) params.set('cursor', String(cursor))
+      return call<SearchPage>('GET', `${project(id)}/search?${params.toString()}`)
+    },
+    exportZip: (id: number) => sendForBlob(`${project(id)}/export`, { token, onUnauthorized })
   }
 }
 

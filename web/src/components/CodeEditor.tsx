@@ -22,6 +22,15 @@ interface Props {
   // False while the editor is kept but not shown (a project's tab in the background); it takes
   // the focus each time it is shown again.
   active?: boolean
+  // A place to show (a search result): selected and scrolled to once the text reaches it;
+  // a new object each time, so the same place can be shown again.
+  reveal?: Reveal | null
+}
+
+export interface Reveal {
+  line: number // from 1
+  column: number // from 1, UTF-16 units
+  length: number
 }
 
 // A phone's width (styles.css's "phones" section): no minimap, the text needs the room.
@@ -34,7 +43,7 @@ monaco.editor.defineTheme('weft-dark', {
   base: 'vs-dark', inherit: true, rules: [], colors: { 'editor.background': '#17191e' }
 })
 
-export function CodeEditor ({ collab, language, readOnly, peers, blame, active = true }: Props) {
+export function CodeEditor ({ collab, language, readOnly, peers, blame, active = true, reveal = null }: Props) {
   const container = useRef<HTMLDivElement>(null)
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null)
   const [editor, setEditor] = useState<monaco.editor.IStandaloneCodeEditor | null>(null)
@@ -98,6 +107,33 @@ export function CodeEditor ({ collab, language, readOnly, peers, blame, active =
   useEffect(() => {
     if (active) editor?.focus()
   }, [active, editor])
+
+  useEffect(() => {
+    const model = editor?.getModel()
+    if (!editor || !model || !reveal) return
+    const show = () => {
+      // Not before the text has the match (a file just opened is empty until its first sync).
+      if (model.getLineCount() < reveal.line || model.getLineMaxColumn(reveal.line) < reveal.column + reveal.length) return false
+      const range = new monaco.Range(reveal.line, reveal.column, reveal.line, reveal.column + reveal.length)
+      editor.layout()
+      editor.setSelection(range)
+      editor.revealRangeInCenter(range)
+      editor.focus()
+      return true
+    }
+    if (show()) return
+    // A file opened from a result: its text arrives with the first sync. Shown after the change
+    // is done — y-monaco puts back the selections it saved before applying a remote change.
+    let timer = 0
+    const sub = model.onDidChangeContent(() => {
+      window.clearTimeout(timer)
+      timer = window.setTimeout(() => { if (show()) sub.dispose() }, 0)
+    })
+    return () => {
+      window.clearTimeout(timer)
+      sub.dispose()
+    }
+  }, [editor, reveal])
 
   useEffect(() => {
     monaco.editor.setTheme(scheme === 'dark' ? 'weft-dark' : 'weft-light')

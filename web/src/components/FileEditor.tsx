@@ -7,6 +7,7 @@
 // deleted and offers the text that was on screen.
 import { Suspense, useEffect, useRef, useState } from 'react'
 import type { DocumentInfo } from '../api'
+import type { Reveal } from './CodeEditor'
 import { failureFor, useCollab } from '../collab/useCollab'
 import { downloadText } from '../download'
 import { LANGUAGES } from '../languages'
@@ -28,6 +29,7 @@ interface Props {
   language: string
   active: boolean
   deleted: boolean // the tree says the file is gone
+  reveal: Reveal | null
   onDocChange: (doc: DocumentInfo) => void
   reload: () => Promise<void>
   onGone: (fileId: number) => void
@@ -35,7 +37,7 @@ interface Props {
   onChanged: () => void
 }
 
-export function FileEditor ({ doc, path, language, active, deleted, onDocChange, reload, onGone, onClose, onChanged }: Props) {
+export function FileEditor ({ doc, path, language, active, deleted, reveal, onDocChange, reload, onGone, onClose, onChanged }: Props) {
   const { api, user, signOut } = useSession()
   const [actionError, setActionError] = useState<string | null>(null)
   const [historyOpen, setHistoryOpen] = useState(false)
@@ -118,6 +120,7 @@ export function FileEditor ({ doc, path, language, active, deleted, onDocChange,
                   peers={c.peers}
                   blame={blame.status === 'on' ? blame.blame : null}
                   active={active}
+                  reveal={reveal}
                 />
               </Suspense>
             )}

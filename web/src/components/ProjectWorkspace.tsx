@@ -5,11 +5,13 @@
 // here it is read again at once. A tab is keyed by the file's id, so a rename — here or by anyone —
 // only changes the path it shows; a file deleted elsewhere leaves its tab saying so.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import type { ProjectInfo, TreeFile } from '../api'
+import type { ProjectInfo, SearchMatch, TreeFile } from '../api'
+import { downloadBlob } from '../download'
 import { ancestors, buildTree, isUnder, joinPath, parentOf, type TreeNode } from '../projects/tree'
 import { useProjectTree } from '../projects/useProjectTree'
 import { navigate, projectHref } from '../router'
 import { useSession } from '../session'
+import type { Reveal } from './CodeEditor'
 import { ConfirmDialog } from './ConfirmDialog'
 import { FailurePanel } from './FailurePanel'
 import { FileTab } from './FileTab'
@@ -17,6 +19,7 @@ import { FileTree, type TreeAction } from './FileTree'
 import { PathDialog } from './PathDialog'
 import { QuickOpen } from './QuickOpen'
 import { RoleBadge } from './RoleBadge'
+import { SearchPanel } from './SearchPanel'
 import { TabBar, type TabInfo } from './TabBar'
 
 type Open =
@@ -38,6 +41,10 @@ export function ProjectWorkspace ({ project, path }: { project: ProjectInfo, pat
   const [drawer, setDrawer] = useState(false)
   const [open, setOpen] = useState<Open>(null)
   const [notice, setNotice] = useState<string | null>(null)
+  const [view, setView] = useState<'files' | 'search'>('files') // what the sidebar shows
+  const [searchFocus, setSearchFocus] = useState(0) // bumped to put the focus in the search field
+  const [reveal, setReveal] = useState<{ fileId: number, at: Reveal } | null>(null)
+  const [exporting, setExporting] = useState(false)
   const canEdit = project.role !== 'viewer'
 
   const nodes = useMemo(() => (tree ? buildTree(tree) : []), [tree])
@@ -113,18 +120,27 @@ export function ProjectWorkspace ({ project, path }: { project: ProjectInfo, pat
     navigate(projectHref(project.id, activePath), { replace: true })
   }, [tree, activePath, project.id])
 
-  // Ctrl/Cmd+P anywhere, the editor included (capture phase: before Monaco sees it).
+  const openSearch = useCallback(() => {
+    setView('search')
+    setDrawer(true)
+    setSearchFocus((n) => n + 1)
+  }, [])
+
+  // Ctrl/Cmd+P (quick open) and Ctrl/Cmd+Shift+F (search) anywhere, the editor included (capture
+  // phase: before Monaco sees them).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey && e.key.toLowerCase() === 'p') {
-        e.preventDefault()
-        e.stopPropagation()
-        setOpen({ kind: 'quick-open' })
-      }
+      if (!(e.ctrlKey || e.metaKey) || e.altKey) return
+      const key = e.key.toLowerCase()
+      if (!e.shiftKey && key === 'p') setOpen({ kind: 'quick-open' })
+      else if (e.shiftKey && key === 'f') openSearch()
+      else return
+      e.preventDefault()
+      e.stopPropagation()
     }
     window.addEventListener('keydown', onKey, true)
     return () => window.removeEventListener('keydown', onKey, true)
-  }, [])
+  }, [openSearch])
 
   // Closes the drawer when the window grows out of the phone layout.
   useEffect(() => {
@@ -180,6 +196,24 @@ export function ProjectWorkspace ({ project, path }: { project: ProjectInfo, pat
     }
   }
 
+  const jump = (m: SearchMatch) => {
+    const file = byId.get(m.file.id) ?? { id: m.file.id, path: m.file.path, language: 'plaintext', size: 0, updated_at: '' }
+    openFile(file)
+    setReveal({ fileId: m.file.id, at: { line: m.line, column: m.column, length: m.length } })
+  }
+
+  const downloadZip = async () => {
+    setExporting(true)
+    try {
+      downloadBlob(`${project.name}.zip`, await api.exportZip(project.id))
+      setNotice(null)
+    } catch (err) {
+      setNotice(err instanceof Error ? err.message : String(err))
+    } finally {
+      setExporting(false)
+    }
+  }
+
   const files = tree?.files ?? []
   const tabInfos: TabInfo[] = tabs.map((t) => ({ id: t.id, path: t.path, deleted: gone.has(t.id) }))
   const finalError = error && (error.status === 403 || error.status === 404) ? error : null
@@ -207,14 +241,23 @@ export function ProjectWorkspace ({ project, path }: { project: ProjectInfo, pat
         <button type='button' className='button' title='Go to file (Ctrl+P)' onClick={() => setOpen({ kind: 'quick-open' })}>
           Go to file<kbd className='kbd-hint' aria-hidden='true'>Ctrl P</kbd>
         </button>
+        <button type='button' className='button' title='Search in files (Ctrl+Shift+F)' onClick={openSearch}>
+          Search<kbd className='kbd-hint' aria-hidden='true'>Ctrl ⇧ F</kbd>
+        </button>
+        <button type='button' className='button' disabled={exporting} title='Download every file as a zip' onClick={() => void downloadZip()}>
+          Download zip
+        </button>
       </header>
       {notice && <p className='notice workspace-notice' role='alert'>{notice}</p>}
       <div className='workspace-body'>
         {drawer && <div className='drawer-backdrop' onClick={() => setDrawer(false)} aria-hidden='true' />}
         <nav id='workspace-files' className={drawer ? 'workspace-sidebar workspace-sidebar-open' : 'workspace-sidebar'} aria-label='Project files'>
           <div className='sidebar-head'>
-            <h2>Files</h2>
-            {canEdit && (
+            <span className='sidebar-views' role='group' aria-label='Sidebar'>
+              <button type='button' className={view === 'files' ? 'sidebar-view sidebar-view-on' : 'sidebar-view'} aria-pressed={view === 'files'} onClick={() => setView('files')}>Files</button>
+              <button type='button' className={view === 'search' ? 'sidebar-view sidebar-view-on' : 'sidebar-view'} aria-pressed={view === 'search'} onClick={openSearch}>Search</button>
+            </span>
+            {canEdit && view === 'files' && (
               <>
                 <button type='button' className='icon-button' aria-label='New file' title='New file' onClick={() => onAction('new-file', null)}>+</button>
                 <button type='button' className='icon-button' aria-label='New folder' title='New folder' onClick={() => onAction('new-folder', null)}>▣</button>
@@ -222,7 +265,12 @@ export function ProjectWorkspace ({ project, path }: { project: ProjectInfo, pat
             )}
             <button type='button' className='icon-button drawer-close' aria-label='Close files' onClick={() => setDrawer(false)}>✕</button>
           </div>
-          {tree
+          {/* Both stay mounted, so the search and its results survive a look at the tree. */}
+          <div className='sidebar-pane' hidden={view !== 'search'}>
+            <SearchPanel projectId={project.id} focusSignal={searchFocus} onJump={jump} />
+          </div>
+          <div className='sidebar-pane' hidden={view !== 'files'}>
+            {tree
             ? (
               <FileTree
                 nodes={nodes}
@@ -241,6 +289,7 @@ export function ProjectWorkspace ({ project, path }: { project: ProjectInfo, pat
               />
               )
             : <p className='tree-empty'>{error && !finalError ? error.message : 'Loading…'}</p>}
+          </div>
         </nav>
         <main className='workspace-main'>
           <TabBar tabs={tabInfos} active={active} onSelect={setActive} onClose={closeTab} />
@@ -260,6 +309,7 @@ export function ProjectWorkspace ({ project, path }: { project: ProjectInfo, pat
               language={byId.get(t.id)?.language ?? null}
               active={t.id === active}
               deleted={gone.has(t.id)}
+              reveal={reveal?.fileId === t.id ? reveal.at : null}
               onGone={onGone}
               onClose={closeTab}
               onChanged={() => void refresh()}
