@@ -75,7 +75,7 @@ async function treePaths (srv, p, id) {
   return r.json.files.map((f) => f.path).sort()
 }
 
-test('two people in one project: files created, renamed, moved and deleted by one reach the other\'s tree and open tabs, which stay live',
+test('two people in one project (shared from its Share dialog): files created, renamed, moved and deleted by one reach the other\'s tree and open tabs, which stay live',
   { timeout: TEST_TIMEOUT * 2 }, (t) => browserScenario(t, async (srv, join) => {
     const alice = await join('alice')
     const bob = await join('bob')
@@ -90,8 +90,15 @@ test('two people in one project: files created, renamed, moved and deleted by on
     await a.waitForURL(/\/p\/\d+$/)
     const pid = Number(new URL(a.url()).pathname.split('/')[2])
     await a.getByRole('heading', { name: 'demo' }).waitFor()
-    const m = await srv.api('PUT', `/api/projects/${pid}/members/bob`, { ...as(alice), body: { role: 'editor' } })
-    assert.equal(m.status, 200, m.text)
+    // She shares it with Bob as an editor from its Share dialog.
+    await a.getByRole('button', { name: 'Share' }).click()
+    const share = a.getByRole('dialog', { name: 'Share “demo”' })
+    await share.getByLabel('Username to add').fill('bob')
+    await share.getByRole('button', { name: 'Add', exact: true }).click()
+    await share.locator('.member[data-username="bob"]').waitFor()
+    assert.equal(await share.getByLabel('Link to this project').inputValue(), `${srv.httpUrl}/p/${pid}`)
+    await a.keyboard.press('Escape')
+    await share.waitFor({ state: 'detached' })
 
     // She makes src/main.py with the tree's New file button; it opens in a tab and takes text.
     const sidebar = a.getByRole('navigation', { name: 'Project files' })

@@ -11,6 +11,7 @@ import { LANGUAGES } from '../languages'
 import { useBlame } from '../history/useBlame'
 import { navigate } from '../router'
 import { useSession } from '../session'
+import { documentShare } from '../share'
 import { BlameLegend } from './BlameLegend'
 import { BlameToggle } from './BlameToggle'
 import { ConnectionStatus } from './ConnectionStatus'
@@ -169,7 +170,7 @@ export function DocumentEditor ({ doc, onDocChange, reload, lost }: Props) {
         )}
       </div>
       {dialog === 'share' && (
-        <ShareDialog doc={doc} onClose={() => setDialog(null)} onChanged={changed} />
+        <ShareDialog target={documentShare(api, doc, changed)} onClose={() => setDialog(null)} />
       )}
       {dialog === 'rename' && (
         <RenameDialog doc={doc} onClose={() => setDialog(null)} onRenamed={(next) => { changed(next); setDialog(null) }} />

@@ -49,5 +49,5 @@ export function ProjectPage ({ id, path }: { id: number, path: string | null }) 
     )
   }
   if (!project) return <div className='loading' aria-busy='true'>Opening…</div>
-  return <ProjectWorkspace project={project} path={path} />
+  return <ProjectWorkspace project={project} path={path} onProjectChange={setProject} />
 }

@@ -11,6 +11,7 @@ import { ancestors, buildTree, isUnder, joinPath, parentOf, type TreeNode } from
 import { useProjectTree } from '../projects/useProjectTree'
 import { navigate, projectHref } from '../router'
 import { useSession } from '../session'
+import { projectShare } from '../share'
 import type { Reveal } from './CodeEditor'
 import { ConfirmDialog } from './ConfirmDialog'
 import { FailurePanel } from './FailurePanel'
@@ -20,18 +21,26 @@ import { PathDialog } from './PathDialog'
 import { QuickOpen } from './QuickOpen'
 import { RoleBadge } from './RoleBadge'
 import { SearchPanel } from './SearchPanel'
+import { ShareDialog } from './ShareDialog'
 import { TabBar, type TabInfo } from './TabBar'
 
 type Open =
   | { kind: 'new-file' | 'new-folder', folder: string }
   | { kind: 'rename' | 'move' | 'delete', node: TreeNode }
   | { kind: 'quick-open' }
+  | { kind: 'share' }
   | null
 
 // The phone layout's width (styles.css, "phones"): there the tree is a drawer.
 const NARROW = '(max-width: 640px)'
 
-export function ProjectWorkspace ({ project, path }: { project: ProjectInfo, path: string | null }) {
+interface Props {
+  project: ProjectInfo
+  path: string | null
+  onProjectChange: (project: ProjectInfo) => void
+}
+
+export function ProjectWorkspace ({ project, path, onProjectChange }: Props) {
   const { api } = useSession()
   const { tree, error, refresh } = useProjectTree(api, project.id)
   const [tabs, setTabs] = useState<Array<{ id: number, path: string }>>([])
@@ -244,6 +253,9 @@ export function ProjectWorkspace ({ project, path }: { project: ProjectInfo, pat
         <button type='button' className='button' title='Search in files (Ctrl+Shift+F)' onClick={openSearch}>
           Search<kbd className='kbd-hint' aria-hidden='true'>Ctrl ⇧ F</kbd>
         </button>
+        {project.role === 'owner' && (
+          <button type='button' className='button button-primary' onClick={() => setOpen({ kind: 'share' })}>Share</button>
+        )}
         <button type='button' className='button' disabled={exporting} title='Download every file as a zip' onClick={() => void downloadZip()}>
           Download zip
         </button>
@@ -395,6 +407,9 @@ export function ProjectWorkspace ({ project, path }: { project: ProjectInfo, pat
             setOpen(null)
           })}
         />
+      )}
+      {open?.kind === 'share' && (
+        <ShareDialog target={projectShare(api, project, onProjectChange)} onClose={() => setOpen(null)} />
       )}
       {open?.kind === 'quick-open' && (
         <QuickOpen files={files} onOpen={openFile} onClose={() => setOpen(null)} />
