@@ -3,12 +3,16 @@
 // while the other has them open in tabs — each tab a live editor with its own presence, a rename
 // keeping the tab's connection and showing the new path, a deletion saying so, closing a tab
 // leaving the file's presence; quick open's fuzzy matching; deep links; the tree as a drawer on a
-// phone. The tree reaches the other person by polling (every 3 s), so waits allow for that.
+// phone. The tree reaches the other person by polling (every 3 s), so waits allow for that. The
+// first test saves the README's screenshot of the workspace (docs/screenshots/workspace.png).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
+import path from 'node:path'
 import { waitFor, TEST_TIMEOUT } from '../server/harness.mjs'
-import { PHONE, checkPrerequisites, launchBrowser, register, as, browserScenario as sharedScenario } from './browser.mjs'
+import { PHONE, REPO, checkPrerequisites, launchBrowser, register, as, browserScenario as sharedScenario } from './browser.mjs'
+
+const SCREENSHOTS = path.join(REPO, 'docs/screenshots')
 
 let browser
 
@@ -22,8 +26,8 @@ const browserScenario = (t, fn) => sharedScenario(t, browser, fn)
 
 // The panel of the active tab, and the tab and tree row of a path.
 const activePanel = (page) => page.locator('.file-tab-panel:not([hidden])')
-const tab = (page, path) => page.getByRole('tab').and(page.locator(`[data-path="${path}"]`))
-const row = (page, path) => page.getByRole('treeitem').and(page.locator(`[data-path="${path}"]`))
+const tab = (page, filePath) => page.getByRole('tab').and(page.locator(`[data-path="${filePath}"]`))
+const row = (page, filePath) => page.getByRole('treeitem').and(page.locator(`[data-path="${filePath}"]`))
 
 // The text of the active tab's editor, line by line in visual order (Monaco reuses line elements).
 function activeText (page) {
@@ -42,8 +46,8 @@ async function waitActiveText (page, predicate, what, timeout = 15000) {
 }
 
 // Waits until the active tab is `path`, its editor on screen and connected.
-async function waitActiveFile (page, path, timeout = 20000) {
-  await page.locator(`.file-tab-panel:not([hidden])[data-path="${path}"] .monaco-editor`).waitFor({ timeout })
+async function waitActiveFile (page, filePath, timeout = 20000) {
+  await page.locator(`.file-tab-panel:not([hidden])[data-path="${filePath}"] .monaco-editor`).waitFor({ timeout })
   await activePanel(page).locator('[data-status="connected"]').waitFor({ timeout })
 }
 
@@ -57,10 +61,10 @@ async function newProject (srv, owner, name, files, members = {}) {
   const r = await srv.api('POST', '/api/projects', { ...as(owner), body: { name } })
   assert.equal(r.status, 201, r.text)
   const ids = {}
-  for (const [path, content] of Object.entries(files)) {
-    const f = await srv.api('POST', `/api/projects/${r.json.id}/files`, { ...as(owner), body: { path, content } })
+  for (const [filePath, content] of Object.entries(files)) {
+    const f = await srv.api('POST', `/api/projects/${r.json.id}/files`, { ...as(owner), body: { path: filePath, content } })
     assert.equal(f.status, 201, f.text)
-    ids[path] = f.json.id
+    ids[filePath] = f.json.id
   }
   for (const [username, role] of Object.entries(members)) {
     const m = await srv.api('PUT', `/api/projects/${r.json.id}/members/${username}`, { ...as(owner), body: { role } })
@@ -138,6 +142,9 @@ test('two people in one project (shared from its Share dialog): files created, r
     await b.keyboard.press('Enter')
     await waitActiveFile(b, 'README.md')
     await waitActiveText(b, (s) => s === '# demo', 'Bob to see the README')
+    // Bob's workspace, two tabs open, for the README.
+    fs.mkdirSync(SCREENSHOTS, { recursive: true })
+    await b.screenshot({ path: path.join(SCREENSHOTS, 'workspace.png') })
 
     // Bob goes back to main.py's tab; Alice renames it with F2 in her tree.
     await tab(b, 'src/main.py').click()
