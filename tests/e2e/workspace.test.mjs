@@ -343,6 +343,34 @@ test('a deep link /p/<id>/<path> opens its file, with its folders open in the tr
     assert.deepEqual(alice.errors, [], 'no page errors')
   }))
 
+test('a viewer of a project sees the tree and files read-only: no tree changes offered, editors read-only',
+  { timeout: TEST_TIMEOUT }, (t) => browserScenario(t, async (srv, join) => {
+    const bob = await join('bob')
+    await register(bob)
+    const b = bob.page
+    const owner = await srv.account('carol')
+    const { id } = await newProject(srv, owner, 'spec', { 'docs/spec.md': '# spec\n' }, { bob: 'viewer' })
+    await b.goto(`/p/${id}`)
+    await b.locator('.badge-viewer').waitFor()
+    const sidebar = b.getByRole('navigation', { name: 'Project files' })
+    await row(b, 'docs').waitFor()
+    assert.equal(await sidebar.getByRole('button', { name: 'New file' }).count(), 0)
+    assert.equal(await b.getByRole('button', { name: 'Share' }).count(), 0)
+    await row(b, 'docs').click()
+    await row(b, 'docs/spec.md').click({ button: 'right' })
+    const items = await b.getByRole('menu').getByRole('menuitem').allTextContents()
+    assert.deepEqual(items, ['Open'])
+    await b.keyboard.press('Escape')
+    await b.getByRole('menu').waitFor({ state: 'detached' })
+    await b.keyboard.press('F2')
+    await b.keyboard.press('Delete')
+    assert.equal(await b.getByRole('dialog').count(), 0, 'F2 and Delete do nothing for a viewer')
+    await b.keyboard.press('Enter')
+    await waitActiveFile(b, 'docs/spec.md')
+    assert.equal(await activePanel(b).getByTestId('editor').getAttribute('data-readonly'), 'true')
+    assert.deepEqual(bob.errors, [], 'no page errors')
+  }))
+
 test('on a phone the tree is a drawer: Files opens it, opening a file closes it, nothing scrolls sideways',
   { timeout: TEST_TIMEOUT }, (t) => browserScenario(t, async (srv, join) => {
     const alice = await join('alice', PHONE)
