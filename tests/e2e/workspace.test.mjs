@@ -127,6 +127,7 @@ test('two people in one project (shared from its Share dialog): files created, r
     // Each sees the other in this file's presence.
     await activePanel(a).locator('.presence [data-user="bob"]').waitFor()
     await activePanel(b).locator('.presence [data-user="alice"]').waitFor()
+    await tab(b, 'src/main.py').locator('[data-people="alice"]').waitFor() // and on the tab
 
     // Alice adds a file from the context menu of the empty tree area: Bob's tree shows it.
     await a.locator('.tree-area').click({ button: 'right', position: { x: 100, y: 150 } })
@@ -184,6 +185,7 @@ test('two people in one project (shared from its Share dialog): files created, r
     await b.getByRole('button', { name: 'Close docs/README.md' }).click()
     await tab(b, 'docs/README.md').waitFor({ state: 'detached' })
     await activePanel(a).locator('.presence [data-user="bob"]').waitFor({ state: 'detached', timeout: 15000 })
+    await tab(a, 'docs/README.md').locator('.tab-people').waitFor({ state: 'detached' })
     assert.equal(await b.getByRole('tab').count(), 1)
 
     // Alice deletes src/app.py with the Delete key: her tab closes, Bob's says the file was deleted.

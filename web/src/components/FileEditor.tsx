@@ -7,6 +7,7 @@
 // deleted and offers the text that was on screen.
 import { Suspense, useEffect, useRef, useState } from 'react'
 import type { DocumentInfo } from '../api'
+import type { Peer } from '../collab/useCollab'
 import type { Reveal } from './CodeEditor'
 import { failureFor, useCollab } from '../collab/useCollab'
 import { downloadText } from '../download'
@@ -35,9 +36,10 @@ interface Props {
   onGone: (fileId: number) => void
   onClose: (fileId: number) => void
   onChanged: () => void
+  onPeers: (fileId: number, peers: Peer[]) => void // who else has this file open, for its tab
 }
 
-export function FileEditor ({ doc, path, language, active, deleted, reveal, onDocChange, reload, onGone, onClose, onChanged }: Props) {
+export function FileEditor ({ doc, path, language, active, deleted, reveal, onDocChange, reload, onGone, onClose, onChanged, onPeers }: Props) {
   const { api, user, signOut } = useSession()
   const [actionError, setActionError] = useState<string | null>(null)
   const [historyOpen, setHistoryOpen] = useState(false)
@@ -55,6 +57,11 @@ export function FileEditor ({ doc, path, language, active, deleted, reveal, onDo
   useEffect(() => {
     if (c.remoteChanges > 0) void reload()
   }, [c.remoteChanges, reload])
+
+  useEffect(() => {
+    onPeers(doc.id, c.peers.filter((p) => !p.isLocal))
+  }, [c.peers, onPeers, doc.id])
+  useEffect(() => () => onPeers(doc.id, []), [onPeers, doc.id])
 
   const failure = c.failure ?? (deleted ? failureFor(4404) : null)
   const gone = failure?.code === 4404

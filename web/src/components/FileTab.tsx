@@ -4,6 +4,7 @@
 // says so in the panel and tells the workspace (`onGone`), whose tab then says it too.
 import { useCallback, useEffect, useState } from 'react'
 import { ApiError, type DocumentInfo } from '../api'
+import type { Peer } from '../collab/useCollab'
 import type { Reveal } from './CodeEditor'
 import { useSession } from '../session'
 import { FailurePanel } from './FailurePanel'
@@ -19,9 +20,10 @@ interface Props {
   onGone: (fileId: number) => void
   onClose: (fileId: number) => void
   onChanged: () => void // the file's metadata changed here: read the tree again
+  onPeers: (fileId: number, peers: Peer[]) => void
 }
 
-export function FileTab ({ fileId, path, language, active, deleted, reveal, onGone, onClose, onChanged }: Props) {
+export function FileTab ({ fileId, path, language, active, deleted, reveal, onGone, onClose, onChanged, onPeers }: Props) {
   const { api } = useSession()
   const [doc, setDoc] = useState<DocumentInfo | null>(null)
   const [error, setError] = useState<ApiError | null>(null)
@@ -42,7 +44,7 @@ export function FileTab ({ fileId, path, language, active, deleted, reveal, onGo
   const close = <button type='button' className='button button-primary' onClick={() => onClose(fileId)}>Close tab</button>
   let body
   if (doc) {
-    body = <FileEditor doc={doc} path={path} language={language ?? doc.language} active={active} deleted={deleted} reveal={reveal} onDocChange={setDoc} reload={load} onGone={onGone} onClose={onClose} onChanged={onChanged} />
+    body = <FileEditor doc={doc} path={path} language={language ?? doc.language} active={active} deleted={deleted} reveal={reveal} onDocChange={setDoc} reload={load} onGone={onGone} onClose={onClose} onChanged={onChanged} onPeers={onPeers} />
   } else if (error?.status === 404 || (deleted && !doc)) {
     body = <FailurePanel title='File deleted' message={`${path} was deleted from this project.`}>{close}</FailurePanel>
   } else if (error) {

@@ -6,6 +6,7 @@
 // only changes the path it shows; a file deleted elsewhere leaves its tab saying so.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import type { ProjectInfo, SearchMatch, TreeFile } from '../api'
+import type { Peer } from '../collab/useCollab'
 import { downloadBlob } from '../download'
 import { ancestors, buildTree, isUnder, joinPath, parentOf, type TreeNode } from '../projects/tree'
 import { useProjectTree } from '../projects/useProjectTree'
@@ -54,6 +55,7 @@ export function ProjectWorkspace ({ project, path, onProjectChange }: Props) {
   const [searchFocus, setSearchFocus] = useState(0) // bumped to put the focus in the search field
   const [reveal, setReveal] = useState<{ fileId: number, at: Reveal } | null>(null)
   const [exporting, setExporting] = useState(false)
+  const [peers, setPeers] = useState<ReadonlyMap<number, Peer[]>>(new Map()) // by open file
   const canEdit = project.role !== 'viewer'
 
   const nodes = useMemo(() => (tree ? buildTree(tree) : []), [tree])
@@ -92,6 +94,17 @@ export function ProjectWorkspace ({ project, path, onProjectChange }: Props) {
       if (i < 0) return list
       const next = list.filter((t) => t.id !== id)
       setActive((a) => (a === id ? (next[Math.min(i, next.length - 1)]?.id ?? null) : a))
+      return next
+    })
+  }, [])
+
+  const onPeers = useCallback((id: number, list: Peer[]) => {
+    setPeers((m) => {
+      const was = m.get(id) ?? []
+      if (was.length === list.length && was.every((p, i) => p.clientId === list[i].clientId)) return m
+      const next = new Map(m)
+      if (list.length === 0) next.delete(id)
+      else next.set(id, list)
       return next
     })
   }, [])
@@ -224,7 +237,7 @@ export function ProjectWorkspace ({ project, path, onProjectChange }: Props) {
   }
 
   const files = tree?.files ?? []
-  const tabInfos: TabInfo[] = tabs.map((t) => ({ id: t.id, path: t.path, deleted: gone.has(t.id) }))
+  const tabInfos: TabInfo[] = tabs.map((t) => ({ id: t.id, path: t.path, deleted: gone.has(t.id), peers: peers.get(t.id) ?? [] }))
   const finalError = error && (error.status === 403 || error.status === 404) ? error : null
 
   return (
@@ -325,6 +338,7 @@ export function ProjectWorkspace ({ project, path, onProjectChange }: Props) {
               onGone={onGone}
               onClose={closeTab}
               onChanged={() => void refresh()}
+              onPeers={onPeers}
             />
           ))}
           {finalError && (

@@ -1,13 +1,16 @@
 // TabBar.tsx — the open files of a project (a tablist): each tab shows the file's name (with its
 // folder when two open files share a name) and its full path on hover, and says when the file was
-// deleted. Click or ←/→ then Enter selects; the ✕ button or a middle click closes.
+// deleted, and who else has it open (a dot in each person's cursor color). Click or ←/→ selects;
+// the ✕ button, Delete or a middle click closes.
 import type { KeyboardEvent } from 'react'
+import type { Peer } from '../collab/useCollab'
 import { baseName, parentOf } from '../projects/tree'
 
 export interface TabInfo {
   id: number
   path: string
   deleted: boolean
+  peers: Peer[] // others with this file open
 }
 
 interface Props {
@@ -62,6 +65,7 @@ export function TabBar ({ tabs, active, onSelect, onClose }: Props) {
             <span className='tab-name'>{name}</span>
             {folder !== '' && <span className='tab-folder'>{folder}</span>}
             {t.deleted && <span className='tab-note'>deleted</span>}
+            <People peers={t.peers} />
             <button
               type='button'
               className='tab-close'
@@ -75,5 +79,18 @@ export function TabBar ({ tabs, active, onSelect, onClose }: Props) {
         )
       })}
     </div>
+  )
+}
+
+// One dot per person (several browser tabs of one person count once), named for screen readers.
+function People ({ peers }: { peers: Peer[] }) {
+  const people = [...new Map(peers.map((p) => [p.userId, p])).values()]
+  if (people.length === 0) return null
+  const names = people.map((p) => p.name).join(', ')
+  return (
+    <span className='tab-people' title={`Also here: ${names}`} data-people={names}>
+      {people.slice(0, 3).map((p) => <span key={p.userId} className='tab-person' style={{ background: p.color }} aria-hidden='true' />)}
+      <span className='presence-name'>also here: {names}</span>
+    </span>
   )
 }
