@@ -14,20 +14,18 @@ import { navigate, projectHref } from '../router'
 import { useSession } from '../session'
 import { projectShare } from '../share'
 import type { Reveal } from './CodeEditor'
-import { ConfirmDialog } from './ConfirmDialog'
 import { FailurePanel } from './FailurePanel'
 import { FileTab } from './FileTab'
 import { FileTree, type TreeAction } from './FileTree'
-import { PathDialog } from './PathDialog'
 import { QuickOpen } from './QuickOpen'
 import { RoleBadge } from './RoleBadge'
 import { SearchPanel } from './SearchPanel'
 import { ShareDialog } from './ShareDialog'
 import { TabBar, type TabInfo } from './TabBar'
+import { TreeChangeDialog, type TreeChange } from './TreeChangeDialog'
 
 type Open =
-  | { kind: 'new-file' | 'new-folder', folder: string }
-  | { kind: 'rename' | 'move' | 'delete', node: TreeNode }
+  | TreeChange
   | { kind: 'quick-open' }
   | { kind: 'share' }
   | null
@@ -352,17 +350,12 @@ export function ProjectWorkspace ({ project, path, onProjectChange }: Props) {
           )}
         </main>
       </div>
-      {(open?.kind === 'new-file' || open?.kind === 'new-folder') && (
-        <PathDialog
-          title={open.kind === 'new-file' ? 'New file' : 'New folder'}
-          label={open.kind === 'new-file' ? 'File name' : 'Folder name'}
-          hint={open.folder === '' ? 'At the top of the project; a/b/name makes the folders too.' : `In ${open.folder}/`}
-          initial=''
-          submitLabel='Create'
+      {open && open.kind !== 'quick-open' && open.kind !== 'share' && (
+        <TreeChangeDialog
+          change={open}
           onClose={() => setOpen(null)}
-          onSubmit={(name) => change(async () => {
-            const p = joinPath(open.folder, name)
-            if (open.kind === 'new-file') {
+          onCreate={(kind, p) => change(async () => {
+            if (kind === 'file') {
               const created = await api.createFile(project.id, p)
               await refresh()
               openFile({ id: created.id, path: p, language: created.language, size: 0, updated_at: created.updated_at })
@@ -372,48 +365,11 @@ export function ProjectWorkspace ({ project, path, onProjectChange }: Props) {
               setOpen(null)
             }
           })}
-        />
-      )}
-      {open?.kind === 'rename' && (
-        <PathDialog
-          title={`Rename ${open.node.name}`}
-          label='New name'
-          initial={open.node.name}
-          selectStem={open.node.kind === 'file'}
-          hint={parentOf(open.node.path) === '' ? undefined : `In ${parentOf(open.node.path)}/`}
-          submitLabel='Rename'
-          onClose={() => setOpen(null)}
-          onSubmit={(name) => change(async () => {
-            await moveTo(open.node, joinPath(parentOf(open.node.path), name))
+          onMove={(node, to) => change(async () => {
+            await moveTo(node, to)
             setOpen(null)
           })}
-        />
-      )}
-      {open?.kind === 'move' && (
-        <PathDialog
-          title={`Move ${open.node.name}`}
-          label='To folder'
-          initial={parentOf(open.node.path)}
-          hint='Empty for the top of the project; a folder that does not exist yet is made.'
-          allowEmpty
-          submitLabel='Move'
-          onClose={() => setOpen(null)}
-          onSubmit={(folder) => change(async () => {
-            await moveTo(open.node, joinPath(folder, open.node.name))
-            setOpen(null)
-          })}
-        />
-      )}
-      {open?.kind === 'delete' && (
-        <ConfirmDialog
-          title={`Delete ${open.node.name}`}
-          message={open.node.kind === 'folder'
-            ? `Delete the folder ${open.node.path} and every file in it, for everyone? Anyone editing them is disconnected. This cannot be undone.`
-            : `Delete ${open.node.path} for everyone? Anyone editing it is disconnected. This cannot be undone.`}
-          confirmLabel='Delete'
-          onClose={() => setOpen(null)}
-          onConfirm={() => change(async () => {
-            const node = open.node
+          onDelete={(node) => change(async () => {
             if (node.kind === 'file' && node.file) await api.deleteFile(project.id, node.file.id)
             else await api.deleteFolder(project.id, node.path)
             // Deleted here: its tabs close (a deletion by someone else leaves them saying so).
