@@ -24,6 +24,8 @@ namespace store {
 
 inline constexpr size_t kMaxPathBytes = 1024;
 inline constexpr size_t kMaxPathSegmentBytes = 255;
+// Files one project may hold (Projects' default; the tree is read whole on every change).
+inline constexpr size_t kMaxProjectFiles = 20000;
 
 // nullopt when `path` may name a file or a folder; otherwise why not, as a sentence that names the
 // path's fault ("a path must not contain '..' segments").
@@ -49,6 +51,7 @@ class ProjectTree {
  public:
   ProjectTree(std::vector<TreeFile> files, const std::vector<std::string>& stored_folders);
 
+  size_t file_count() const { return files_.size(); }
   bool is_file(std::string_view path) const { return file_paths_.count(std::string(path)) > 0; }
   // Stored or implied by a file's path.
   bool is_folder(std::string_view path) const { return folders_.count(std::string(path)) > 0; }

@@ -317,7 +317,9 @@ std::optional<FileInfo> Projects::create_file(int64_t project_id, const NewFile&
   store_.transact([&](Sql& sql) {
     const auto owner = lock_project(sql, project_id);
     if (!owner) return;
-    if (auto taken = read_tree(sql, project_id).conflict(file.path)) throw PathConflict(*taken);
+    const ProjectTree tree = read_tree(sql, project_id);
+    if (auto taken = tree.conflict(file.path)) throw PathConflict(*taken);
+    if (tree.file_count() >= max_files_) throw ProjectFull(max_files_);
     const auto rows = sql.exec(
         "INSERT INTO documents (owner_id, title, language, is_public, yjs_state, content, "
         "project_id, path) VALUES ($1, $2, $3, false, $4, $5, $6, $7) RETURNING id",

@@ -55,6 +55,18 @@ class InvalidPath : public StoreError {
   std::string reason_;
 };
 
+// A project holds its limit of files (Projects' max_files) already.
+class ProjectFull : public StoreError {
+ public:
+  explicit ProjectFull(size_t max_files)
+      : StoreError("a project holds at most " + std::to_string(max_files) + " files"),
+        max_files_(max_files) {}
+  size_t max_files() const { return max_files_; }
+
+ private:
+  size_t max_files_;
+};
+
 struct ProjectInfo {
   int64_t id = 0;
   std::string name{};
@@ -110,7 +122,8 @@ struct FileSession {
 
 class Projects {
  public:
-  explicit Projects(Store& store) : store_(store) {}
+  explicit Projects(Store& store, size_t max_files = kMaxProjectFiles)
+      : store_(store), max_files_(max_files) {}
 
   ProjectInfo create_project(int64_t owner_id, const std::string& name, bool is_public);
   std::optional<ProjectInfo> project(int64_t id);
@@ -142,7 +155,7 @@ class Projects {
   std::vector<FileSession> open_sessions(int64_t project_id);
 
   // Creates a file (a document owned by the project's owner, titled by its base name). nullopt
-  // when there is no such project. Throws InvalidPath, PathConflict.
+  // when there is no such project. Throws InvalidPath, PathConflict, ProjectFull.
   std::optional<FileInfo> create_file(int64_t project_id, const NewFile& file);
   // Renames / moves file `document_id` of the project to `path` (the document and its id stay;
   // its title becomes the new base name; its language becomes `language` when set). nullopt
@@ -168,6 +181,7 @@ class Projects {
 
  private:
   Store& store_;
+  size_t max_files_;
 };
 
 }  // namespace store

@@ -90,6 +90,8 @@ auto tree_change(const std::string& field, const std::string& asked, F&& change)
     invalid(field, e.path() == asked ? e.reason() : "'" + e.path() + "': " + e.reason());
   } catch (const store::Conflict&) {  // a concurrent writer took it (the unique index)
     path_taken(field, asked, asked);
+  } catch (const store::ProjectFull& e) {
+    fail(409, "project_full", std::string(e.what()) + "; delete some before adding more", field);
   }
 }
 

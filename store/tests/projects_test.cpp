@@ -312,6 +312,17 @@ TEST_P(ProjectsTest, DeletingFoldersFilesAndProjectsTakesTheirDocuments) {
   EXPECT_EQ(projects_->tree(project_.id), std::nullopt);
 }
 
+TEST_P(ProjectsTest, AProjectHoldsAtMostItsLimitOfFiles) {
+  Projects small(*store_, 2);
+  ASSERT_TRUE(small.create_file(project_.id, {.path = "a"}).has_value());
+  ASSERT_TRUE(small.create_file(project_.id, {.path = "b"}).has_value());
+  EXPECT_THROW(small.create_file(project_.id, {.path = "c"}), ProjectFull);
+  EXPECT_THROW(small.create_file(project_.id, {.path = "a"}), PathConflict);  // named first
+  EXPECT_TRUE(small.create_folder(project_.id, "d"));                         // folders are free
+  const auto other = projects_->create_project(ann_.id, "other", false);      // per project
+  EXPECT_TRUE(small.create_file(other.id, {.path = "c"}).has_value());
+}
+
 TEST_P(ProjectsTest, ConcurrentWritersOfOneTreeAreSerialized) {
   // Two connections (two instances) create the same paths, and files inside each other's, at
   // once: exactly one of each pair wins, and no file ends up inside another.
