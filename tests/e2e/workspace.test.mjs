@@ -223,7 +223,7 @@ test('two people in one project (shared from its Share dialog): files created, r
     assert.deepEqual([...alice.errors, ...bob.errors], [], 'no page errors')
   }))
 
-test('quick open finds files by fuzzy path (Ctrl+P, also from the editor); search jumps to a match; the project downloads as a zip',
+test('quick open finds files by fuzzy path (Ctrl+P, also from the editor); search jumps to a match; the project downloads as a zip; rows move by dragging',
   { timeout: TEST_TIMEOUT }, (t) => browserScenario(t, async (srv, join) => {
     const alice = await join('alice', { acceptDownloads: true })
     await register(alice)
@@ -303,6 +303,14 @@ test('quick open finds files by fuzzy path (Ctrl+P, also from the editor); searc
       assert.ok(zip.includes(Buffer.from(name)), `the zip has ${name}`)
     }
 
+    // Back to the tree: a row dragged onto a folder moves there; onto the empty space below the
+    // rows, to the top.
+    await a.getByRole('group', { name: 'Sidebar' }).getByRole('button', { name: 'Files' }).click()
+    await row(a, 'src/main_menu.txt').dragTo(row(a, 'docs'))
+    await row(a, 'docs/main_menu.txt').waitFor({ timeout: 10000 })
+    await row(a, 'docs/main_menu.txt').dragTo(a.locator('.tree-area'), { targetPosition: { x: 100, y: 400 } })
+    await row(a, 'main_menu.txt').waitFor({ timeout: 10000 })
+    assert.ok((await treePaths(srv, alice, id)).includes('main_menu.txt'))
     assert.deepEqual(alice.errors, [], 'no page errors')
   }))
 
