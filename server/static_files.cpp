@@ -118,7 +118,10 @@ HttpResponse StaticFiles::serve(const HttpRequest& req) const {
     path = root_ + "/" + rel_path;
   }
   if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    if (has_extension(rel_path)) return plain(req, http::status::not_found, "not found\n");
+    // A missing file with an extension is a 404, except under p/: a project's deep link names a
+    // file (/p/<id>/src/main.py) and is a client-side route like any path without one.
+    if (has_extension(rel_path) && rel_path.rfind("p/", 0) != 0)
+      return plain(req, http::status::not_found, "not found\n");
     rel_path = "index.html";  // a client-side route of the single-page app
     path = root_ + "/index.html";
     if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {

@@ -45,6 +45,9 @@ test('static files: MIME, ETag, SPA fallback, no traversal', { timeout: TEST_TIM
   assert.equal(route.status, 200, 'a client route gets index.html')
   assert.match(await route.text(), /weft test/)
   assert.equal((await fetch(`${srv.httpUrl}/missing.js`)).status, 404)
+  const deepLink = await fetch(`${srv.httpUrl}/p/7/src/app/main.py`)
+  assert.equal(deepLink.status, 200, 'a project\'s deep link to a file gets index.html')
+  assert.match(await deepLink.text(), /weft test/)
 
   for (const target of ['/../secret.txt', '/assets/../../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt']) {
     const r = await rawStatus(srv.port, target)

@@ -29,6 +29,75 @@ export interface DocumentInfo {
   role: Role
   created_at: string
   updated_at: string
+  // Set for a project's file (its members, title and visibility are the project's).
+  project_id?: number | null
+  path?: string | null
+}
+
+export interface ProjectInfo {
+  id: number
+  name: string
+  is_public: boolean
+  owner: Person | null
+  role: Role
+  created_at: string
+  updated_at: string
+}
+
+export interface ProjectPage {
+  projects: ProjectInfo[] // newest first
+  next_cursor: number | null
+}
+
+// A project's file: a document with a path ("src/app/main.py"; unique in the project).
+export interface TreeFile {
+  id: number
+  path: string
+  language: string
+  size: number
+  updated_at: string
+}
+
+// `stored`: made explicitly (so it stays while empty), not only implied by a file's path.
+export interface TreeFolder {
+  path: string
+  stored: boolean
+}
+
+export interface ProjectTree {
+  project_id: number
+  files: TreeFile[]
+  folders: TreeFolder[]
+}
+
+export interface FolderMoved {
+  from: string
+  to: string
+  files: Array<{ id: number, path: string }>
+}
+
+// One match of a project search. Lines and columns count from 1, columns and lengths in UTF-16
+// units (as Monaco counts them); `snippet` is the line (cut around the match on long lines), the
+// match starting at `snippet_column`.
+export interface SearchMatch {
+  file: { id: number, path: string }
+  line: number
+  column: number
+  length: number
+  snippet: string
+  snippet_column: number
+}
+
+export interface SearchPage {
+  matches: SearchMatch[] // by path, then position
+  next_cursor: number | null // pass as `cursor` for the next page
+  files: number // how many files were searched
+}
+
+export interface SearchOptions {
+  regex: boolean
+  caseSensitive: boolean
+  cursor?: number | null
 }
 
 export interface Member {
@@ -151,18 +220,35 @@ async function send (method: string, path: string, opts: RequestOptions): Promis
     throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection.')
   }
   const text = await res.text()
-  if (!res.ok) {
-    let json: unknown = null
-    try { json = JSON.parse(text) } catch { json = null }
-    const e = isErrorBody(json) ? json.error : undefined
-    const code = typeof e?.code === 'string' ? e.code : `http_${res.status}`
-    const message = typeof e?.message === 'string' ? e.message : `The server answered ${res.status}.`
-    const field = typeof e?.field === 'string' ? e.field : undefined
-    const retry = Number(res.headers.get('retry-after'))
-    if (res.status === 401 && opts.token && opts.onUnauthorized) opts.onUnauthorized()
-    throw new ApiError(res.status, code, message, field, Number.isFinite(retry) && retry > 0 ? retry : undefined)
-  }
+  if (!res.ok) throw failure(res, text, opts)
   return text
+}
+
+// The ApiError of an answer that is not a success (its JSON error body, or its status alone).
+function failure (res: Response, text: string, opts: RequestOptions): ApiError {
+  let json: unknown = null
+  try { json = JSON.parse(text) } catch { json = null }
+  const e = isErrorBody(json) ? json.error : undefined
+  const code = typeof e?.code === 'string' ? e.code : `http_${res.status}`
+  const message = typeof e?.message === 'string' ? e.message : `The server answered ${res.status}.`
+  const field = typeof e?.field === 'string' ? e.field : undefined
+  const retry = Number(res.headers.get('retry-after'))
+  if (res.status === 401 && opts.token && opts.onUnauthorized) opts.onUnauthorized()
+  return new ApiError(res.status, code, message, field, Number.isFinite(retry) && retry > 0 ? retry : undefined)
+}
+
+// A binary answer (a project's zip) as a Blob; errors as `send`.
+async function sendForBlob (path: string, opts: RequestOptions): Promise<Blob> {
+  const headers: Record<string, string> = {}
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`
+  let res: Response
+  try {
+    res = await fetch(path, { headers })
+  } catch {
+    throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection.')
+  }
+  if (!res.ok) throw failure(res, await res.text(), opts)
+  return await res.blob()
 }
 
 async function request<T> (method: string, path: string, opts: RequestOptions = {}): Promise<T> {
@@ -190,6 +276,7 @@ export function createApi (token: string, onUnauthorized: () => void) {
   const call = <T>(method: string, path: string, body?: unknown) =>
     request<T>(method, path, { token, body, onUnauthorized })
   const doc = (id: number) => `/api/documents/${id}`
+  const project = (id: number) => `/api/projects/${id}`
   const version = (id: number, vid: number) => `${doc(id)}/versions/${vid}`
   const page = (before: number | null, limit?: number) => {
     const q = new URLSearchParams()
@@ -222,7 +309,36 @@ export function createApi (token: string, onUnauthorized: () => void) {
     restoreVersion: (id: number, vid: number) => call<Restored>('POST', `${version(id, vid)}/restore`),
     blame: (id: number) => call<Blame>('GET', `${doc(id)}/blame`),
     activity: (id: number, before: number | null = null, limit?: number) =>
-      call<ActivityPage>('GET', `${doc(id)}/activity${page(before, limit)}`)
+      call<ActivityPage>('GET', `${doc(id)}/activity${page(before, limit)}`),
+    listProjects: (before: number | null = null, limit?: number) =>
+      call<ProjectPage>('GET', `/api/projects${page(before, limit)}`),
+    createProject: (name: string) => call<ProjectInfo>('POST', '/api/projects', { name }),
+    getProject: (id: number) => call<ProjectInfo>('GET', project(id)),
+    deleteProject: (id: number) => call<null>('DELETE', project(id)),
+    projectTree: (id: number) => call<ProjectTree>('GET', `${project(id)}/tree`),
+    createFile: (id: number, path: string, content?: string) =>
+      call<DocumentInfo>('POST', `${project(id)}/files`, content === undefined ? { path } : { path, content }),
+    moveFile: (id: number, fileId: number, path: string) =>
+      call<DocumentInfo>('PATCH', `${project(id)}/files/${fileId}`, { path }),
+    deleteFile: (id: number, fileId: number) => call<null>('DELETE', `${project(id)}/files/${fileId}`),
+    createFolder: (id: number, path: string) => call<{ path: string }>('POST', `${project(id)}/folders`, { path }),
+    moveFolder: (id: number, from: string, to: string) =>
+      call<FolderMoved>('PATCH', `${project(id)}/folders`, { from, to }),
+    deleteFolder: (id: number, path: string) =>
+      call<null>('DELETE', `${project(id)}/folders?path=${encodeURIComponent(path)}`),
+    listProjectMembers: (id: number) => call<Member[]>('GET', `${project(id)}/members`),
+    setProjectMember: (id: number, username: string, role: MemberRole) =>
+      call<Member>('PUT', `${project(id)}/members/${encodeURIComponent(username)}`, { role }),
+    removeProjectMember: (id: number, username: string) =>
+      call<null>('DELETE', `${project(id)}/members/${encodeURIComponent(username)}`),
+    updateProject: (id: number, patch: { name?: string, is_public?: boolean }) =>
+      call<ProjectInfo>('PATCH', project(id), patch),
+    search: (id: number, q: string, { regex, caseSensitive, cursor = null }: SearchOptions) => {
+      const params = new URLSearchParams({ q, regex: String(regex), case: String(caseSensitive) })
+      if (cursor !== null) params.set('cursor', String(cursor))
+      return call<SearchPage>('GET', `${project(id)}/search?${params.toString()}`)
+    },
+    exportZip: (id: number) => sendForBlob(`${project(id)}/export`, { token, onUnauthorized })
   }
 }
 

@@ -1,4 +1,4 @@
-// router.ts — the app's few client-side routes on the History API. The server answers any path
+// router.ts — the app's few client-side routes (sign in, documents, /d/<id>, /p/<id>[/<path>]) on the History API. The server answers any path
 // without a file extension with index.html, so every route below can be loaded or reloaded directly.
 import { useEffect, useState } from 'react'
 
@@ -7,6 +7,8 @@ export type Route =
   | { name: 'register' }
   | { name: 'documents' }
   | { name: 'document', id: number }
+  // `path`: the file a deep link opens (/p/<id>/src/main.py), null for the project alone.
+  | { name: 'project', id: number, path: string | null }
   | { name: 'not-found' }
 
 export function parseRoute (pathname: string): Route {
@@ -15,7 +17,21 @@ export function parseRoute (pathname: string): Route {
   if (pathname === '/register') return { name: 'register' }
   const m = /^\/d\/(\d{1,15})\/?$/.exec(pathname)
   if (m) return { name: 'document', id: Number(m[1]) }
+  const p = /^\/p\/(\d{1,15})(?:\/(.*))?$/.exec(pathname)
+  if (p) {
+    const rest = (p[2] ?? '').replace(/\/+$/, '')
+    try {
+      return { name: 'project', id: Number(p[1]), path: rest === '' ? null : rest.split('/').map(decodeURIComponent).join('/') }
+    } catch {
+      return { name: 'not-found' } // a malformed %-escape
+    }
+  }
   return { name: 'not-found' }
+}
+
+// The address of a project, or of one of its files (each path segment escaped on its own).
+export function projectHref (id: number, path: string | null = null): string {
+  return path === null ? `/p/${id}` : `/p/${id}/${path.split('/').map(encodeURIComponent).join('/')}`
 }
 
 const NAVIGATE_EVENT = 'weft:navigate'

@@ -8,6 +8,7 @@ import { AuthPage } from './AuthPage'
 import { DocumentsPage } from './DocumentsPage'
 import { EditorPage } from './EditorPage'
 import { FailurePanel } from './FailurePanel'
+import { ProjectPage } from './ProjectPage'
 
 export function App () {
   const path = useLocation()
@@ -25,6 +26,7 @@ export function App () {
   return (
     <SessionContext.Provider value={session}>
       {route.name === 'document' && <EditorPage key={route.id} id={route.id} />}
+      {route.name === 'project' && <ProjectPage key={route.id} id={route.id} path={route.path} />}
       {(route.name === 'documents' || onAuthRoute) && <DocumentsPage />}
       {route.name === 'not-found' && (
         <div className='page'>

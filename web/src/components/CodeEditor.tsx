@@ -25,8 +25,20 @@ interface Props {
   readOnly: boolean
   peers: Peer[]
   blame: Blame | null
-  following: number | null // the user id whose cursor the editor follows
-  onStopFollowing: () => void
+  following?: number | null // the user id whose cursor the editor follows
+  onStopFollowing?: () => void
+  // False while the editor is kept but not shown (a project's tab in the background); it takes
+  // the focus each time it is shown again.
+  active?: boolean
+  // A place to show (a search result): selected and scrolled to once the text reaches it;
+  // a new object each time, so the same place can be shown again.
+  reveal?: Reveal | null
+}
+
+export interface Reveal {
+  line: number // from 1
+  column: number // from 1, UTF-16 units
+  length: number
 }
 
 // Lines Monaco's detection has to go on when none is indented: past this, the default stays.
@@ -45,6 +57,8 @@ function detectIndentation (model: monaco.editor.ITextModel, language: string): 
   return lines >= DETECTION_LINES
 }
 
+function noop (): void {}
+
 // A phone's width (styles.css's "phones" section): no minimap, the text needs the room.
 const NARROW = '(max-width: 640px)'
 
@@ -55,7 +69,7 @@ monaco.editor.defineTheme('weft-dark', {
   base: 'vs-dark', inherit: true, rules: [], colors: { 'editor.background': '#17191e' }
 })
 
-export function CodeEditor ({ collab, language, readOnly, peers, blame, following, onStopFollowing }: Props) {
+export function CodeEditor ({ collab, language, readOnly, peers, blame, following = null, onStopFollowing = noop, active = true, reveal = null }: Props) {
   const container = useRef<HTMLDivElement>(null)
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null)
   const [editor, setEditor] = useState<monaco.editor.IStandaloneCodeEditor | null>(null)
@@ -124,6 +138,37 @@ export function CodeEditor ({ collab, language, readOnly, peers, blame, followin
   useEffect(() => {
     editorRef.current?.updateOptions({ readOnly })
   }, [readOnly])
+
+  useEffect(() => {
+    if (active) editor?.focus()
+  }, [active, editor])
+
+  useEffect(() => {
+    const model = editor?.getModel()
+    if (!editor || !model || !reveal) return
+    const show = () => {
+      // Not before the text has the match (a file just opened is empty until its first sync).
+      if (model.getLineCount() < reveal.line || model.getLineMaxColumn(reveal.line) < reveal.column + reveal.length) return false
+      const range = new monaco.Range(reveal.line, reveal.column, reveal.line, reveal.column + reveal.length)
+      editor.layout()
+      editor.setSelection(range)
+      editor.revealRangeInCenter(range)
+      editor.focus()
+      return true
+    }
+    if (show()) return
+    // A file opened from a result: its text arrives with the first sync. Shown after the change
+    // is done — y-monaco puts back the selections it saved before applying a remote change.
+    let timer = 0
+    const sub = model.onDidChangeContent(() => {
+      window.clearTimeout(timer)
+      timer = window.setTimeout(() => { if (show()) sub.dispose() }, 0)
+    })
+    return () => {
+      window.clearTimeout(timer)
+      sub.dispose()
+    }
+  }, [editor, reveal])
 
   useEffect(() => {
     monaco.editor.setTheme(scheme === 'dark' ? 'weft-dark' : 'weft-light')

@@ -6,7 +6,7 @@
 // ended the connection for good, or the API says the document is gone or no longer ours) that
 // polling ends, the History panel closes, and every control that would change the document or ask
 // the server about it is disabled; Download and the user menu stay.
-import { Suspense, lazy, useCallback, useEffect, useRef, useState, type CSSProperties } from 'react'
+import { Suspense, useCallback, useEffect, useRef, useState, type CSSProperties } from 'react'
 import type { DocumentInfo } from '../api'
 import { failureFor, useCollab } from '../collab/useCollab'
 import { downloadText } from '../download'
@@ -14,12 +14,14 @@ import { LANGUAGES } from '../languages'
 import { useBlame } from '../history/useBlame'
 import { navigate } from '../router'
 import { useSession } from '../session'
+import { documentShare } from '../share'
 import { BlameLegend } from './BlameLegend'
 import { BlameToggle } from './BlameToggle'
 import { colorForUser } from '../colors'
 import { ConnectionStatus } from './ConnectionStatus'
 import { FailurePanel } from './FailurePanel'
 import { HistoryPanel } from './HistoryPanel'
+import { LazyCodeEditor as CodeEditor } from './LazyCodeEditor'
 import { PresenceList } from './PresenceList'
 import { RenameDialog } from './RenameDialog'
 import { RoleBadge } from './RoleBadge'
@@ -37,15 +39,6 @@ interface Props {
 }
 
 const REFRESH_MS = 30_000
-
-// Monaco is most of the bundle: it loads with the first document opened, not with the sign-in page,
-// and together with its workers and icon font (loadEditorResources), so that an editor once shown
-// keeps working if the network goes away right after.
-const CodeEditor = lazy(async () => {
-  const [{ CodeEditor: Editor }, { loadEditorResources }] = await Promise.all([import('./CodeEditor'), import('../editor/monaco')])
-  await loadEditorResources()
-  return { default: Editor }
-})
 
 export function DocumentEditor ({ doc, onDocChange, reload, lost }: Props) {
   const { api, user, signOut } = useSession()
@@ -207,7 +200,7 @@ export function DocumentEditor ({ doc, onDocChange, reload, lost }: Props) {
         )}
       </div>
       {dialog === 'share' && (
-        <ShareDialog doc={doc} onClose={() => setDialog(null)} onChanged={changed} />
+        <ShareDialog target={documentShare(api, doc, changed)} onClose={() => setDialog(null)} />
       )}
       {dialog === 'rename' && (
         <RenameDialog doc={doc} onClose={() => setDialog(null)} onRenamed={(next) => { changed(next); setDialog(null) }} />

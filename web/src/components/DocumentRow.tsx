@@ -2,6 +2,7 @@
 // visibility, last change, and the actions the caller's role allows.
 import type { DocumentInfo } from '../api'
 import { languageName } from '../languages'
+import { relativeTime } from '../relativeTime'
 import { navigate } from '../router'
 import { RoleBadge } from './RoleBadge'
 
@@ -10,17 +11,6 @@ interface Props {
   onRename: (doc: DocumentInfo) => void
   onDelete: (doc: DocumentInfo) => void
   onTogglePublic: (doc: DocumentInfo) => void
-}
-
-function relativeTime (iso: string): string {
-  const then = Date.parse(iso)
-  if (Number.isNaN(then)) return ''
-  const s = Math.max(0, (Date.now() - then) / 1000)
-  if (s < 60) return 'just now'
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`
-  if (s < 86400) return `${Math.floor(s / 3600)} h ago`
-  if (s < 7 * 86400) return `${Math.floor(s / 86400)} d ago`
-  return new Date(then).toLocaleDateString()
 }
 
 export function DocumentRow ({ doc, onRename, onDelete, onTogglePublic }: Props) {

@@ -1,16 +1,19 @@
-// DocumentsPage.tsx — the documents the user can open, in three groups: their own, those shared
-// with them, and public ones. Create, rename, delete, make public or private, open.
+// DocumentsPage.tsx — the projects the user can open (create, open, delete), then the standalone
+// documents in three groups: their own, those shared with them, and public ones. Create, rename,
+// delete, make public or private, open.
 // Keys: N new document, / filter. With no network the list seen last is shown (lastSeen.ts), and it
 // is fetched again when the browser is back online.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import { ApiError, type DocumentInfo } from '../api'
+import { ApiError, type DocumentInfo, type ProjectInfo } from '../api'
 import { rememberDocuments, rememberedDocuments } from '../lastSeen'
-import { navigate } from '../router'
+import { navigate, projectHref } from '../router'
 import { useSession } from '../session'
 import { AppHeader } from './AppHeader'
 import { ConfirmDialog } from './ConfirmDialog'
 import { DocumentSection } from './DocumentSection'
 import { NewDocumentDialog } from './NewDocumentDialog'
+import { NewProjectDialog } from './NewProjectDialog'
+import { ProjectRow } from './ProjectRow'
 import { RenameDialog } from './RenameDialog'
 import { errorText } from '../errorText'
 
@@ -18,6 +21,8 @@ type Open =
   | { kind: 'new' }
   | { kind: 'rename', doc: DocumentInfo }
   | { kind: 'delete', doc: DocumentInfo }
+  | { kind: 'new-project' }
+  | { kind: 'delete-project', project: ProjectInfo }
   | null
 
 function isTyping (target: EventTarget | null): boolean {
@@ -28,6 +33,8 @@ function isTyping (target: EventTarget | null): boolean {
 export function DocumentsPage () {
   const { api, user } = useSession()
   const [docs, setDocs] = useState<DocumentInfo[] | null>(null)
+  const [projects, setProjects] = useState<ProjectInfo[] | null>(null)
+  const [moreProjects, setMoreProjects] = useState<number | null>(null) // next_cursor
   const [error, setError] = useState<string | null>(null)
   const [offline, setOffline] = useState(false) // showing the list seen last
   const [filter, setFilter] = useState('')
@@ -50,12 +57,24 @@ export function DocumentsPage () {
     }
   }, [api, user.id])
 
+  // Projects: the first page, and "Show more" for the next. Offline, the section is left out.
+  const loadProjects = useCallback(async (before: number | null = null) => {
+    try {
+      const page = await api.listProjects(before)
+      setProjects((list) => (before === null ? page.projects : [...(list ?? []), ...page.projects]))
+      setMoreProjects(page.next_cursor)
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 'network')) setError(err instanceof Error ? err.message : String(err))
+    }
+  }, [api])
+
   useEffect(() => {
     void load()
-    const onOnline = () => void load()
+    void loadProjects()
+    const onOnline = () => { void load(); void loadProjects() }
     window.addEventListener('online', onOnline)
     return () => window.removeEventListener('online', onOnline)
-  }, [load])
+  }, [load, loadProjects])
 
   useEffect(() => {
     if (docs && !offline) rememberDocuments(user.id, docs)
@@ -85,6 +104,12 @@ export function DocumentsPage () {
       setError(errorText(err))
     }
   }
+
+  const shownProjects = useMemo(() => {
+    const q = filter.trim().toLowerCase()
+    return (projects ?? []).filter((p) => q === '' || p.name.toLowerCase().includes(q) ||
+      (p.owner?.username.toLowerCase().includes(q) ?? false))
+  }, [projects, filter])
 
   const groups = useMemo(() => {
     const q = filter.trim().toLowerCase()
@@ -123,13 +148,29 @@ export function DocumentsPage () {
       <main className='documents'>
         <div className='documents-head'>
           <h1>Documents</h1>
-          <button type='button' className='button button-primary' onClick={() => setOpen({ kind: 'new' })} title='New document (N)'>
-            New document
-          </button>
+          <span className='documents-head-actions'>
+            <button type='button' className='button' onClick={() => setOpen({ kind: 'new-project' })}>
+              New project
+            </button>
+            <button type='button' className='button button-primary' onClick={() => setOpen({ kind: 'new' })} title='New document (N)'>
+              New document
+            </button>
+          </span>
         </div>
         {offline && <p className='notice' role='status'>Offline: these are your documents as last seen. Those you opened before open and take edits, which are sent once you are back.</p>}
         {error && <div className='form-error' role='alert'>{error}</div>}
         {docs === null && !error && <p className='empty'>Loading…</p>}
+        {projects !== null && (
+          <section className='doc-section' aria-labelledby='section-projects'>
+            <h2 id='section-projects'>Projects <span className='count'>{shownProjects.length}</span></h2>
+            {shownProjects.length === 0
+              ? <p className='empty'>No projects yet. A project is a folder of files shared once: create one with “New project”.</p>
+              : <ul className='doc-list'>{shownProjects.map((p) => <ProjectRow key={p.id} project={p} onDelete={(project) => setOpen({ kind: 'delete-project', project })} />)}</ul>}
+            {moreProjects !== null && (
+              <button type='button' className='button button-small load-more' onClick={() => void loadProjects(moreProjects)}>Show more projects</button>
+            )}
+          </section>
+        )}
         {docs !== null && (
           <>
             <DocumentSection title='My documents' empty='You have no documents yet. Create one with “New document” (N).' docs={groups.mine} {...actions} />
@@ -140,6 +181,22 @@ export function DocumentsPage () {
       </main>
       {open?.kind === 'new' && (
         <NewDocumentDialog onClose={() => setOpen(null)} onCreated={(doc) => navigate(`/d/${doc.id}`)} />
+      )}
+      {open?.kind === 'new-project' && (
+        <NewProjectDialog onClose={() => setOpen(null)} onCreated={(p) => navigate(projectHref(p.id))} />
+      )}
+      {open?.kind === 'delete-project' && (
+        <ConfirmDialog
+          title='Delete project'
+          message={`Delete “${open.project.name}” and every file in it, for everyone? Anyone editing is disconnected. This cannot be undone.`}
+          confirmLabel='Delete'
+          onClose={() => setOpen(null)}
+          onConfirm={async () => {
+            await api.deleteProject(open.project.id)
+            setProjects((list) => list?.filter((p) => p.id !== open.project.id) ?? null)
+            setOpen(null)
+          }}
+        />
       )}
       {open?.kind === 'rename' && (
         <RenameDialog doc={open.doc} onClose={() => setOpen(null)} onRenamed={(doc) => { replace(doc); setOpen(null) }} />

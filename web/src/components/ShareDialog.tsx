@@ -1,23 +1,22 @@
-// ShareDialog.tsx — the owner's sharing controls: add people by username as editor or viewer,
-// change their role, remove them, and make the document public (any signed-in user may edit) or
-// private. The server closes a removed member's connection (4403) and applies a new role to their
-// open connections at once. "Copy link" says "Copied" for a moment, and a live region tells screen
-// readers; where the clipboard cannot be written the link is selected and the user asked to copy.
+// ShareDialog.tsx — the owner's sharing controls of a document or a project (share.ts): add people
+// by username as editor or viewer, change their role, remove them, and make it public (any
+// signed-in user may edit) or private. The server closes a removed member's connections (4403)
+// and applies a new role to their open connections at once — for a project, on every file.
+// "Copy link" says "Copied" for a moment, and a live region tells screen readers; where the
+// clipboard cannot be written the link is selected and the user asked to copy.
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
-import type { DocumentInfo, Member, MemberRole } from '../api'
+import type { Member, MemberRole } from '../api'
 import { colorForUser } from '../colors'
-import { useSession } from '../session'
+import type { ShareTarget } from '../share'
 import { Dialog } from './Dialog'
 import { errorText } from '../errorText'
 
 interface Props {
-  doc: DocumentInfo
+  target: ShareTarget
   onClose: () => void
-  onChanged: (doc: DocumentInfo) => void
 }
 
-export function ShareDialog ({ doc, onClose, onChanged }: Props) {
-  const { api } = useSession()
+export function ShareDialog ({ target, onClose }: Props) {
   const [members, setMembers] = useState<Member[] | null>(null)
   const [username, setUsername] = useState('')
   const [role, setRole] = useState<MemberRole>('editor')
@@ -28,13 +27,17 @@ export function ShareDialog ({ doc, onClose, onChanged }: Props) {
   const copiedTimer = useRef<number | undefined>(undefined)
   useEffect(() => () => window.clearTimeout(copiedTimer.current), [])
 
+  // The target is made anew on each render of the page (it closes over the shown document); the
+  // members are fetched once on opening and after each change, not on each render.
+  const current = useRef(target)
+  current.current = target
   const load = useCallback(async () => {
     try {
-      setMembers(await api.listMembers(doc.id))
+      setMembers(await current.current.listMembers())
     } catch (err) {
       setError(errorText(err))
     }
-  }, [api, doc.id])
+  }, [])
 
   useEffect(() => { void load() }, [load])
 
@@ -45,7 +48,7 @@ export function ShareDialog ({ doc, onClose, onChanged }: Props) {
     try {
       await action()
       await load()
-      onChanged(await api.getDocument(doc.id))
+      await target.changed()
       return true
     } catch (err) {
       setError(errorText(err))
@@ -59,10 +62,10 @@ export function ShareDialog ({ doc, onClose, onChanged }: Props) {
     e.preventDefault()
     const name = username.trim()
     if (name === '') return
-    if (await change(() => api.setMember(doc.id, name, role))) setUsername('')
+    if (await change(() => target.setMember(name, role))) setUsername('')
   }
 
-  const link = `${window.location.origin}/d/${doc.id}`
+  const { link } = target
   const copy = async () => {
     window.clearTimeout(copiedTimer.current)
     try {
@@ -76,7 +79,7 @@ export function ShareDialog ({ doc, onClose, onChanged }: Props) {
     copiedTimer.current = window.setTimeout(() => setCopied(null), 2000)
   }
   return (
-    <Dialog title={`Share “${doc.title}”`} onClose={onClose} wide>
+    <Dialog title={`Share “${target.name}”`} onClose={onClose} wide>
       <div className='dialog-body'>
         <form className='share-add' onSubmit={add}>
           <input
@@ -108,7 +111,7 @@ export function ShareDialog ({ doc, onClose, onChanged }: Props) {
                       aria-label={`Role of ${m.user.username}`}
                       value={m.role}
                       disabled={busy}
-                      onChange={(e) => void change(() => api.setMember(doc.id, m.user.username, e.target.value as MemberRole))}
+                      onChange={(e) => void change(() => target.setMember(m.user.username, e.target.value as MemberRole))}
                     >
                       <option value='editor'>can edit</option>
                       <option value='viewer'>can view</option>
@@ -118,7 +121,7 @@ export function ShareDialog ({ doc, onClose, onChanged }: Props) {
                       className='button button-small button-danger-quiet'
                       aria-label={`Remove ${m.user.username}`}
                       disabled={busy}
-                      onClick={() => void change(() => api.removeMember(doc.id, m.user.username))}
+                      onClick={() => void change(() => target.removeMember(m.user.username))}
                     >
                       Remove
                     </button>
@@ -130,14 +133,14 @@ export function ShareDialog ({ doc, onClose, onChanged }: Props) {
         <label className='checkbox'>
           <input
             type='checkbox'
-            checked={doc.is_public}
+            checked={target.isPublic}
             disabled={busy}
-            onChange={(e) => { const pub = e.target.checked; void change(() => api.updateDocument(doc.id, { is_public: pub })) }}
+            onChange={(e) => { const pub = e.target.checked; void change(() => target.setPublic(pub)) }}
           />
-          Public: anyone signed in can open and edit
+          Public: anyone signed in can open and edit{target.kind === 'project' ? ' its files' : ''}
         </label>
         <div className='share-link'>
-          <input ref={linkInput} aria-label='Link to this document' readOnly value={link} onFocus={(e) => e.target.select()} />
+          <input ref={linkInput} aria-label={`Link to this ${target.kind}`} readOnly value={link} onFocus={(e) => e.target.select()} />
           <button type='button' className='button share-copy' onClick={() => void copy()}>
             {copied === 'copied' ? '✓ Copied' : 'Copy link'}
           </button>
