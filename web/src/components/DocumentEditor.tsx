@@ -6,7 +6,7 @@
 // ended the connection for good, or the API says the document is gone or no longer ours) that
 // polling ends, the History panel closes, and every control that would change the document or ask
 // the server about it is disabled; Download and the user menu stay.
-import { Suspense, useCallback, useEffect, useRef, useState, type CSSProperties } from 'react'
+import { Suspense, useCallback, useEffect, useRef, useState } from 'react'
 import type { DocumentInfo } from '../api'
 import { failureFor, useCollab } from '../collab/useCollab'
 import { downloadText } from '../download'
@@ -17,9 +17,9 @@ import { useSession } from '../session'
 import { documentShare } from '../share'
 import { BlameLegend } from './BlameLegend'
 import { BlameToggle } from './BlameToggle'
-import { colorForUser } from '../colors'
 import { ConnectionStatus } from './ConnectionStatus'
 import { FailurePanel } from './FailurePanel'
+import { FollowBar, followedPeer } from './FollowBar'
 import { HistoryPanel } from './HistoryPanel'
 import { LazyCodeEditor as CodeEditor } from './LazyCodeEditor'
 import { PresenceList } from './PresenceList'
@@ -100,7 +100,7 @@ export function DocumentEditor ({ doc, onDocChange, reload, lost }: Props) {
 
   const download = () => { if (c.collab) downloadText(doc.title, c.collab.text.toString()) }
   const canEdit = doc.role !== 'viewer' && !stopped
-  const followed = following === null ? undefined : c.peers.find((p) => p.userId === following && !p.isLocal)
+  const followed = followedPeer(c.peers, following)
 
   return (
     <div className='editor-page'>
@@ -150,12 +150,7 @@ export function DocumentEditor ({ doc, onDocChange, reload, lost }: Props) {
         <button type='button' className='button' onClick={download} title={`Download ${doc.title}`}>Download</button>
         <UserMenu compact />
       </header>
-      {followed && (
-        <div className='follow-bar' role='status' style={{ '--person-color': colorForUser(followed.userId) } as CSSProperties}>
-          <span>Following <strong>{followed.name}</strong> — type or click in the text to stop</span>
-          <button type='button' className='button button-small' onClick={stopFollowing}>Stop following</button>
-        </div>
-      )}
+      <FollowBar person={followed} onStop={stopFollowing} />
       <div className='editor-body'>
         <div className='editor-column'>
           {blame.status !== 'off' && blame.status !== 'unavailable' && <BlameLegend blame={blame.blame} error={blame.error} />}

@@ -5,7 +5,7 @@
 // background (`active` false), so switching tabs keeps the connection, the undo stack and the
 // caret. The server closes a deleted file's connection with 4404: the panel then says the file was
 // deleted and offers the text that was on screen.
-import { Suspense, useCallback, useEffect, useRef, useState, type CSSProperties } from 'react'
+import { Suspense, useCallback, useEffect, useRef, useState } from 'react'
 import type { DocumentInfo } from '../api'
 import type { Peer } from '../collab/useCollab'
 import type { Reveal } from './CodeEditor'
@@ -15,11 +15,11 @@ import { LANGUAGES } from '../languages'
 import { useBlame } from '../history/useBlame'
 import { baseName } from '../projects/tree'
 import { useSession } from '../session'
-import { colorForUser } from '../colors'
 import { BlameLegend } from './BlameLegend'
 import { BlameToggle } from './BlameToggle'
 import { ConnectionStatus } from './ConnectionStatus'
 import { FailurePanel } from './FailurePanel'
+import { FollowBar, followedPeer } from './FollowBar'
 import { HistoryPanel } from './HistoryPanel'
 import { LazyCodeEditor } from './LazyCodeEditor'
 import { PresenceList } from './PresenceList'
@@ -86,7 +86,7 @@ export function FileEditor ({ doc, path, language, active, deleted, reveal, onDo
 
   const download = () => { if (c.collab) downloadText(baseName(path), c.collab.text.toString()) }
   const canEdit = doc.role !== 'viewer'
-  const followed = following === null ? undefined : c.peers.find((p) => p.userId === following && !p.isLocal)
+  const followed = followedPeer(c.peers, following)
 
   return (
     <div className='file-editor'>
@@ -120,12 +120,7 @@ export function FileEditor ({ doc, path, language, active, deleted, reveal, onDo
         <BlameToggle status={blame.status} error={blame.error} onToggle={blame.toggle} />
         <button type='button' className='button button-small' onClick={download} title={`Download ${baseName(path)}`}>Download</button>
       </div>
-      {followed && (
-        <div className='follow-bar' role='status' style={{ '--person-color': colorForUser(followed.userId) } as CSSProperties}>
-          <span>Following <strong>{followed.name}</strong> — type or click in the text to stop</span>
-          <button type='button' className='button button-small' onClick={stopFollowing}>Stop following</button>
-        </div>
-      )}
+      <FollowBar person={followed} onStop={stopFollowing} />
       <div className='editor-body'>
         <div className='editor-column'>
           {blame.status !== 'off' && blame.status !== 'unavailable' && <BlameLegend blame={blame.blame} error={blame.error} />}
