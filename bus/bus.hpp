@@ -33,8 +33,8 @@ class Bus {
   struct Handlers {
     // A message on a subscribed channel (including this instance's own).
     std::function<void(const std::string& channel, Payload payload)> on_message;
-    // The connection came back after a loss (subscriptions are restored first): time for
-    // anti-entropy. Not called for the first connection.
+    // The connection is up — the first time, or back after a loss (subscriptions are restored
+    // first): time for anti-entropy, since what was published while it was down was dropped.
     std::function<void()> on_reconnect;
   };
 

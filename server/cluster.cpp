@@ -89,8 +89,11 @@ void Cluster::start() {
                                           bus::Payload payload) { on_message(channel, payload); },
                      .on_reconnect =
                          [this] {
-                           spdlog::info("bus reconnected: asking peers for what was missed");
-                           for (const auto& room : rooms_.all()) room->request_sync();
+                           const auto rooms = rooms_.all();
+                           if (rooms.empty()) return;
+                           spdlog::info("bus up: {} documents ask their peers for what was missed",
+                                        rooms.size());
+                           for (const auto& room : rooms) room->request_sync();
                          }});
   bus_.subscribe(bus::kInstancesChannel);
   bus_.start();

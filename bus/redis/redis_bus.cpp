@@ -222,10 +222,13 @@ void RedisBus::update_health() {
   if (now == healthy_.load()) return;
   healthy_ = now;
   if (!now) return;
-  const bool recovered = ever_healthy_ && lost_since_healthy_;
+  // Up again after a loss, or up for the first time: either way what was published meanwhile was
+  // dropped (publish() sends nothing while disconnected). That includes the first start: an
+  // instance serves before its links are up (a restarted one gets clients at once), and the rooms
+  // loaded then must ask their peers for what they missed, as after a reconnect.
   ever_healthy_ = true;
   lost_since_healthy_ = false;
-  if (recovered && handlers_.on_reconnect) handlers_.on_reconnect();
+  if (handlers_.on_reconnect) handlers_.on_reconnect();
 }
 
 void RedisBus::send_subscribe(const std::string& channel) {

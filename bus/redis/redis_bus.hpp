@@ -11,8 +11,9 @@
 // Losing a connection marks the bus unhealthy (/readyz), and a timer reconnects with backoff
 // (100 ms doubling to 2 s). Once both connections are back and every channel is subscribed again,
 // (Redis confirmed each SUBSCRIBE) the bus is healthy and on_reconnect runs, so the server can
-// exchange state vectors and recover what was published while it was away. A liveness PING every 2
-// s on `pub` notices a Redis that stopped answering without closing the socket.
+// exchange state vectors and recover what was published while it was away; so it does when the
+// bus is up for the first time, since an instance serves (and publishes) before that. A liveness
+// PING every 2 s on `pub` notices a Redis that stopped answering without closing the socket.
 #pragma once
 
 #include <atomic>
