@@ -203,7 +203,6 @@ void RedisBus::on_lost(Link& l) {
   l.connected = false;
   if (&l == sub_.get()) unconfirmed_ = 0;
   healthy_ = false;
-  if (ever_healthy_) lost_since_healthy_ = true;
   schedule_reconnect(l);
 }
 
@@ -226,8 +225,6 @@ void RedisBus::update_health() {
   // dropped (publish() sends nothing while disconnected). That includes the first start: an
   // instance serves before its links are up (a restarted one gets clients at once), and the rooms
   // loaded then must ask their peers for what they missed, as after a reconnect.
-  ever_healthy_ = true;
-  lost_since_healthy_ = false;
   if (handlers_.on_reconnect) handlers_.on_reconnect();
 }
 

@@ -75,8 +75,6 @@ class RedisBus final : public Bus {
   boost::asio::steady_timer ping_timer_;
   std::atomic<bool> healthy_{false};
   bool stopped_ = true;
-  bool ever_healthy_ = false;
-  bool lost_since_healthy_ = false;
 };
 
 }  // namespace bus
