@@ -36,6 +36,9 @@ struct Config {
   size_t max_connections_per_ip = 512;     // WebSocket connections at once (0: no limit)
   size_t max_connections_per_user = 128;   // WebSocket connections at once (0: no limit)
   size_t max_document_bytes = 128u << 20;  // encoded Yjs state of one document (0: no limit)
+  // The text of a project's files together (as last stored), which new files and imports may not
+  // grow beyond (0: no limit). An import's decompressed data is bounded by what is left of it.
+  size_t max_project_bytes = 256u << 20;
   // History (server/room_history.cpp): a version after this much quiet following edits, and at
   // least this often while editing goes on. 0 turns automatic versions off.
   uint64_t history_quiet_ms = 30000;

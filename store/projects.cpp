@@ -6,6 +6,7 @@
 #include "store/projects.hpp"
 
 #include <algorithm>
+#include <set>
 #include <string_view>
 
 #include "store/migrations.hpp"
@@ -365,6 +366,60 @@ bool Projects::delete_file(int64_t project_id, int64_t document_id) {
     if (deleted) touch(sql, project_id);
   });
   return deleted;
+}
+
+std::optional<std::vector<TreeFile>> Projects::import_files(int64_t project_id,
+                                                            const Import& import) {
+  for (const auto& f : import.files) check_path(f.path);
+  for (const auto& f : import.folders) check_path(f);
+  std::optional<std::vector<TreeFile>> created;
+  store_.transact([&](Sql& sql) {
+    const auto owner = lock_project(sql, project_id);
+    if (!owner) return;
+    const ProjectTree tree = read_tree(sql, project_id);
+    if (tree.file_count() + import.files.size() > max_files_) throw ProjectFull(max_files_);
+    // The tree as it would be, grown path by path: each new path is checked against the project
+    // and against the paths of the import before it.
+    std::set<std::string> files;
+    for (const auto& row :
+         sql.exec("SELECT path FROM documents WHERE project_id = $1", {project_id}))
+      files.insert(row.text(0));
+    std::set<std::string> folders = tree.folders();
+    const auto add = [&](const std::string& path, bool is_file) {
+      for (size_t slash = path.find('/'); slash != std::string::npos;
+           slash = path.find('/', slash + 1)) {
+        std::string above = path.substr(0, slash);
+        if (files.count(above)) throw PathConflict(above);
+        folders.insert(std::move(above));
+      }
+      if (files.count(path) || (is_file && folders.count(path))) throw PathConflict(path);
+      (is_file ? files : folders).insert(path);
+    };
+    for (const auto& f : import.files) add(f.path, true);
+    std::vector<std::string> empty_folders;
+    for (const auto& path : import.folders) {
+      const bool existed = folders.count(path) > 0;
+      add(path, false);
+      if (!existed) empty_folders.push_back(path);
+    }
+    std::vector<TreeFile> out;
+    out.reserve(import.files.size());
+    for (const auto& f : import.files) {
+      const auto rows = sql.exec(
+          "INSERT INTO documents (owner_id, title, language, is_public, yjs_state, content, "
+          "project_id, path) VALUES ($1, $2, $3, false, $4, $5, $6, $7) RETURNING id",
+          {id_or_null(*owner), std::string(base_name(f.path)), f.language,
+           f.yjs_state ? SqlValue(*f.yjs_state) : SqlValue(nullptr), f.content, project_id,
+           f.path});
+      out.push_back({.id = rows.at(0).int64(0), .path = f.path});
+    }
+    for (const auto& path : empty_folders)  // no file lies in them (files were added first)
+      sql.exec("INSERT INTO project_folders (project_id, path) VALUES ($1, $2)",
+               {project_id, path});
+    touch(sql, project_id);
+    created = std::move(out);
+  });
+  return created;
 }
 
 bool Projects::create_folder(int64_t project_id, const std::string& path) {

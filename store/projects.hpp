@@ -114,6 +114,12 @@ struct FileText {
   bool logged = false;
 };
 
+// What POST /api/projects/{id}/import adds: files and (possibly empty) folders.
+struct Import {
+  std::vector<NewFile> files{};
+  std::vector<std::string> folders{};
+};
+
 // A live connection to a file of a project.
 struct FileSession {
   int64_t document_id = 0;
@@ -165,6 +171,13 @@ class Projects {
                                     const std::optional<std::string>& language);
   // False when the project has no such file.
   bool delete_file(int64_t project_id, int64_t document_id);
+
+  // Adds every file and folder of `import` in one transaction, or nothing. Returns the files
+  // created, in the import's order; nullopt when there is no such project. A folder that exists
+  // already is left as it is; a stored folder is kept only when no file lies in it. Throws
+  // InvalidPath, PathConflict (a path the project has, or the import names twice, or one under a
+  // file), ProjectFull (the project would hold more than its limit of files).
+  std::optional<std::vector<TreeFile>> import_files(int64_t project_id, const Import& import);
 
   // Stores an (empty) folder; false when there is no such project. Throws InvalidPath,
   // PathConflict.

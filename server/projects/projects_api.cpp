@@ -13,6 +13,7 @@
 
 #include "crdt/doc.hpp"
 #include "server/cluster.hpp"
+#include "server/projects/archive.hpp"
 #include "server/projects/search.hpp"
 #include "server/projects/zip.hpp"
 #include "server/room.hpp"
@@ -93,6 +94,21 @@ auto tree_change(const std::string& field, const std::string& asked, F&& change)
   } catch (const store::ProjectFull& e) {
     fail(409, "project_full", std::string(e.what()) + "; delete some before adding more", field);
   }
+}
+
+// The bytes of text the project's files hold (as last stored) and the file count.
+std::pair<size_t, size_t> project_usage(Services& s, int64_t id) {
+  const auto tree = store::Projects(s.store).tree(id);
+  if (!tree) fail(404, "not_found", "no such project");
+  size_t bytes = 0;
+  for (const auto& f : tree->files) bytes += static_cast<size_t>(f.size);
+  return {bytes, tree->files.size()};
+}
+
+[[noreturn]] void project_too_large(size_t limit) {
+  fail(413, "project_too_large",
+       "a project's files may hold at most " + std::to_string(limit) +
+           " bytes of text together on this server");
 }
 
 // The documents that went with a file, folder or project: their rooms close everyone with 4404
@@ -256,6 +272,9 @@ void create_file(Call& c, int64_t id) {
          "the text is larger than this server's documents may be (" + std::to_string(limit) +
              " bytes)");
   }
+  if (const size_t limit = c.s.config.max_project_bytes;
+      limit != 0 && project_usage(c.s, id).first + content.size() > limit)
+    project_too_large(limit);
   store::NewFile file{.path = path,
                       .language = language_from_title(std::string(store::base_name(path))),
                       .yjs_state = initial_state(content),
@@ -327,6 +346,85 @@ void delete_folder(Call& c, int64_t id) {
   if (!deleted) fail(404, "not_found", "no folder '" + path + "' in this project");
   files_removed(c.s, *deleted);
   c.reply(no_content());
+}
+
+// POST /api/projects/{id}/import[?path=folder]: a .zip or .tar.gz (archive.hpp for what is
+// refused) whose text files and folders are added under `path` (the project's root by default),
+// all in one transaction or not at all. Binary files are not imported; the answer lists them.
+void import_archive(Call& c, int64_t id) {
+  std::string prefix;
+  if (const auto p = query_param(c.req.target, "path"); p && !p->empty())
+    prefix = check_path(*p, "path") + "/";
+  const auto [project, access] = require_project(c, id, Access::kEditor);
+  if (c.req.body.empty()) invalid("body", "the body must be a .zip or .tar.gz archive");
+  const auto [used_bytes, used_files] = project_usage(c.s, id);
+  const size_t byte_limit = c.s.config.max_project_bytes;
+  archive::Limits limits{
+      .max_files = store::kMaxProjectFiles > used_files ? store::kMaxProjectFiles - used_files : 0,
+      .max_file_bytes = c.s.config.max_body_bytes,
+      .max_total_bytes = byte_limit == 0           ? SIZE_MAX
+                         : byte_limit > used_bytes ? byte_limit - used_bytes
+                                                   : 0};
+  archive::Contents contents;
+  try {
+    contents = archive::read(c.req.body, limits);
+  } catch (const archive::Refused& e) {
+    const std::string& code = e.code();
+    if (code == "archive_too_large" && byte_limit != 0) project_too_large(byte_limit);
+    if (code == "too_many_files")
+      fail(409, "project_full",
+           "a project holds at most " + std::to_string(store::kMaxProjectFiles) +
+               " files; this import would make it more",
+           "body");
+    const unsigned status = code == "unsupported_archive" ? 415
+                            : code == "file_too_large"    ? 413
+                                                          : 400;
+    fail(status, code, e.what(), "body");
+  }
+  store::Import import;
+  import.files.reserve(contents.files.size());
+  for (auto& f : contents.files) {
+    std::string path = prefix + f.path;
+    if (auto why = store::path_error(path)) fail(400, "invalid_path", "'" + path + "': " + *why);
+    store::NewFile file{.path = path,
+                        .language = language_from_title(std::string(store::base_name(path))),
+                        .yjs_state = initial_state(f.data),
+                        .content = std::move(f.data)};
+    import.files.push_back(std::move(file));
+  }
+  for (const auto& folder : contents.folders) {
+    std::string path = prefix + folder;
+    if (auto why = store::path_error(path)) fail(400, "invalid_path", "'" + path + "': " + *why);
+    import.folders.push_back(std::move(path));
+  }
+  if (!prefix.empty()) import.folders.push_back(prefix.substr(0, prefix.size() - 1));
+  std::optional<std::vector<store::TreeFile>> created;
+  try {
+    created = store::Projects(c.s.store).import_files(id, import);
+  } catch (const store::PathConflict& e) {
+    fail(409, "conflict",
+         "'" + e.path() +
+             "' is in the project already, or twice in the archive, or a file that "
+             "other entries would lie in; nothing was imported",
+         "body");
+  } catch (const store::Conflict&) {  // a concurrent writer took a path (the unique index)
+    fail(409, "conflict", "a path of the archive was taken meanwhile; nothing was imported",
+         "body");
+  } catch (const store::ProjectFull& e) {
+    fail(409, "project_full", std::string(e.what()) + "; nothing was imported", "body");
+  } catch (const store::InvalidPath& e) {
+    fail(400, "invalid_path", "'" + e.path() + "': " + e.reason());
+  }
+  if (!created) fail(404, "not_found", "no such project");
+  json files = json::array();
+  for (const auto& f : *created) files.push_back({{"id", f.id}, {"path", f.path}});
+  json skipped = json::array();
+  for (const auto& sk : contents.skipped)
+    skipped.push_back({{"path", prefix + sk.path}, {"reason", sk.reason}});
+  c.reply(201, {{"project_id", id},
+                {"files", std::move(files)},
+                {"folders", import.folders},
+                {"skipped", std::move(skipped)}});
 }
 
 // ---- search and export: every file's text ----
@@ -543,6 +641,10 @@ void route_projects(Call& c) {
     if (m == "PATCH") return move_folder(c, id);
     if (m == "DELETE") return delete_folder(c, id);
     method_not_allowed("POST, PATCH, DELETE");
+  }
+  if (n == 3 && what == "import") {
+    if (m != "POST") method_not_allowed("POST");
+    return import_archive(c, id);
   }
   if (n == 3 && (what == "search" || what == "export")) {
     if (m != "GET") method_not_allowed("GET");

@@ -323,6 +323,51 @@ TEST_P(ProjectsTest, AProjectHoldsAtMostItsLimitOfFiles) {
   EXPECT_TRUE(small.create_file(other.id, {.path = "c"}).has_value());
 }
 
+TEST_P(ProjectsTest, AnImportLandsWholeOrNotAtAll) {
+  file("src/app.py", "keep");
+  const auto import_of = [](std::vector<std::string> files, std::vector<std::string> folders) {
+    Import im;
+    for (auto& f : files) im.files.push_back({.path = f, .content = "text of " + f});
+    im.folders = std::move(folders);
+    return im;
+  };
+  // Each refusal names the path, and leaves the tree as it was (the files before it included).
+  const auto refused = [&](const Import& im, const std::string& named) {
+    try {
+      projects_->import_files(project_.id, im);
+      ADD_FAILURE() << "imported, but " << named << " should have been refused";
+    } catch (const PathConflict& e) {
+      EXPECT_EQ(e.path(), named);
+    }
+    EXPECT_EQ(paths(), std::vector<std::string>{"src/app.py"});
+  };
+  refused(import_of({"a.txt", "src/app.py"}, {}), "src/app.py");
+  refused(import_of({"a.txt", "src/app.py/inside"}, {}), "src/app.py");
+  refused(import_of({"a.txt", "b", "b"}, {}), "b");
+  refused(import_of({"a.txt", "c", "c/d"}, {}), "c");
+  refused(import_of({"a.txt"}, {"src/app.py"}), "src/app.py");
+  EXPECT_THROW(projects_->import_files(project_.id, import_of({"ok", "../x"}, {})), InvalidPath);
+  Projects small(*store_, 3);
+  EXPECT_THROW(small.import_files(project_.id, import_of({"x", "y", "z"}, {})), ProjectFull);
+  EXPECT_EQ(paths(), std::vector<std::string>{"src/app.py"});
+  EXPECT_EQ(projects_->import_files(project_.id + 100, import_of({"x"}, {})), std::nullopt);
+
+  const auto created = projects_->import_files(
+      project_.id,
+      import_of({"src/lib/a.py", "README.md"}, {"src", "src/lib", "docs/empty", "src"}));
+  ASSERT_TRUE(created.has_value());
+  ASSERT_EQ(created->size(), 2u);
+  EXPECT_EQ((*created)[0].path, "src/lib/a.py");
+  for (const auto& f : projects_->file_texts(project_.id)) {
+    if (f.path != "src/app.py") {
+      EXPECT_EQ(f.content, "text of " + f.path);
+    }
+  }
+  EXPECT_EQ(paths(), (std::vector<std::string>{"README.md", "src/app.py", "src/lib/a.py"}));
+  // Only the folder no file lies in is stored.
+  EXPECT_EQ(projects_->tree(project_.id)->stored_folders, std::vector<std::string>{"docs/empty"});
+}
+
 TEST_P(ProjectsTest, ConcurrentWritersOfOneTreeAreSerialized) {
   // Two connections (two instances) create the same paths, and files inside each other's, at
   // once: exactly one of each pair wins, and no file ends up inside another.

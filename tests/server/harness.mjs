@@ -230,8 +230,9 @@ export class Server {
     if (token) h.authorization = `Bearer ${token}`
     let payload
     if (body !== undefined) {
-      payload = typeof body === 'string' ? body : JSON.stringify(body)
-      if (typeof body !== 'string' && !h['content-type']) h['content-type'] = 'application/json'
+      const raw = typeof body === 'string' || body instanceof Uint8Array
+      payload = raw ? body : JSON.stringify(body)
+      if (!raw && !h['content-type']) h['content-type'] = 'application/json'
     }
     const r = await fetch(this.httpUrl + p, { method, headers: h, body: payload, signal: AbortSignal.timeout(15000) })
     const text = await r.text()

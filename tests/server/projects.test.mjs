@@ -3,7 +3,8 @@
 // WebSocket), the tree, files and folders with every error (401/403/404/405/409/400), hostile names
 // kept verbatim, a rename that keeps the document id and an open y-websocket connection, and
 // deletes (file, folder, project) that take the documents and close their connections; search
-// (literal, regex, case, pages, live and logged text) and the zip export read back independently.
+// (literal, regex, case, pages, live and logged text) and the zip export read back independently;
+// imports of .zip and .tar.gz (round trip through the export, hostile archives refused whole).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
@@ -11,6 +12,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
 import { scenario, rawWs, waitFor, within, tmpDir, TEST_TIMEOUT } from './harness.mjs'
+import { zip, tarGz } from './archives.mjs'
 
 function assertError (r, status, code, field) {
   assert.equal(r.status, status, `status (body ${r.text})`)
@@ -492,4 +494,117 @@ test('export: a zip of every file\'s live text and the empty folders', { timeout
   const empty = await newProject(srv, { name: 'empty' })
   const e = await fetch(`${srv.httpUrl}/api/projects/${empty.id}/export`, { headers: { authorization: `Bearer ${srv.token}` } })
   assert.equal(readZip(Buffer.from(await e.arrayBuffer())).length, 0)
+}))
+
+async function importArchive (srv, pid, body, { token = srv.token, query = '' } = {}) {
+  return srv.api('POST', `/api/projects/${pid}/import${query}`, { body, token, headers: { 'content-type': 'application/zip' } })
+}
+
+const fileText = async (srv, id) => (await srv.api('GET', `/api/documents/${id}/content`)).text
+
+test('import: a zip and a tar.gz land whole; binaries skipped; export gives the same bytes back', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server()
+  const vw = await srv.account('viewer')
+  const p = await newProject(srv)
+  await srv.api('PUT', `/api/projects/${p.id}/members/viewer`, { body: { role: 'viewer' } })
+  const texts = {
+    'src/main.py': 'def main():\n    print("héllo 🙂")\n',
+    'src/lib/util.js': 'export const x = 1\r\nexport const y = 2\r\n',
+    'README.md': '# demo\n',
+    'empty.txt': '',
+    'ünï 字/<odd> \'name\'.md': 'x'
+  }
+  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13])
+  const archive = zip([
+    { name: 'src/' }, { name: 'src/lib/' },
+    ...Object.entries(texts).map(([name, data]) => ({ name, data })),
+    { name: 'docs/empty/' },
+    { name: 'img/logo.png', data: png },
+    { name: 'latin1.txt', data: Buffer.from([0x63, 0x61, 0x66, 0xe9]) },
+    { name: '__MACOSX/._README.md', data: 'meta' }
+  ])
+  assertError(await importArchive(srv, p.id, archive, { token: vw.token }), 403, 'forbidden')
+  assertError(await importArchive(srv, p.id, archive, { token: null }), 401, 'unauthorized')
+  assertError(await importArchive(srv, 987654, archive), 404, 'not_found')
+  assertError(await srv.api('GET', `/api/projects/${p.id}/import`), 405, 'method_not_allowed')
+  const r = await importArchive(srv, p.id, archive)
+  assert.equal(r.status, 201, r.text)
+  assert.deepEqual(r.json.files.map((f) => f.path).sort(), Object.keys(texts).sort())
+  assert.deepEqual(r.json.skipped.sort((a, b) => a.path.localeCompare(b.path)), [
+    { path: '__MACOSX/._README.md', reason: 'metadata' },
+    { path: 'img/logo.png', reason: 'binary' },
+    { path: 'latin1.txt', reason: 'binary' }
+  ])
+  const tr = await tree(srv, p.id)
+  assert.deepEqual(paths(tr).sort(), Object.keys(texts).sort())
+  assert.ok(tr.folders.some((f) => f.path === 'docs/empty' && f.stored), 'the empty folder is kept')
+  assert.ok(!tr.folders.some((f) => f.path === 'src' && f.stored), 'a folder with files is implied, not stored')
+  for (const f of r.json.files) assert.equal(await fileText(srv, f.id), texts[f.path], f.path)
+  const main = tr.files.find((f) => f.path === 'src/main.py')
+  assert.equal(main.language, 'python')
+
+  // The export gives every text back byte for byte, and importing it again into a new project
+  // makes the same tree and texts.
+  const ex = await fetch(`${srv.httpUrl}/api/projects/${p.id}/export`, { headers: { authorization: `Bearer ${srv.token}` } })
+  const exported = Buffer.from(await ex.arrayBuffer())
+  const back = Object.fromEntries(readZip(exported).filter((e) => !e.name.endsWith('/')).map((e) => [e.name, e.data.toString('utf8')]))
+  assert.deepEqual(back, texts)
+  const q = await newProject(srv, { name: 'copy' })
+  const again = await importArchive(srv, q.id, exported)
+  assert.equal(again.status, 201, again.text)
+  assert.deepEqual(paths(await tree(srv, q.id)).sort(), Object.keys(texts).sort())
+  for (const f of again.json.files) assert.equal(await fileText(srv, f.id), texts[f.path], `copy of ${f.path}`)
+
+  // A tar.gz as npm packs one ("package/…"), under a folder of the project (?path=), with "./".
+  const tgz = tarGz([
+    { name: './' }, { name: './package/' },
+    { name: './package/index.js', data: 'module.exports = 42\n' },
+    { name: 'package/lib/a.ts', data: 'export {}\n' }
+  ])
+  const v = await srv.api('POST', `/api/projects/${p.id}/import?path=vendor/pkg`, { body: tgz, headers: { 'content-type': 'application/gzip' } })
+  assert.equal(v.status, 201, v.text)
+  assert.deepEqual(v.json.files.map((f) => f.path).sort(), ['vendor/pkg/package/index.js', 'vendor/pkg/package/lib/a.ts'])
+  assert.equal(await fileText(srv, v.json.files.find((f) => f.path.endsWith('index.js')).id), 'module.exports = 42\n')
+  // An imported file is a live document like any other.
+  const c = s.client(srv, main.id, { name: 'editor' })
+  await c.waitSynced()
+  assert.equal(c.ytext.toString(), texts['src/main.py'])
+}))
+
+test('import: hostile and conflicting archives are refused whole, with the entry named', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server({ 'max-body-bytes': 256 * 1024, 'max-project-bytes': 1024 * 1024 })
+  const p = await newProject(srv)
+  await newFile(srv, p.id, 'src/app.py', 'keep me\n')
+  const before = await tree(srv, p.id)
+  const ok = { name: 'good.txt', data: 'fine' }
+  const cases = [
+    ['traversal', zip([ok, { name: '../evil.txt', data: 'x' }]), 400, 'unsafe_path', '../evil.txt'],
+    ['deep traversal', zip([ok, { name: 'a/../../evil.txt', data: 'x' }]), 400, 'unsafe_path', 'a/../../evil.txt'],
+    ['absolute', zip([ok, { name: '/etc/passwd', data: 'x' }]), 400, 'unsafe_path', '/etc/passwd'],
+    ['absolute in tar', tarGz([ok, { name: '/etc/passwd', data: 'x' }]), 400, 'unsafe_path', '/etc/passwd'],
+    ['zip symlink', zip([ok, { name: 'link', data: '/etc/passwd', mode: 0o120777 }]), 400, 'link', 'link'],
+    ['tar symlink', tarGz([ok, { name: 'link', type: '2', link: '/etc/passwd' }]), 400, 'link', 'link'],
+    ['tar hard link', tarGz([ok, { name: 'hard', type: '1', link: 'good.txt' }]), 400, 'link', 'hard'],
+    ['existing file', zip([ok, { name: 'src/app.py', data: 'overwrite?' }]), 409, 'conflict', 'src/app.py'],
+    ['under a file', zip([ok, { name: 'src/app.py/x', data: 'x' }]), 409, 'conflict', 'src/app.py'],
+    ['twice', zip([ok, { name: 'dup.txt', data: '1' }, { name: 'dup.txt', data: '2' }]), 409, 'conflict', 'dup.txt'],
+    ['file and folder', zip([ok, { name: 'x', data: '1' }, { name: 'x/y', data: '2' }]), 409, 'conflict', 'x'],
+    ['control character', zip([ok, { name: 'a\u0001b.txt', data: '1' }]), 400, 'invalid_path', 'a\u0001b.txt'],
+    ['not an archive', Buffer.from('hello, this is not a zip'), 415, 'unsupported_archive'],
+    ['truncated zip', zip([ok, { name: 'b.txt', data: 'y'.repeat(5000) }]).subarray(0, 60), 415, 'unsupported_archive'],
+    ['file over the limit', zip([ok, { name: 'big.txt', data: 'a'.repeat(300 * 1024) }]), 413, 'file_too_large', 'big.txt'],
+    ['bomb', tarGz([ok, ...Array.from({ length: 6 }, (_, i) => ({ name: `b${i}.txt`, data: 'a'.repeat(200 * 1024) }))]), 413, 'project_too_large']
+  ]
+  for (const [what, body, status, code, named] of cases) {
+    const r = await importArchive(srv, p.id, body)
+    assertError(r, status, code)
+    if (named) assert.ok(r.json.error.message.includes(`'${named}'`), `${what}: the message names ${named}: ${r.json.error.message}`)
+    assert.deepEqual(await tree(srv, p.id), before, `${what}: nothing was imported`)
+  }
+  assertError(await importArchive(srv, p.id, ''), 400, 'validation', 'body')
+  // A plain file create beyond the project's byte limit is refused too.
+  await newFile(srv, p.id, 'fill.txt', 'f'.repeat(200 * 1024))
+  const huge = 'h'.repeat(200 * 1024)
+  for (let i = 0; i < 4; i++) await newFile(srv, p.id, `fill${i}.txt`, huge)
+  assertError(await srv.api('POST', `/api/projects/${p.id}/files`, { body: { path: 'over.txt', content: huge } }), 413, 'project_too_large')
 }))
