@@ -24,7 +24,7 @@ namespace bus {
 
 using Payload = std::shared_ptr<const std::vector<uint8_t>>;
 
-// `weft:doc:<id>`.
+// `weft:doc:<id>`; for a project room's key (-project id), `weft:project:<project id>`.
 std::string channel_of(int64_t document_id);
 inline constexpr const char* kInstancesChannel = "weft:instances";
 

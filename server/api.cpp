@@ -201,6 +201,7 @@ void patch_document(Call& c, int64_t id) {
                           : "it is public when its project is");
   }
   c.s.accounts.update_document(id, patch);
+  if (doc.project_id && patch.language) tree_changed(c.s, doc.project_id);  // the tree shows it
   if (patch.is_public && *patch.is_public != doc.is_public) {
     // Who is connected may have gained or lost access.
     std::set<int64_t> users;
@@ -213,10 +214,11 @@ void patch_document(Call& c, int64_t id) {
 }
 
 void delete_document(Call& c, int64_t id) {
-  c.require_document(id, store::Access::kOwner);
+  const auto [doc, access] = c.require_document(id, store::Access::kOwner);
   c.s.accounts.delete_document(id);
   if (const auto room = c.s.rooms.find(id)) room->remove();
   c.s.cluster.publish(id, {{PartKind::kRemoved, {}}});
+  if (doc.project_id) tree_changed(c.s, doc.project_id);
   spdlog::info("document {} deleted by user {}", id, c.user->id);
   c.reply(no_content());
 }

@@ -18,14 +18,23 @@ constexpr auto kHeartbeatEvery = std::chrono::seconds(5);
 constexpr auto kPresumedDeadAfter = std::chrono::seconds(15);
 constexpr size_t kMaxParts = 1 << 16;
 
-// "weft:doc:123" → 123; 0 for anything else.
+// "weft:doc:123" → 123, "weft:project:7" → -7 (the project room's key, bus::channel_of); 0 for
+// anything else.
 int64_t document_of(std::string_view channel) {
-  constexpr std::string_view kPrefix = "weft:doc:";
-  if (channel.substr(0, kPrefix.size()) != kPrefix) return 0;
-  channel.remove_prefix(kPrefix.size());
+  constexpr std::string_view kDoc = "weft:doc:";
+  constexpr std::string_view kProject = "weft:project:";
+  int64_t sign = 1;
+  if (channel.substr(0, kDoc.size()) == kDoc) {
+    channel.remove_prefix(kDoc.size());
+  } else if (channel.substr(0, kProject.size()) == kProject) {
+    channel.remove_prefix(kProject.size());
+    sign = -1;
+  } else {
+    return 0;
+  }
   int64_t id = 0;
   const auto [ptr, ec] = std::from_chars(channel.data(), channel.data() + channel.size(), id);
-  return ec == std::errc() && ptr == channel.data() + channel.size() && id > 0 ? id : 0;
+  return ec == std::errc() && ptr == channel.data() + channel.size() && id > 0 ? sign * id : 0;
 }
 
 }  // namespace

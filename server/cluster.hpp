@@ -49,6 +49,8 @@ enum class PartKind : uint64_t {
   kAccess = 5,
   kAlive = 6,
   kBye = 7,
+  kTreeChanged = 8,  // project rooms: the tree changed (Room::touch_tree), no data
+  kRejoin = 9,       // project rooms: who may connect changed; everyone reconnects (1012)
 };
 
 struct Part {

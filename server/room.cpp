@@ -57,6 +57,13 @@ Room::~Room() = default;
 void Room::start_load() {
   auto self = shared_from_this();
   services_.cluster.subscribe(document_id_);
+  if (is_project()) {  // made afresh: nothing is stored
+    asio::post(strand_, [self] {
+      self->on_loaded(
+          store::StoredDocument{.id = self->document_id_, .yjs_state = {}, .updates = {}}, "");
+    });
+    return;
+  }
   asio::post(services_.blocking, [self] {
     std::optional<store::StoredDocument> stored;
     std::string error;
@@ -224,7 +231,8 @@ void Room::apply_update(const std::shared_ptr<Connection>& conn, crdt::ByteView 
                         const Frame& relay) {
   if (empty_update(update)) return;
   if (conn->role() == Role::kViewer) {
-    services_.metrics.viewer_updates_dropped.fetch_add(1, std::memory_order_relaxed);
+    if (!is_project())  // a project room's clients all send what they hold, and are all read-only
+      services_.metrics.viewer_updates_dropped.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   if (!fits(update)) {
@@ -272,6 +280,7 @@ bool Room::fits(crdt::ByteView update) {
 void Room::publish(crdt::ByteView update, const Frame& relay, const Connection* origin) {
   broadcast(relay ? relay : make_frame(protocol::encode_sync_update(update)), origin);
   outbox(PartKind::kUpdate, update);
+  if (is_project()) return;
   services_.persister.enqueue(document_id_,
                               std::make_shared<const store::Bytes>(update.begin(), update.end()));
   if (++logged_since_compaction_ >= services_.config.compact_threshold && !compacting_)
@@ -335,6 +344,27 @@ void Room::replace_now(const std::u16string& after, int64_t user_id,
   }
 }
 
+void Room::touch_tree() {
+  when_loaded([self = shared_from_this()] {
+    if (self->state_ != State::kReady) return;
+    // A new token replaces the old one: the text stays a few bytes however often the tree
+    // changes (what is deleted merges into one deleted struct per writer).
+    const std::string token = std::to_string(++self->tree_touches_);
+    const uint64_t length = self->doc_.text_length("tree");
+    const crdt::Bytes update = self->doc_.transact([&](crdt::Transaction& tr) {
+      if (length > 0) self->doc_.delete_text(tr, "tree", 0, length);
+      self->doc_.insert_text(tr, "tree", 0, crdt::utf8_to_utf16(token));
+    });
+    if (!update.empty()) self->publish(update, nullptr, nullptr);
+  });
+}
+
+void Room::rejoin_all() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->close_all(close_code::kServiceRestart, "access changed: connect again");
+  });
+}
+
 void Room::set_access(int64_t user_id, std::optional<Role> role) {
   asio::post(strand_,
              [self = shared_from_this(), user_id, role] { self->apply_access(user_id, role); });
@@ -359,7 +389,9 @@ void Room::apply_access(int64_t user_id, std::optional<Role> role) {
 }
 
 void Room::remove() {
-  asio::post(strand_, [self = shared_from_this()] { self->mark_gone("document deleted"); });
+  asio::post(strand_, [self = shared_from_this()] {
+    self->mark_gone(self->is_project() ? "project deleted" : "document deleted");
+  });
 }
 
 void Room::mark_gone(const std::string& reason) {
@@ -420,6 +452,12 @@ void Room::apply_bus_part(const std::string& instance, Part& part) {
         apply_access(user, role);
         return;
       }
+      case PartKind::kTreeChanged:
+        if (is_project()) touch_tree();
+        return;
+      case PartKind::kRejoin:
+        if (is_project()) close_all(close_code::kServiceRestart, "access changed: connect again");
+        return;
       default:
         return;  // a newer instance's part kind
     }
@@ -547,6 +585,10 @@ void Room::schedule_unload() {
 }
 
 void Room::compact(std::function<void()> then) {
+  if (is_project()) {  // nothing stored
+    if (then) asio::post(strand_, std::move(then));
+    return;
+  }
   compacting_ = true;
   logged_since_compaction_ = 0;
   // With other instances, this room may hold edits that only reached it over the bus (their

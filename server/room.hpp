@@ -1,5 +1,13 @@
 // room.hpp — one loaded document and the connections editing it.
 //
+// A project's live channel is a room too (a "project room", keyed by the project's id negated,
+// `/ws/projects/<id>`): its document is not stored but made afresh at each load, and its only
+// writer is the server, which rewrites its one text (`tree`) after every change of the project's
+// tree (touch_tree) so that everyone in the project hears of it — on every instance, over the bus
+// like any update — and asks for the tree again; the awareness of its connections is who is in
+// the project and in which file. Its connections are read-only; nothing of it is stored, versioned
+// or compacted.
+//
 // Everything a room owns (the crdt::Doc, awareness, the connection set) is touched only on the
 // room's strand, so rooms never lock and different documents proceed in parallel on all cores.
 // The broadcast path: a client's update frame is applied to the doc, then the same immutable
@@ -35,6 +43,9 @@ class Room : public std::enable_shared_from_this<Room> {
   ~Room();
 
   int64_t document_id() const { return document_id_; }
+  // The room key of project `id`'s live channel, and whether a key is one.
+  static int64_t project_key(int64_t project_id) { return -project_id; }
+  bool is_project() const { return document_id_ < 0; }
 
   // All three may be called from any thread; they run on the room's strand.
   void join(std::shared_ptr<Connection> conn);
@@ -52,6 +63,13 @@ class Room : public std::enable_shared_from_this<Room> {
   // document could not be loaded or is gone.
   // `user_id` made the edit (0: nobody in particular); it counts as theirs in the history.
   void replace_text(std::string text, int64_t user_id, std::function<void(bool)> done);
+  // Project rooms: the project's tree changed; everyone connected (here and, over the bus, on the
+  // other instances) receives an update of the `tree` text.
+  void touch_tree();
+  // Project rooms: whether a user may be in the project changed in a way the room cannot follow
+  // user by user (the project became private): every connection is closed with 1012, so that
+  // y-websocket reconnects at once and each connection is authorized again.
+  void rejoin_all();
   // After a change of permissions: `user_id`'s connections get `role`, or are closed with 4403
   // when the user lost access (nullopt).
   void set_access(int64_t user_id, std::optional<Role> role);
@@ -239,6 +257,7 @@ class Room : public std::enable_shared_from_this<Room> {
   bool fits(crdt::ByteView update);
   size_t logged_since_compaction_ = 0;
   bool compacting_ = false;
+  uint64_t tree_touches_ = 0;  // project rooms: touch_tree's count, the next token
   bool shutting_down_ = false;
 };
 

@@ -35,6 +35,7 @@ namespace weft {
 namespace asio = boost::asio;
 
 void Room::note_edit(int64_t user_id, uint64_t inserted, uint64_t deleted) {
+  if (is_project()) return;  // no history
   const auto now = std::chrono::steady_clock::now();
   if (!edited_) {
     edited_ = true;
@@ -51,6 +52,7 @@ void Room::note_edit(int64_t user_id, uint64_t inserted, uint64_t deleted) {
 }
 
 void Room::attribute(int64_t user_id, const crdt::Applied& applied) {
+  if (is_project()) return;
   if (applied.added.empty()) return;
   const auto now = std::chrono::system_clock::now();
   std::vector<store::ClientAuthor> fresh;

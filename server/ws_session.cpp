@@ -18,6 +18,7 @@
 #include "server/room.hpp"
 #include "server/room_registry.hpp"
 #include "server/url.hpp"
+#include "store/projects.hpp"
 
 namespace weft {
 
@@ -27,14 +28,20 @@ namespace websocket = beast::websocket;
 
 namespace {
 
-// "/ws/123?token=…" → 123; 0 when the id is not a positive integer.
+// "/ws/123?token=…" → 123; "/ws/projects/7?token=…" → -7, the key of project 7's room
+// (Room::project_key); 0 when the id is not a positive integer.
 int64_t document_id_of(std::string_view target) {
   target.remove_prefix(std::string_view("/ws/").size());
   target = target.substr(0, target.find('?'));
+  int64_t sign = 1;
+  if (constexpr std::string_view kProjects = "projects/"; target.rfind(kProjects, 0) == 0) {
+    target.remove_prefix(kProjects.size());
+    sign = -1;
+  }
   int64_t id = 0;
   const auto [ptr, ec] = std::from_chars(target.data(), target.data() + target.size(), id);
   if (ec != std::errc() || ptr != target.data() + target.size() || id <= 0) return 0;
-  return id;
+  return sign * id;
 }
 
 constexpr size_t kReadChunk = 64 * 1024;
@@ -113,18 +120,25 @@ void WsSession<Stream>::authorize(int64_t document_id, std::string token) {
     Admission a;
     try {
       const auto user = authenticate(self->services_, token);
-      const auto access =
-          user ? self->services_.accounts.access(document_id, user->id) : std::nullopt;
-      const auto role = access ? role_for(*access) : std::nullopt;
+      const bool project = document_id < 0;
+      std::optional<store::Access> access;
+      if (user && project) {
+        access = store::Projects(self->services_.store).access(-document_id, user->id);
+      } else if (user) {
+        access = self->services_.accounts.access(document_id, user->id);
+      }
+      // A project's live channel is written by the server only.
+      auto role = access ? role_for(*access) : std::nullopt;
+      if (project && role) role = Role::kViewer;
       if (!user) {
         a.refusal = close_code::kUnauthorized;
         a.reason = token.empty() ? "sign in first" : "invalid or expired token";
       } else if (!access) {
         a.refusal = close_code::kNotFound;
-        a.reason = "no such document";
+        a.reason = project ? "no such project" : "no such document";
       } else if (!role) {
         a.refusal = close_code::kForbidden;
-        a.reason = "no access to this document";
+        a.reason = project ? "no access to this project" : "no access to this document";
       } else if (auto limited =
                      self->services_.connection_limits.acquire(self->remote_ip_, user->id);
                  !limited.slot) {
@@ -141,8 +155,11 @@ void WsSession<Stream>::authorize(int64_t document_id, std::string token) {
         a.slot.emplace(std::move(*limited.slot));
         a.user_id = user->id;
         a.role = *role;
-        a.session_id = self->services_.accounts.open_session(document_id, user->id,
-                                                             self->services_.instance_id);
+        // The sessions table lists who edits which document; a project's channel is not one.
+        if (!project) {
+          a.session_id = self->services_.accounts.open_session(document_id, user->id,
+                                                               self->services_.instance_id);
+        }
       }
     } catch (const std::exception& e) {
       spdlog::error("document {}: authorizing a connection failed: {}", document_id, e.what());

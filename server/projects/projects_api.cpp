@@ -120,8 +120,9 @@ void files_removed(Services& s, const std::vector<int64_t>& ids) {
   }
 }
 
-// Tells the rooms of every file of the project that `user_id`'s access may have changed (one
-// access query for all; the role of a file is the project's).
+// Tells the rooms of every file of the project, and the project's own room, that `user_id`'s
+// access may have changed (one access query for all; the role of a file is the project's; in
+// the project's room everyone is a viewer).
 void refresh_project_access(Services& s, int64_t project_id, int64_t user_id) {
   store::Projects projects(s.store);
   const auto role = role_for(projects.access(project_id, user_id).value_or(Access::kNone));
@@ -129,6 +130,10 @@ void refresh_project_access(Services& s, int64_t project_id, int64_t user_id) {
     if (const auto room = s.rooms.find(id)) room->set_access(user_id, role);
     s.cluster.publish(id, {{PartKind::kAccess, encode_access(user_id, role)}});
   }
+  const int64_t key = Room::project_key(project_id);
+  const std::optional<Role> in_project = role ? std::optional(Role::kViewer) : std::nullopt;
+  if (const auto room = s.rooms.find(key)) room->set_access(user_id, in_project);
+  s.cluster.publish(key, {{PartKind::kAccess, encode_access(user_id, in_project)}});
 }
 
 // The file `document_id` of project `project_id` (404 when it is not one of its files).
@@ -183,7 +188,13 @@ void patch_project(Call& c, int64_t id) {
     // Whoever is connected to a file may have gained or lost access.
     for (const auto& session : projects.open_sessions(id))
       refresh_access(c.s, session.document_id, session.user_id);
+    if (!*patch.is_public) {
+      const int64_t key = Room::project_key(id);
+      if (const auto room = c.s.rooms.find(key)) room->rejoin_all();
+      c.s.cluster.publish(key, {{PartKind::kRejoin, {}}});
+    }
   }
+  if (patch.name) tree_changed(c.s, id);  // the name is shown with the tree
   auto updated = projects.project(id);
   if (!updated) fail(404, "not_found", "no such project");
   c.reply(200, project_json(*updated, access));
@@ -194,6 +205,7 @@ void delete_project(Call& c, int64_t id) {
   const auto files = store::Projects(c.s.store).delete_project(id);
   if (!files) fail(404, "not_found", "no such project");
   files_removed(c.s, *files);
+  files_removed(c.s, {Room::project_key(id)});
   spdlog::info("project {} deleted by user {} with {} files", id, c.user->id, files->size());
   c.reply(no_content());
 }
@@ -201,6 +213,18 @@ void delete_project(Call& c, int64_t id) {
 // ---- members ----
 
 }  // namespace
+
+// The project's tree changed: everyone in the project hears of it through the project's room
+// (room.hpp), here when it is loaded here (its update reaches the other instances), else through
+// the other instances' rooms.
+void tree_changed(Services& s, int64_t project_id) {
+  const int64_t key = Room::project_key(project_id);
+  if (const auto room = s.rooms.find(key)) {
+    room->touch_tree();
+  } else {
+    s.cluster.publish(key, {{PartKind::kTreeChanged, {}}});
+  }
+}
 
 void list_project_members(Call& c, int64_t id) {
   const auto [project, access] = require_project(c, id, Access::kViewer);
@@ -284,6 +308,7 @@ void create_file(Call& c, int64_t id) {
   if (!created) fail(404, "not_found", "no such project");
   auto doc = c.s.accounts.document(created->id);
   if (!doc) fail(404, "not_found", "no such file in this project");  // deleted meanwhile
+  tree_changed(c.s, id);
   c.reply(201, document_json(*doc, access));
 }
 
@@ -303,6 +328,7 @@ void patch_file(Call& c, int64_t id, int64_t document_id) {
   if (!moved) fail(404, "not_found", "no such file in this project");
   auto updated = c.s.accounts.document(document_id);
   if (!updated) fail(404, "not_found", "no such file in this project");
+  tree_changed(c.s, id);
   c.reply(200, document_json(*updated, access));
 }
 
@@ -311,6 +337,7 @@ void delete_file(Call& c, int64_t id, int64_t document_id) {
   if (!store::Projects(c.s.store).delete_file(id, document_id))
     fail(404, "not_found", "no such file in this project");
   files_removed(c.s, {document_id});
+  tree_changed(c.s, id);
   c.reply(no_content());
 }
 
@@ -321,6 +348,7 @@ void create_folder(Call& c, int64_t id) {
   const bool created =
       tree_change("path", path, [&] { return store::Projects(c.s.store).create_folder(id, path); });
   if (!created) fail(404, "not_found", "no such project");
+  tree_changed(c.s, id);
   c.reply(201, {{"path", path}});
 }
 
@@ -334,6 +362,7 @@ void move_folder(Call& c, int64_t id) {
   if (!moved) fail(404, "not_found", "no folder '" + from + "' in this project");
   json files = json::array();
   for (const auto& f : *moved) files.push_back({{"id", f.id}, {"path", f.path}});
+  tree_changed(c.s, id);
   c.reply(200, {{"from", from}, {"to", to}, {"files", std::move(files)}});
 }
 
@@ -345,6 +374,7 @@ void delete_folder(Call& c, int64_t id) {
   const auto deleted = store::Projects(c.s.store).delete_folder(id, path);
   if (!deleted) fail(404, "not_found", "no folder '" + path + "' in this project");
   files_removed(c.s, *deleted);
+  tree_changed(c.s, id);
   c.reply(no_content());
 }
 
@@ -421,6 +451,7 @@ void import_archive(Call& c, int64_t id) {
   json skipped = json::array();
   for (const auto& sk : contents.skipped)
     skipped.push_back({{"path", prefix + sk.path}, {"reason", sk.reason}});
+  tree_changed(c.s, id);
   c.reply(201, {{"project_id", id},
                 {"files", std::move(files)},
                 {"folders", import.folders},

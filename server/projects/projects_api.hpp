@@ -7,6 +7,8 @@
 // text, history and WebSocket are the document routes of its id, with its project's access. A
 // rename keeps the document id, so live connections stay open. Deleting a file, a folder or the
 // project closes the connections of every file that goes (4404), here and on the other instances.
+// Every change of a tree is announced in the project's room (`/ws/projects/<id>`, room.hpp), so
+// that everyone in the project asks for the tree again.
 // Store rules and invariants: store/projects.hpp, store/project_tree.hpp.
 #pragma once
 
@@ -18,5 +20,7 @@ namespace weft {
 void route_projects(Call& c);
 // GET /api/projects/{id}/members (also the members of each of its files).
 void list_project_members(Call& c, int64_t project_id);
+// Tells everyone in the project, on every instance, that its tree changed.
+void tree_changed(Services& s, int64_t project_id);
 
 }  // namespace weft

@@ -300,3 +300,55 @@ test('revoking a member and deleting a document on one instance closes connectio
   assert.equal((await a.api('DELETE', `/api/documents/${id}`)).status, 204)
   await waitFor(() => e.serverCloses().some((c) => c.code === 4404), 10000, 'everyone on the other instance to be closed with 4404', () => JSON.stringify(e.closes))
 }))
+
+test('projects on two instances: the live tree and presence cross, a rename keeps a file\'s editors on the other instance', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const redis = await startRedis(s)
+  const { instances } = await cluster(s, { n: 2, redis })
+  const [a, b] = instances
+  const member = await a.account('member')
+  const p = (await a.api('POST', '/api/projects', { body: { name: 'demo' } })).json
+  assert.equal((await a.api('PUT', `/api/projects/${p.id}/members/member`, { body: { role: 'editor' } })).status, 200)
+  const file = (await a.api('POST', `/api/projects/${p.id}/files`, { body: { path: 'src/main.py', content: 'print(1)\n' } })).json
+  // The project's channel on b only, while the changes go through a (no project room there): the
+  // announcement crosses as a tree-changed message. Then with one on a too: as an update.
+  const watch = (srv, name, token) => {
+    const c = s.client(srv, `projects/${p.id}`, { name, token })
+    c.changes = 0
+    c.doc.getText('tree').observe(() => { c.changes++ })
+    return c
+  }
+  const onB = watch(b, 'member on b', member.token)
+  await onB.waitSynced()
+  const before = onB.changes
+  assert.equal((await a.api('POST', `/api/projects/${p.id}/files`, { body: { path: 'README.md' } })).status, 201)
+  await waitFor(() => onB.changes > before, 10000, 'a change made on a to reach the project channel on b')
+  const onA = watch(a, 'owner on a')
+  await onA.waitSynced()
+  onA.awareness.setLocalStateField('user', { name: 'owner' })
+  onA.awareness.setLocalStateField('file', 'src/main.py')
+  await waitFor(() => [...onB.awareness.getStates().values()].some((st) => st.user?.name === 'owner' && st.file === 'src/main.py'), 10000, 'presence on a to reach b')
+
+  // Rename while editing: the member edits the file on b; the owner renames it through a.
+  const editor = s.client(b, file.id, { name: 'editor on b', token: member.token })
+  await editor.waitSynced()
+  editor.ytext.insert(editor.ytext.length, '# before\n')
+  const [ca, cb] = [onA.changes, onB.changes]
+  const r = await a.api('PATCH', `/api/projects/${p.id}/files/${file.id}`, { body: { path: 'app/main.py' } })
+  assert.equal(r.status, 200, r.text)
+  await waitFor(() => onA.changes > ca && onB.changes > cb, 10000, 'the rename to reach both instances\' channels')
+  assert.deepEqual(editor.serverCloses(), [], 'the editor stays connected through the rename')
+  editor.ytext.insert(editor.ytext.length, '# after\n')
+  const reader = s.client(a, file.id, { name: 'reader on a' })
+  await reader.waitSynced()
+  await waitFor(() => reader.text() === 'print(1)\n# before\n# after\n', 10000, 'edits before and after the rename to reach a', () => JSON.stringify(reader.text()))
+  const t2 = (await b.api('GET', `/api/projects/${p.id}/tree`)).json
+  assert.deepEqual(t2.files.map((f) => f.path).sort(), ['README.md', 'app/main.py'])
+
+  // Removing the member on a closes its channel on b; deleting the project closes everyone's.
+  assert.equal((await a.api('DELETE', `/api/projects/${p.id}/members/member`)).status, 204)
+  await waitFor(() => onB.serverCloses().some((c) => c.code === 4403), 10000, 'the removed member\'s channel on b to be closed with 4403', () => JSON.stringify(onB.closes))
+  const ownerOnB = watch(b, 'owner on b')
+  await ownerOnB.waitSynced()
+  assert.equal((await a.api('DELETE', `/api/projects/${p.id}`)).status, 204)
+  await waitFor(() => ownerOnB.serverCloses().some((c) => c.code === 4404), 10000, 'deleting the project on a to close its channel on b with 4404', () => JSON.stringify(ownerOnB.closes))
+}))

@@ -608,3 +608,91 @@ test('import: hostile and conflicting archives are refused whole, with the entry
   for (let i = 0; i < 4; i++) await newFile(srv, p.id, `fill${i}.txt`, huge)
   assertError(await srv.api('POST', `/api/projects/${p.id}/files`, { body: { path: 'over.txt', content: huge } }), 413, 'project_too_large')
 }))
+
+// A y-websocket client of a project's live channel (/ws/projects/<id>): counts the server's
+// rewrites of its `tree` text (one per change of the tree) and carries presence.
+function projectClient (s, srv, pid, opts = {}) {
+  const c = s.client(srv, `projects/${pid}`, opts)
+  c.treeChanges = 0
+  c.doc.getText('tree').observe(() => { c.treeChanges++ })
+  return c
+}
+
+test('live tree: the project room announces every change of the tree, carries presence, and is read-only', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server()
+  const ed = await srv.account('editor')
+  const out = await srv.account('outsider')
+  const p = await newProject(srv)
+  await srv.api('PUT', `/api/projects/${p.id}/members/editor`, { body: { role: 'editor' } })
+  const a = projectClient(s, srv, p.id, { name: 'owner' })
+  const b = projectClient(s, srv, p.id, { name: 'editor', token: ed.token })
+  await a.waitSynced()
+  await b.waitSynced()
+
+  // Each change of the tree, whoever makes it and by whichever route, reaches both.
+  const changes = [
+    ['create a file', () => srv.api('POST', `/api/projects/${p.id}/files`, { body: { path: 'src/a.py', content: 'x = 1\n' }, token: ed.token })],
+    ['create a folder', () => srv.api('POST', `/api/projects/${p.id}/folders`, { body: { path: 'docs' } })],
+    ['rename a file', async () => {
+      const id = (await tree(srv, p.id)).files[0].id
+      return srv.api('PATCH', `/api/projects/${p.id}/files/${id}`, { body: { path: 'src/b.py' } })
+    }],
+    ['move a folder', () => srv.api('PATCH', `/api/projects/${p.id}/folders`, { body: { from: 'src', to: 'lib' } })],
+    ['import', () => importArchive(srv, p.id, zip([{ name: 'imported.txt', data: 'hi' }]))],
+    ['change a language', async () => {
+      const id = (await tree(srv, p.id)).files.find((f) => f.path === 'imported.txt').id
+      return srv.api('PATCH', `/api/documents/${id}`, { body: { language: 'markdown' } })
+    }],
+    ['delete a file (documents route)', async () => {
+      const id = (await tree(srv, p.id)).files.find((f) => f.path === 'imported.txt').id
+      return srv.api('DELETE', `/api/documents/${id}`)
+    }],
+    ['delete a folder', () => srv.api('DELETE', `/api/projects/${p.id}/folders?path=docs`)],
+    ['rename the project', () => srv.api('PATCH', `/api/projects/${p.id}`, { body: { name: 'renamed' } })]
+  ]
+  for (const [what, change] of changes) {
+    const [ca, cb] = [a.treeChanges, b.treeChanges]
+    const r = await change()
+    assert.ok(r.status < 300, `${what}: ${r.status} ${r.text}`)
+    await waitFor(() => a.treeChanges > ca && b.treeChanges > cb, 5000, `${what} to reach both clients`)
+  }
+  // Reading changes nothing.
+  const [ca, cb] = [a.treeChanges, b.treeChanges]
+  await tree(srv, p.id)
+  await srv.api('GET', `/api/projects/${p.id}/search?q=x`)
+
+  // Presence: who is in which file, seen by the other.
+  a.awareness.setLocalStateField('user', { name: 'owner', color: '#e91e63' })
+  a.awareness.setLocalStateField('file', 'lib/b.py')
+  await waitFor(() => [...b.awareness.getStates().values()].some((st) => st.file === 'lib/b.py' && st.user?.name === 'owner'), 5000, 'the owner\'s file to reach the editor')
+  assert.equal(a.treeChanges, ca)
+  assert.equal(b.treeChanges, cb)
+
+  // Clients cannot write the channel: an edit of b stays b's own.
+  b.doc.getText('tree').insert(0, 'forged')
+  const c = projectClient(s, srv, p.id, { name: 'late' })
+  await c.waitSynced()
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  assert.ok(!c.doc.getText('tree').toString().includes('forged'), `a client's write reached others: ${c.doc.getText('tree').toString()}`)
+
+  // Who may connect: outsiders and unknown projects are refused; a removed member is closed;
+  // deleting the project closes everyone with 4404.
+  assert.equal((await within(rawWs(srv, `projects/${p.id}`, out.token).closed, 5000))?.code, 4403, 'outsider')
+  assert.equal((await within(rawWs(srv, 'projects/987654').closed, 5000))?.code, 4404, 'unknown project')
+  assert.equal((await within(rawWs(srv, 'projects/abc').closed, 5000))?.code, 4404, 'malformed id')
+  assert.equal((await within(rawWs(srv, `projects/${p.id}`, null).closed, 5000))?.code, 4401, 'signed out')
+  await srv.api('DELETE', `/api/projects/${p.id}/members/editor`)
+  await waitFor(() => b.serverCloses().some((x) => x.code === 4403), 5000, 'the removed member to be closed with 4403', () => JSON.stringify(b.closes))
+  // Public, then private again: outsiders in, then out, members stay (they reconnect at once).
+  await srv.api('PATCH', `/api/projects/${p.id}`, { body: { is_public: true } })
+  const o = projectClient(s, srv, p.id, { name: 'outsider', token: out.token })
+  await o.waitSynced()
+  await srv.api('PATCH', `/api/projects/${p.id}`, { body: { is_public: false } })
+  await waitFor(() => o.serverCloses().some((x) => x.code === 4403), 5000, 'the outsider to be refused once private', () => JSON.stringify(o.closes))
+  await a.waitSynced()
+  const before = a.treeChanges
+  await newFile(srv, p.id, 'after.txt', '')
+  await waitFor(() => a.treeChanges > before, 5000, 'the owner, reconnected, to hear of changes again')
+  await srv.api('DELETE', `/api/projects/${p.id}`)
+  await waitFor(() => a.serverCloses().some((x) => x.code === 4404), 5000, 'deleting the project to close its room with 4404', () => JSON.stringify(a.closes))
+}))
