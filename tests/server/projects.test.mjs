@@ -696,3 +696,22 @@ test('live tree: the project room announces every change of the tree, carries pr
   await srv.api('DELETE', `/api/projects/${p.id}`)
   await waitFor(() => a.serverCloses().some((x) => x.code === 4404), 5000, 'deleting the project to close its room with 4404', () => JSON.stringify(a.closes))
 }))
+
+test('live tree after kill -9: the channel comes back made afresh, its clients reconnect and hear changes', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server()
+  const p = await newProject(srv)
+  const a = projectClient(s, srv, p.id, { name: 'a' })
+  await a.waitSynced()
+  a.awareness.setLocalStateField('file', 'x.py')
+  assert.equal((await srv.kill9()).signal, 'SIGKILL')
+  await waitFor(() => !a.connected, 5000, 'the client to notice the server is gone')
+  await srv.start()
+  await a.waitSynced(15000)
+  const b = projectClient(s, srv, p.id, { name: 'b' })
+  await b.waitSynced()
+  // a's presence is announced again on reconnect, and the room announces changes as before.
+  await waitFor(() => [...b.awareness.getStates().values()].some((st) => st.file === 'x.py'), 5000, 'a\'s presence after the restart')
+  const [ca, cb] = [a.treeChanges, b.treeChanges]
+  await newFile(srv, p.id, 'new.txt', 'hi')
+  await waitFor(() => a.treeChanges > ca && b.treeChanges > cb, 5000, 'a change after the restart to reach both')
+}))
