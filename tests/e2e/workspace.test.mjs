@@ -3,7 +3,8 @@
 // while the other has them open in tabs — each tab a live editor with its own presence, a rename
 // keeping the tab's connection and showing the new path, a deletion saying so, closing a tab
 // leaving the file's presence; quick open's fuzzy matching; deep links; the tree as a drawer on a
-// phone. The tree reaches the other person by polling (every 3 s), so waits allow for that. The
+// phone. The tree reaches the other person through the project's live channel; the people list
+// names who is in which file, and following someone follows them from file to file. The
 // first test saves the README's screenshot of the workspace (docs/screenshots/workspace.png).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -418,4 +419,53 @@ test('on a phone the tree is a drawer: Files opens it, opening a file closes it,
     const m = await a.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }))
     assert.ok(m.scrollWidth <= m.innerWidth, `no sideways scrolling (${JSON.stringify(m)})`)
     assert.deepEqual(alice.errors, [], 'no page errors')
+  }))
+
+test('the project\'s live channel: a new file reaches the other\'s tree at once; the people list says who is in which file, and following someone follows them from file to file',
+  { timeout: TEST_TIMEOUT }, (t) => browserScenario(t, async (srv, join) => {
+    const alice = await join('alice')
+    const bob = await join('bob')
+    await Promise.all([register(alice), register(bob)])
+    const a = alice.page
+    const b = bob.page
+    const { id } = await newProject(srv, alice, 'live', { 'src/a.py': 'a = 1\n', 'src/b.py': Array.from({ length: 120 }, (_, i) => `b${i} = ${i}`).join('\n') + '\n' }, { bob: 'editor' })
+    await a.goto(`/p/${id}/src/a.py`)
+    await b.goto(`/p/${id}`)
+    await waitActiveFile(a, 'src/a.py')
+    await row(b, 'src').click()
+    await row(b, 'src/a.py').waitFor()
+
+    // Alice's file is named beside her in Bob's people list (and nobody polls: the tree reaches
+    // Bob through the channel, within a second or so of Alice's create).
+    const alicePeople = b.getByRole('list', { name: 'People in this project' }).locator('[data-user="alice"]')
+    await alicePeople.filter({ hasText: 'alice · src/a.py' }).waitFor()
+    const start = Date.now()
+    const created = await srv.api('POST', `/api/projects/${id}/files`, { ...as(alice), body: { path: 'src/c.py', content: 'c = 3\n' } })
+    assert.equal(created.status, 201, created.text)
+    await row(b, 'src/c.py').waitFor({ timeout: 2500 })
+    t.diagnostic(`the new file was in Bob's tree ${Date.now() - start} ms after the create`)
+
+    // Bob follows Alice: her file opens in his workspace, following her cursor.
+    await alicePeople.getByRole('button').click()
+    await waitActiveFile(b, 'src/a.py')
+    await b.getByRole('status').filter({ hasText: 'Following alice' }).waitFor()
+    // She opens another file and moves to its end: Bob's workspace goes with her.
+    await row(a, 'src/b.py').click()
+    await waitActiveFile(a, 'src/b.py')
+    await alicePeople.filter({ hasText: 'alice · src/b.py' }).waitFor()
+    await waitActiveFile(b, 'src/b.py')
+    await activePanel(a).locator('.monaco-editor .view-lines').click()
+    await a.keyboard.press('Control+End')
+    await a.keyboard.type('# here', { delay: 10 })
+    await waitFor(async () => (await activePanel(b).locator('.view-line').filter({ hasText: '# here' }).count()) > 0, 10000, 'Bob\'s editor to show where Alice types, at the end of b.py')
+    await b.getByRole('status').filter({ hasText: 'Following alice' }).waitFor()
+    // Bob clicks in the text: following stops; Alice's next file does not pull him along.
+    await activePanel(b).locator('.monaco-editor .view-lines').click()
+    await b.getByText('Following alice').waitFor({ state: 'detached' })
+    await row(a, 'src/c.py').click()
+    await alicePeople.filter({ hasText: 'alice · src/c.py' }).waitFor()
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    assert.equal(await b.locator('.file-tab-panel:not([hidden])').getAttribute('data-path'), 'src/b.py', 'Bob stays where he is')
+    assert.deepEqual(alice.errors, [], 'no page errors (alice)')
+    assert.deepEqual(bob.errors, [], 'no page errors (bob)')
   }))

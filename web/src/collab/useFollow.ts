@@ -3,10 +3,14 @@
 // awareness `selection`, y-monaco's pair of Y.RelativePositions, resolved against this Y.Doc). The
 // user takes the editor back by typing or clicking in it, which calls `onStop`; so does the person
 // leaving. With several tabs of that person open, the tab whose cursor moved last is followed.
+// A file just opened to follow someone there may not know their presence yet: following waits for
+// it up to ARRIVAL_MS before giving up.
 import { useEffect } from 'react'
 import * as Y from 'yjs'
 import type { Collab } from './useCollab'
 import { monaco } from '../editor/monaco'
+
+const ARRIVAL_MS = 5000
 
 interface AwarenessChange { added: number[], updated: number[], removed: number[] }
 
@@ -53,12 +57,15 @@ export function useFollow (
     const theirs = () => [...awareness.getStates().entries()]
       .filter(([id, s]) => id !== awareness.clientID && userOf(s) === userId).map(([id]) => id)
 
+    let arrival: number | undefined
     const onChange = ({ added, updated }: AwarenessChange) => {
       const present = theirs()
       if (present.length === 0) {
-        onStop()
+        if (arrival === undefined) onStop() // they left (not: not arrived yet)
         return
       }
+      window.clearTimeout(arrival)
+      arrival = undefined
       const moved = [...added, ...updated].filter((id) => present.includes(id))
       if (moved.length > 0) clientId = moved[moved.length - 1]
       else if (clientId === null || !present.includes(clientId)) clientId = present[0]
@@ -66,17 +73,15 @@ export function useFollow (
     }
 
     clientId = theirs().find((id) => caretIndex(collab, awareness.getStates().get(id)) !== null) ?? theirs()[0] ?? null
-    if (clientId === null) {
-      onStop()
-      return
-    }
-    reveal()
+    if (clientId === null) arrival = window.setTimeout(onStop, ARRIVAL_MS)
+    else reveal()
     awareness.on('change', onChange)
     const keys = editor.onKeyDown(() => onStop())
     const mouse = editor.onMouseDown(() => onStop())
     // The "Following …" bar above the editor appears with the first jump and makes it shorter.
     const layout = editor.onDidLayoutChange(() => reveal())
     return () => {
+      window.clearTimeout(arrival)
       awareness.off('change', onChange)
       keys.dispose()
       mouse.dispose()

@@ -39,14 +39,29 @@ interface Props {
   onClose: (fileId: number) => void
   onChanged: () => void
   onPeers: (fileId: number, peers: Peer[]) => void // who else has this file open, for its tab
+  // The person the workspace follows across files (ProjectPeople) while this tab is theirs, and
+  // how to tell it that following stopped here (typing, clicking, Stop following).
+  follow: number | null
+  onStopFollow: () => void
 }
 
-export function FileEditor ({ doc, path, language, active, deleted, reveal, onDocChange, reload, onGone, onClose, onChanged, onPeers }: Props) {
+export function FileEditor ({ doc, path, language, active, deleted, reveal, onDocChange, reload, onGone, onClose, onChanged, onPeers, follow, onStopFollow }: Props) {
   const { api, user, signOut } = useSession()
   const [actionError, setActionError] = useState<string | null>(null)
   const [historyOpen, setHistoryOpen] = useState(false)
   const [following, setFollowing] = useState<number | null>(null)
-  const stopFollowing = useCallback(() => setFollowing(null), [])
+  const stopFollowing = useCallback(() => {
+    setFollowing(null)
+    onStopFollow()
+  }, [onStopFollow])
+  // The workspace's follow starts here when this tab becomes the followed person's, and ends
+  // here when they move on to another file (this tab stays open behind).
+  const followed = useRef<number | null>(null)
+  useEffect(() => {
+    if (follow !== null) setFollowing(follow)
+    else if (followed.current !== null) setFollowing((f) => (f === followed.current ? null : f))
+    followed.current = follow
+  }, [follow])
   const [editorArea, setEditorArea] = useState<HTMLElement | null>(null)
   const historyButton = useRef<HTMLButtonElement>(null)
   const c = useCollab({
@@ -86,7 +101,7 @@ export function FileEditor ({ doc, path, language, active, deleted, reveal, onDo
 
   const download = () => { if (c.collab) downloadText(baseName(path), c.collab.text.toString()) }
   const canEdit = doc.role !== 'viewer'
-  const followed = followedPeer(c.peers, following)
+  const followedPerson = followedPeer(c.peers, following)
 
   return (
     <div className='file-editor'>
@@ -120,7 +135,7 @@ export function FileEditor ({ doc, path, language, active, deleted, reveal, onDo
         <BlameToggle status={blame.status} error={blame.error} onToggle={blame.toggle} />
         <button type='button' className='button button-small' onClick={download} title={`Download ${baseName(path)}`}>Download</button>
       </div>
-      <FollowBar person={followed} onStop={stopFollowing} />
+      <FollowBar person={followedPerson} onStop={stopFollowing} />
       <div className='editor-body'>
         <div className='editor-column'>
           {blame.status !== 'off' && blame.status !== 'unavailable' && <BlameLegend blame={blame.blame} error={blame.error} />}

@@ -21,9 +21,11 @@ interface Props {
   onClose: (fileId: number) => void
   onChanged: () => void // the file's metadata changed here: read the tree again
   onPeers: (fileId: number, peers: Peer[]) => void
+  follow: number | null // FileEditor's
+  onStopFollow: () => void
 }
 
-export function FileTab ({ fileId, path, language, active, deleted, reveal, onGone, onClose, onChanged, onPeers }: Props) {
+export function FileTab ({ fileId, path, language, active, deleted, reveal, onGone, onClose, onChanged, onPeers, follow, onStopFollow }: Props) {
   const { api } = useSession()
   const [doc, setDoc] = useState<DocumentInfo | null>(null)
   const [error, setError] = useState<ApiError | null>(null)
@@ -44,7 +46,7 @@ export function FileTab ({ fileId, path, language, active, deleted, reveal, onGo
   const close = <button type='button' className='button button-primary' onClick={() => onClose(fileId)}>Close tab</button>
   let body
   if (doc) {
-    body = <FileEditor doc={doc} path={path} language={language ?? doc.language} active={active} deleted={deleted} reveal={reveal} onDocChange={setDoc} reload={load} onGone={onGone} onClose={onClose} onChanged={onChanged} onPeers={onPeers} />
+    body = <FileEditor doc={doc} path={path} language={language ?? doc.language} active={active} deleted={deleted} reveal={reveal} onDocChange={setDoc} reload={load} onGone={onGone} onClose={onClose} onChanged={onChanged} onPeers={onPeers} follow={follow} onStopFollow={onStopFollow} />
   } else if (error?.status === 404 || (deleted && !doc)) {
     body = <FailurePanel title='File deleted' message={`${path} was deleted from this project.`}>{close}</FailurePanel>
   } else if (error) {

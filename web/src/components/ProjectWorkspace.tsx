@@ -1,14 +1,17 @@
 // ProjectWorkspace.tsx — a project as a workspace: the file tree on the left (a drawer on phones),
 // the open files as tabs, each its own live editor (FileTab), and quick open (Ctrl/Cmd+P). The URL
 // follows the active tab (/p/<id>/<path>, replaced rather than pushed), and a deep link opens its
-// file once the tree is known. The tree comes from useProjectTree (polled); after each change made
-// here it is read again at once. A tab is keyed by the file's id, so a rename — here or by anyone —
-// only changes the path it shows; a file deleted elsewhere leaves its tab saying so.
+// file once the tree is known. The tree comes from useProjectTree, read again whenever the
+// project's live channel (useProjectChannel) says it changed and after each change made here. The
+// channel's presence shows who is in which file (ProjectPeople); following someone opens their
+// file and follows them from file to file. A tab is keyed by the file's id, so a rename — here or
+// by anyone — only changes the path it shows; a file deleted elsewhere leaves its tab saying so.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import type { ProjectInfo, SearchMatch, TreeFile } from '../api'
 import type { Peer } from '../collab/useCollab'
 import { downloadBlob } from '../download'
 import { ancestors, buildTree, isUnder, joinPath, parentOf, type TreeNode } from '../projects/tree'
+import { useProjectChannel } from '../projects/useProjectChannel'
 import { useProjectTree } from '../projects/useProjectTree'
 import { navigate, projectHref } from '../router'
 import { useSession } from '../session'
@@ -17,6 +20,7 @@ import type { Reveal } from './CodeEditor'
 import { FailurePanel } from './FailurePanel'
 import { FileTab } from './FileTab'
 import { FileTree, type TreeAction } from './FileTree'
+import { ProjectPeople } from './ProjectPeople'
 import { QuickOpen } from './QuickOpen'
 import { RoleBadge } from './RoleBadge'
 import { SearchPanel } from './SearchPanel'
@@ -40,8 +44,9 @@ interface Props {
 }
 
 export function ProjectWorkspace ({ project, path, onProjectChange }: Props) {
-  const { api } = useSession()
+  const { api, user } = useSession()
   const { tree, error, refresh } = useProjectTree(api, project.id)
+  const [followUser, setFollowUser] = useState<number | null>(null) // across files
   const [tabs, setTabs] = useState<Array<{ id: number, path: string }>>([])
   const [active, setActive] = useState<number | null>(null)
   const [gone, setGone] = useState<ReadonlySet<number>>(new Set())
@@ -139,6 +144,31 @@ export function ProjectWorkspace ({ project, path, onProjectChange }: Props) {
     handledPath.current = activePath
     navigate(projectHref(project.id, activePath), { replace: true })
   }, [tree, activePath, project.id])
+
+  const { peers: people } = useProjectChannel({
+    projectId: project.id,
+    token: api.token,
+    userId: user.id,
+    username: user.username,
+    active: active === null || activePath === null ? null : { id: active, path: activePath },
+    onTreeChange: refresh
+  })
+  const stopFollow = useCallback(() => setFollowUser(null), [])
+
+  // Following someone: their file opens (again each time they open another), and its tab follows
+  // their cursor. Following ends when they leave the project or this user takes over.
+  useEffect(() => {
+    if (followUser === null) return
+    const theirs = people.filter((p) => p.userId === followUser)
+    if (theirs.length === 0) {
+      setFollowUser(null)
+      return
+    }
+    const inFile = theirs.find((p) => p.fileId !== null)
+    if (!inFile || inFile.fileId === null || inFile.fileId === active) return
+    const file = byId.get(inFile.fileId)
+    if (file) openFile(file)
+  }, [followUser, people, active, byId, openFile])
 
   const openSearch = useCallback(() => {
     setView('search')
@@ -258,6 +288,7 @@ export function ProjectWorkspace ({ project, path, onProjectChange }: Props) {
         <h1 className='doc-heading project-heading'>{project.name}</h1>
         {!canEdit && <RoleBadge role='viewer' long />}
         <span className='toolbar-spacer' />
+        <ProjectPeople peers={people} selfId={user.id} following={followUser} onFollow={setFollowUser} />
         <button type='button' className='button' title='Go to file (Ctrl+P)' onClick={() => setOpen({ kind: 'quick-open' })}>
           Go to file<kbd className='kbd-hint' aria-hidden='true'>Ctrl P</kbd>
         </button>
@@ -337,6 +368,8 @@ export function ProjectWorkspace ({ project, path, onProjectChange }: Props) {
               onClose={closeTab}
               onChanged={() => void refresh()}
               onPeers={onPeers}
+              follow={t.id === active ? followUser : null}
+              onStopFollow={stopFollow}
             />
           ))}
           {finalError && (

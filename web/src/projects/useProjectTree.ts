@@ -1,12 +1,10 @@
-// useProjectTree.ts — a project's file tree, kept current by asking again: every 3 s while the
-// page is visible, when the window regains focus, and right after this user's own changes
-// (`refresh`). The server has no live channel for the tree yet (issue 17, point 3); polling the
-// small GET …/tree answer is how others' creates, renames and deletes reach this page. An answer
-// equal to the one shown changes nothing (no re-render); a 403/404 is final and stops the polling.
+// useProjectTree.ts — a project's file tree, read again (`refresh`) when the project's live
+// channel says it changed (useProjectChannel: others' creates, renames and deletes, on any
+// instance), right after this user's own changes, and when the window regains focus. Refreshes
+// asked for while one is running coalesce into one more. An answer equal to the one shown changes
+// nothing (no re-render); a 403/404 is final and stops asking.
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { ApiError, type Api, type ProjectTree } from '../api'
-
-const POLL_MS = 3000
 
 export interface TreeState {
   tree: ProjectTree | null
@@ -22,8 +20,11 @@ export function useProjectTree (api: Api, projectId: number): TreeState {
   const stopped = useRef(false)
   // Answers can overtake each other; only the newest request's answer is shown.
   const latest = useRef(0)
+  // At most one request at a time, and one more after it when asked meanwhile.
+  const running = useRef<Promise<void> | null>(null)
+  const again = useRef(false)
 
-  const refresh = useCallback(async () => {
+  const fetchTree = useCallback(async () => {
     if (stopped.current) return
     const n = ++latest.current
     try {
@@ -43,22 +44,34 @@ export function useProjectTree (api: Api, projectId: number): TreeState {
     }
   }, [api, projectId])
 
+  const refresh = useCallback(async (): Promise<void> => {
+    if (running.current) {
+      again.current = true
+      return await running.current
+    }
+    const run = (async () => {
+      do {
+        again.current = false
+        await fetchTree()
+      } while (again.current)
+    })()
+    running.current = run
+    try {
+      await run
+    } finally {
+      running.current = null
+    }
+  }, [fetchTree])
+
   useEffect(() => {
     stopped.current = false
     shown.current = ''
     setTree(null)
     setError(null)
     void refresh()
-    const tick = () => { if (document.visibilityState === 'visible') void refresh() }
-    const timer = window.setInterval(tick, POLL_MS)
     const onFocus = () => void refresh()
     window.addEventListener('focus', onFocus)
-    document.addEventListener('visibilitychange', tick)
-    return () => {
-      window.clearInterval(timer)
-      window.removeEventListener('focus', onFocus)
-      document.removeEventListener('visibilitychange', tick)
-    }
+    return () => window.removeEventListener('focus', onFocus)
   }, [refresh])
 
   return { tree, error, refresh }
