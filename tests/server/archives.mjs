@@ -1,6 +1,8 @@
 // archives.mjs — .zip and .tar.gz writers for the import tests, written from the formats (PKWARE
 // APPNOTE; POSIX ustar) so that a test can make what no well-behaved tool makes: names with "..",
-// absolute names, symbolic and hard links, duplicate names, bombs.
+// absolute names, symbolic and hard links, duplicate names, bombs; and a .zip reader, independent
+// of the server's writer, to read its exports back.
+import assert from 'node:assert/strict'
 import zlib from 'node:zlib'
 
 const CRC_TABLE = (() => {
@@ -104,4 +106,31 @@ export function tarGz (entries) {
   }
   blocks.push(Buffer.alloc(1024))
   return zlib.gzipSync(Buffer.concat(blocks))
+}
+
+// The entries of a .zip (stored or deflated, no ZIP64), from its central directory: [{ name,
+// data: Buffer, method, flags (general purpose), crc (as recorded) }].
+export function readZip (buf) {
+  const end = buf.length - 22
+  assert.equal(buf.readUInt32LE(end), 0x06054b50, 'end of central directory record')
+  const count = buf.readUInt16LE(end + 10)
+  let at = buf.readUInt32LE(end + 16)
+  const out = []
+  for (let i = 0; i < count; i++) {
+    assert.equal(buf.readUInt32LE(at), 0x02014b50, 'central directory entry')
+    const method = buf.readUInt16LE(at + 10)
+    const compressed = buf.readUInt32LE(at + 20)
+    const size = buf.readUInt32LE(at + 24)
+    const nameLength = buf.readUInt16LE(at + 28)
+    const local = buf.readUInt32LE(at + 42)
+    const name = buf.subarray(at + 46, at + 46 + nameLength).toString('utf8')
+    assert.equal(buf.readUInt32LE(local), 0x04034b50, 'local header')
+    const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28)
+    const body = buf.subarray(start, start + compressed)
+    const data = method === 8 ? zlib.inflateRawSync(body) : Buffer.from(body)
+    assert.equal(data.length, size, `${name}: size`)
+    out.push({ name, data, method, flags: buf.readUInt16LE(at + 8), crc: buf.readUInt32LE(at + 16) })
+    at += 46 + nameLength + buf.readUInt16LE(at + 30) + buf.readUInt16LE(at + 32)
+  }
+  return out
 }

@@ -10,9 +10,8 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import zlib from 'node:zlib'
 import { scenario, rawWs, waitFor, within, tmpDir, TEST_TIMEOUT } from './harness.mjs'
-import { zip, tarGz } from './archives.mjs'
+import { zip, tarGz, readZip } from './archives.mjs'
 
 function assertError (r, status, code, field) {
   assert.equal(r.status, status, `status (body ${r.text})`)
@@ -355,33 +354,6 @@ test('deleting files, folders and projects removes their documents and closes th
     assert.equal(srv.storedDocument(keep.id).exists, false, 'the row is gone from the database')
   }
 }))
-
-// The entries of a zip archive, read from its central directory (a reader written from the format,
-// independent of the server's writer): [{name, data, method}].
-function readZip (buf) {
-  const end = buf.length - 22
-  assert.equal(buf.readUInt32LE(end), 0x06054b50, 'end of central directory record')
-  const count = buf.readUInt16LE(end + 10)
-  let at = buf.readUInt32LE(end + 16)
-  const out = []
-  for (let i = 0; i < count; i++) {
-    assert.equal(buf.readUInt32LE(at), 0x02014b50, 'central directory entry')
-    const method = buf.readUInt16LE(at + 10)
-    const compressed = buf.readUInt32LE(at + 20)
-    const size = buf.readUInt32LE(at + 24)
-    const nameLength = buf.readUInt16LE(at + 28)
-    const local = buf.readUInt32LE(at + 42)
-    const name = buf.subarray(at + 46, at + 46 + nameLength).toString('utf8')
-    assert.equal(buf.readUInt32LE(local), 0x04034b50, 'local header')
-    const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28)
-    const body = buf.subarray(start, start + compressed)
-    const data = method === 8 ? zlib.inflateRawSync(body) : Buffer.from(body)
-    assert.equal(data.length, size, `${name}: size`)
-    out.push({ name, data, method })
-    at += 46 + nameLength + buf.readUInt16LE(at + 30) + buf.readUInt16LE(at + 32)
-  }
-  return out
-}
 
 test('search: literal and regex, case, positions, pages, live and stored text, errors', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
   const srv = await s.server({ 'batch-window-ms': 20 })

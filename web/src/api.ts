@@ -94,6 +94,16 @@ export interface SearchPage {
   files: number // how many files were searched
 }
 
+// What an import added (POST …/import): its files and folders (with the folder imported into),
+// and the archive's entries it left out — `reason` "binary" (not UTF-8 text) or "metadata"
+// (__MACOSX/, .DS_Store, ._*).
+export interface ImportResult {
+  project_id: number
+  files: Array<{ id: number, path: string }>
+  folders: string[]
+  skipped: Array<{ path: string, reason: string }>
+}
+
 export interface SearchOptions {
   regex: boolean
   caseSensitive: boolean
@@ -199,7 +209,8 @@ function isErrorBody (v: unknown): v is ErrorBody {
 
 interface RequestOptions {
   token?: string | null
-  body?: unknown
+  body?: unknown // sent as JSON
+  upload?: { data: Blob, type: string } // sent as it is (an archive to import)
   onUnauthorized?: () => void
 }
 
@@ -209,12 +220,13 @@ async function send (method: string, path: string, opts: RequestOptions): Promis
   const headers: Record<string, string> = {}
   if (opts.token) headers.authorization = `Bearer ${opts.token}`
   if (opts.body !== undefined) headers['content-type'] = 'application/json'
+  if (opts.upload) headers['content-type'] = opts.upload.type
   let res: Response
   try {
     res = await fetch(path, {
       method,
       headers,
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body)
+      body: opts.upload ? opts.upload.data : opts.body === undefined ? undefined : JSON.stringify(opts.body)
     })
   } catch {
     throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection.')
@@ -338,7 +350,11 @@ export function createApi (token: string, onUnauthorized: () => void) {
       if (cursor !== null) params.set('cursor', String(cursor))
       return call<SearchPage>('GET', `${project(id)}/search?${params.toString()}`)
     },
-    exportZip: (id: number) => sendForBlob(`${project(id)}/export`, { token, onUnauthorized })
+    exportZip: (id: number) => sendForBlob(`${project(id)}/export`, { token, onUnauthorized }),
+    // A .zip or .tar.gz whose files land under `folder` ('' for the top level), all or nothing.
+    importArchive: (id: number, data: Blob, type: string, folder: string) =>
+      request<ImportResult>('POST', `${project(id)}/import${folder === '' ? '' : `?path=${encodeURIComponent(folder)}`}`,
+        { token, upload: { data, type }, onUnauthorized })
   }
 }
 

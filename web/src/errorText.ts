@@ -63,7 +63,9 @@ function seconds (n: number): string {
 export function errorText (err: unknown): string {
   if (!(err instanceof ApiError)) return asSentence(err instanceof Error ? err.message : String(err))
   const { code, message, field, status } = err
-  if (code === 'conflict' && field) {
+  // A conflict over a form's field ("That username is taken."); one over the body (an import's
+  // archive) has a message naming the entry, said as it is below.
+  if (code === 'conflict' && field && field !== 'body') {
     return field === 'username' ? 'That username is taken.' : `That ${FIELD_NAMES[field] ?? field} is already in use.`
   }
   if (code === 'rate_limited') {
@@ -82,4 +84,15 @@ export function errorText (err: unknown): string {
       : `The server refused the request (error ${status}).`
   }
   return asSentence(message)
+}
+
+// The sentence for a failed import (POST …/import). The server's refusals name the entry in a
+// sentence of their own ("'../evil.txt' points outside the project …"), which errorText keeps;
+// only the answers that are not about the archive's contents are said for an import here.
+export function importErrorText (err: unknown): string {
+  if (err instanceof ApiError) {
+    if (err.code === 'payload_too_large') return 'The archive is larger than this server takes in one upload. Import it in smaller parts.'
+    if (err.code === 'forbidden') return 'You can view this project but not change it.'
+  }
+  return errorText(err)
 }

@@ -3,14 +3,18 @@
 // space below the rows, for the top level) to move it. Keys, on the focused row: ↑/↓ move,
 // → opens a folder or goes to its first child, ← closes it or goes to the parent, Home/End,
 // Enter opens (or toggles), F2 renames, Delete deletes, Shift+F10 or the context-menu key opens
-// the menu. What the actions do is the workspace's (`onAction`); this only says which and where.
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react'
+// the menu. Files from outside the page (an archive, a folder) dropped onto a folder row are
+// imported into it, anywhere else into the top level; the target is outlined while they hover.
+// What the actions do is the workspace's (`onAction`, `onImportDrop`); this only says which and
+// where.
+import { useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from 'react'
 import type { TreeFile } from '../api'
+import { takeDropped } from '../projects/importSource'
 import { parentOf, visibleRows, type TreeNode } from '../projects/tree'
 import { ContextMenu, type MenuItem } from './ContextMenu'
 import { DRAG_TYPE, FileTreeRow } from './FileTreeRow'
 
-export type TreeAction = 'new-file' | 'new-folder' | 'rename' | 'move' | 'delete'
+export type TreeAction = 'new-file' | 'new-folder' | 'import' | 'upload-folder' | 'rename' | 'move' | 'delete'
 
 interface Props {
   nodes: TreeNode[]
@@ -21,6 +25,8 @@ interface Props {
   onOpen: (file: TreeFile) => void
   onAction: (action: TreeAction, node: TreeNode | null) => void
   onMove: (path: string, folder: string) => void
+  // Files dropped from outside, into `folder` ('' for the top level).
+  onImportDrop: (dropped: Array<FileSystemEntry | File>, folder: string) => void
 }
 
 interface Menu {
@@ -29,10 +35,20 @@ interface Menu {
   y: number
 }
 
-export function FileTree ({ nodes, expanded, selectedPath, canEdit, onToggle, onOpen, onAction, onMove }: Props) {
+// Whether a drag carries files from outside the page (the browser's "Files" type), not a row.
+const carriesFiles = (e: DragEvent) => e.dataTransfer.types.includes('Files')
+
+// The folder an outside drop at this event's target goes into: the folder row under the pointer,
+// else the top level.
+const dropFolder = (e: DragEvent): string =>
+  (e.target instanceof Element ? e.target.closest<HTMLElement>('[role="treeitem"][data-kind="folder"]')?.dataset.path : undefined) ?? ''
+
+export function FileTree ({ nodes, expanded, selectedPath, canEdit, onToggle, onOpen, onAction, onMove, onImportDrop }: Props) {
   const rows = useMemo(() => visibleRows(nodes, expanded), [nodes, expanded])
   const [focusPath, setFocusPath] = useState<string | null>(null)
   const [menu, setMenu] = useState<Menu | null>(null)
+  // Where files hovering from outside would be imported ('' the top level), null when none hover.
+  const [importTarget, setImportTarget] = useState<string | null>(null)
   const list = useRef<HTMLUListElement>(null)
   // Set when a key moved the focus, so the row is focused once it is rendered.
   const moveFocus = useRef(false)
@@ -109,6 +125,8 @@ export function FileTree ({ nodes, expanded, selectedPath, canEdit, onToggle, on
       if (!node || node.kind === 'folder') {
         items.push({ label: 'New file…', run: () => onAction('new-file', node) })
         items.push({ label: 'New folder…', run: () => onAction('new-folder', node) })
+        items.push({ label: 'Import…', run: () => onAction('import', node) })
+        items.push({ label: 'Upload folder…', run: () => onAction('upload-folder', node) })
       }
       if (node) {
         items.push({ label: 'Rename…', shortcut: 'F2', run: () => onAction('rename', node) })
@@ -126,18 +144,37 @@ export function FileTree ({ nodes, expanded, selectedPath, canEdit, onToggle, on
 
   return (
     <div
-      className='tree-area'
+      className={importTarget === '' ? 'tree-area tree-area-drop' : 'tree-area'}
       onContextMenu={(e) => { e.preventDefault(); openMenu(null, e.clientX, e.clientY) }}
-      onDragOver={(e) => { if (canEdit && e.dataTransfer.types.includes(DRAG_TYPE)) e.preventDefault() }}
+      onDragOver={(e) => {
+        if (!canEdit) return
+        if (carriesFiles(e)) {
+          e.preventDefault()
+          e.dataTransfer.dropEffect = 'copy'
+          setImportTarget(dropFolder(e))
+        } else if (e.dataTransfer.types.includes(DRAG_TYPE)) {
+          e.preventDefault()
+        }
+      }}
+      onDragLeave={(e) => {
+        if (!(e.relatedTarget instanceof Node && e.currentTarget.contains(e.relatedTarget))) setImportTarget(null)
+      }}
       onDrop={(e) => {
+        if (!canEdit) return
+        setImportTarget(null)
+        if (carriesFiles(e)) {
+          e.preventDefault()
+          onImportDrop(takeDropped(e.dataTransfer), dropFolder(e))
+          return
+        }
         const from = e.dataTransfer.getData(DRAG_TYPE)
-        if (!canEdit || !from) return
+        if (!from) return
         e.preventDefault()
         onMove(from, '')
       }}
     >
       {rows.length === 0
-        ? <p className='tree-empty'>No files yet.{canEdit ? ' Create one with “New file”.' : ''}</p>
+        ? <p className='tree-empty'>No files yet.{canEdit ? ' Create one with “New file”, or drop a zip or a folder here.' : ''}</p>
         : (
           <ul ref={list} role='tree' aria-label='Files' className='tree' onKeyDown={onKeyDown}>
             {rows.map((node) => (
@@ -147,6 +184,7 @@ export function FileTree ({ nodes, expanded, selectedPath, canEdit, onToggle, on
                 expanded={expanded.has(node.path)}
                 selected={node.path === selectedPath}
                 focused={node === focused}
+                importTarget={node.path === importTarget}
                 canEdit={canEdit}
                 onClick={activate}
                 onFocus={(n) => setFocusPath(n.path)}

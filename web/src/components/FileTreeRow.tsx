@@ -1,7 +1,8 @@
 // FileTreeRow.tsx — one file or folder of the file tree (a treeitem): its name indented by depth,
 // a folder's open/closed mark, and the selected file (the active tab) marked. Only the focused row
 // is in the Tab order (roving tabindex, FileTree.tsx). Rows can be dragged onto a folder, or onto
-// the tree's empty space for the top level, to move them.
+// the tree's empty space for the top level, to move them. Files dragged in from outside are the
+// tree's to handle (FileTree.tsx); a row only shows when it is their target.
 import type { DragEvent, MouseEvent } from 'react'
 import type { TreeNode } from '../projects/tree'
 
@@ -10,6 +11,7 @@ interface Props {
   expanded: boolean
   selected: boolean
   focused: boolean
+  importTarget: boolean // files from outside hover over this folder
   canEdit: boolean
   onClick: (node: TreeNode) => void
   onFocus: (node: TreeNode) => void
@@ -19,13 +21,13 @@ interface Props {
 
 export const DRAG_TYPE = 'application/x-weft-path'
 
-export function FileTreeRow ({ node, expanded, selected, focused, canEdit, onClick, onFocus, onContextMenu, onDrop }: Props) {
+export function FileTreeRow ({ node, expanded, selected, focused, importTarget, canEdit, onClick, onFocus, onContextMenu, onDrop }: Props) {
   const folder = node.kind === 'folder'
   const dropTarget = folder && canEdit
   return (
     <li
       role='treeitem'
-      className={`tree-row${selected ? ' tree-row-selected' : ''}`}
+      className={`tree-row${selected ? ' tree-row-selected' : ''}${importTarget ? ' tree-row-drop' : ''}`}
       aria-level={node.depth + 1}
       aria-expanded={folder ? expanded : undefined}
       aria-selected={selected}
@@ -52,10 +54,13 @@ export function FileTreeRow ({ node, expanded, selected, focused, canEdit, onCli
         e.stopPropagation()
         e.currentTarget.classList.add('tree-row-drop')
       }}
-      onDragLeave={(e: DragEvent) => e.currentTarget.classList.remove('tree-row-drop')}
+      onDragLeave={(e: DragEvent) => {
+        // Only a moved row's outline is set here; an outside drop's is the importTarget prop.
+        if (e.dataTransfer.types.includes(DRAG_TYPE)) e.currentTarget.classList.remove('tree-row-drop')
+      }}
       onDrop={(e: DragEvent) => {
         e.currentTarget.classList.remove('tree-row-drop')
-        if (!dropTarget) return
+        if (!dropTarget || !e.dataTransfer.types.includes(DRAG_TYPE)) return // outside files: the tree's
         e.preventDefault()
         e.stopPropagation()
         const from = e.dataTransfer.getData(DRAG_TYPE)

@@ -6,11 +6,15 @@
 // channel's presence shows who is in which file (ProjectPeople); following someone opens their
 // file and follows them from file to file. A tab is keyed by the file's id, so a rename — here or
 // by anyone — only changes the path it shows; a file deleted elsewhere leaves its tab saying so.
+// Editors can import an archive or a folder (picked, or dropped on the tree) into any folder
+// (useImport).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import type { ProjectInfo, SearchMatch, TreeFile } from '../api'
+import type { ImportResult, ProjectInfo, SearchMatch, TreeFile } from '../api'
 import type { Peer } from '../collab/useCollab'
 import { downloadBlob } from '../download'
+import { fromDropped } from '../projects/importSource'
 import { ancestors, buildTree, isUnder, joinPath, parentOf, type TreeNode } from '../projects/tree'
+import { useImport } from '../projects/useImport'
 import { useProjectChannel } from '../projects/useProjectChannel'
 import { useProjectTree } from '../projects/useProjectTree'
 import { navigate, projectHref } from '../router'
@@ -20,6 +24,8 @@ import type { Reveal } from './CodeEditor'
 import { FailurePanel } from './FailurePanel'
 import { FileTab } from './FileTab'
 import { FileTree, type TreeAction } from './FileTree'
+import { ImportPickers, type ImportPickersHandle } from './ImportPickers'
+import { ImportStatusBar } from './ImportStatusBar'
 import { ProjectPeople } from './ProjectPeople'
 import { QuickOpen } from './QuickOpen'
 import { RoleBadge } from './RoleBadge'
@@ -60,6 +66,7 @@ export function ProjectWorkspace ({ project, path, onProjectChange }: Props) {
   const [exporting, setExporting] = useState(false)
   const [peers, setPeers] = useState<ReadonlyMap<number, Peer[]>>(new Map()) // by open file
   const canEdit = project.role !== 'viewer'
+  const pickers = useRef<ImportPickersHandle>(null)
 
   const nodes = useMemo(() => (tree ? buildTree(tree) : []), [tree])
   const byId = useMemo(() => new Map((tree?.files ?? []).map((f) => [f.id, f])), [tree])
@@ -82,6 +89,14 @@ export function ProjectWorkspace ({ project, path, onProjectChange }: Props) {
   const expand = useCallback((paths: string[]) => {
     setExpanded((set) => (paths.every((p) => set.has(p)) ? set : new Set([...set, ...paths])))
   }, [])
+
+  // After an import: the new files in the tree, with the folder they went into open.
+  const imported = useCallback(async (_: ImportResult, folder: string) => {
+    setNotice(null)
+    await refresh()
+    if (folder !== '') expand([...ancestors(folder), folder])
+  }, [refresh, expand])
+  const importer = useImport(api, project.id, imported)
 
   const openFile = useCallback((file: TreeFile) => {
     setTabs((list) => (list.some((t) => t.id === file.id) ? list : [...list, { id: file.id, path: file.path }]))
@@ -239,8 +254,11 @@ export function ProjectWorkspace ({ project, path, onProjectChange }: Props) {
   }
 
   const onAction = (action: TreeAction, node: TreeNode | null) => {
+    const folder = node ? (node.kind === 'folder' ? node.path : parentOf(node.path)) : ''
     if (action === 'new-file' || action === 'new-folder') {
-      setOpen({ kind: action, folder: node ? (node.kind === 'folder' ? node.path : parentOf(node.path)) : '' })
+      setOpen({ kind: action, folder })
+    } else if (action === 'import' || action === 'upload-folder') {
+      pickers.current?.pick(action === 'import' ? 'archive' : 'folder', folder)
     } else if (node) {
       setOpen({ kind: action, node })
     }
@@ -315,6 +333,8 @@ export function ProjectWorkspace ({ project, path, onProjectChange }: Props) {
               <>
                 <button type='button' className='icon-button' aria-label='New file' title='New file' onClick={() => onAction('new-file', null)}>+</button>
                 <button type='button' className='icon-button' aria-label='New folder' title='New folder' onClick={() => onAction('new-folder', null)}>▣</button>
+                <button type='button' className='icon-button' aria-label='Import archive' title='Import a .zip or .tar.gz…' onClick={() => onAction('import', null)}>⇪</button>
+                <button type='button' className='icon-button' aria-label='Upload folder' title='Upload a folder…' onClick={() => onAction('upload-folder', null)}>⇧</button>
               </>
             )}
             <button type='button' className='icon-button drawer-close' aria-label='Close files' onClick={() => setDrawer(false)}>✕</button>
@@ -324,6 +344,7 @@ export function ProjectWorkspace ({ project, path, onProjectChange }: Props) {
             <SearchPanel projectId={project.id} focusSignal={searchFocus} onJump={jump} />
           </div>
           <div className='sidebar-pane' hidden={view !== 'files'}>
+            {importer.status && <ImportStatusBar status={importer.status} onDismiss={importer.dismiss} />}
             {tree
             ? (
               <FileTree
@@ -340,6 +361,7 @@ export function ProjectWorkspace ({ project, path, onProjectChange }: Props) {
                 onOpen={openFile}
                 onAction={onAction}
                 onMove={onDragMove}
+                onImportDrop={(dropped, folder) => void importer.run(fromDropped(dropped), folder)}
               />
               )
             : <p className='tree-empty'>{error && !finalError ? error.message : 'Loading…'}</p>}
@@ -414,6 +436,7 @@ export function ProjectWorkspace ({ project, path, onProjectChange }: Props) {
       {open?.kind === 'share' && (
         <ShareDialog target={projectShare(api, project, onProjectChange)} onClose={() => setOpen(null)} />
       )}
+      {canEdit && <ImportPickers ref={pickers} onPick={(source, folder) => void importer.run(source, folder)} />}
       {open?.kind === 'quick-open' && (
         <QuickOpen files={files} onOpen={openFile} onClose={() => setOpen(null)} />
       )}
