@@ -1,7 +1,7 @@
 # The commands of README.md. Everything installs what it needs first (scripts/bootstrap).
 # test-rolling: the rolling-restart cluster test (three instances restarted in turn behind nginx while
 # 30 clients type), kept out of make test while a known bug makes it fail under ASan.
-.PHONY: all bootstrap build build-san run test test-rolling test-cpp test-node bench bench-crdt bench-history soak soak-lone-tab check-container format clean
+.PHONY: all bootstrap build build-san run test test-rolling test-cpp test-node bench bench-crdt bench-history bench-projects soak soak-lone-tab check-container format clean
 
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
@@ -41,6 +41,11 @@ bench-crdt: build
 # writes the History section of docs/BENCHMARKS.md).
 bench-history: build
 	scripts/bench-history
+
+# Projects (wave 2 · 3): import of a real 2,000-file source tree, memory with no file open, search,
+# a 10,000-file tree, opening a file in Chromium (bench/projects; figures in docs/BENCHMARKS.md).
+bench-projects: build web
+	node bench/projects/projects_bench.mjs
 
 # The server benchmark: Weft against the reference y-websocket server and Hocuspocus
 # (scripts/bench; writes the server section of docs/BENCHMARKS.md). The CRDT one is bench-crdt.

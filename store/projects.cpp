@@ -260,11 +260,29 @@ std::optional<Tree> Projects::tree(int64_t project_id) {
     std::sort(tree.files.begin(), tree.files.end(),
               [](const FileInfo& a, const FileInfo& b) { return a.path < b.path; });
     tree.stored_folders = stored_folders(sql, project_id);
-    std::vector<TreeFile> paths;
-    paths.reserve(tree.files.size());
-    for (const auto& f : tree.files) paths.push_back({.id = f.id, .path = f.path});
-    const ProjectTree snapshot(std::move(paths), tree.stored_folders);
-    tree.folders.assign(snapshot.folders().begin(), snapshot.folders().end());
+    // Every folder, as ProjectTree has them (each file's and stored folder's proper prefixes, and
+    // the stored folders), without a set insertion per prefix of every file: in path order a
+    // file's folders are mostly the previous file's.
+    std::set<std::string> folders;
+    const auto add_prefixes = [&](const std::string& path, std::string_view previous) {
+      for (size_t slash = path.find('/'); slash != std::string::npos;
+           slash = path.find('/', slash + 1)) {
+        if (previous.size() > slash && previous[slash] == '/' &&
+            previous.compare(0, slash, path, 0, slash) == 0)
+          continue;  // the previous path had this folder too
+        folders.insert(path.substr(0, slash));
+      }
+    };
+    std::string_view previous;
+    for (const auto& f : tree.files) {
+      add_prefixes(f.path, previous);
+      previous = f.path;
+    }
+    for (const auto& folder : tree.stored_folders) {
+      add_prefixes(folder, {});
+      folders.insert(folder);
+    }
+    tree.folders.assign(folders.begin(), folders.end());
     found = std::move(tree);
   });
   return found;

@@ -13,7 +13,7 @@
 // the server-side time. Prints a Markdown table and, last, one JSON line.
 //
 //   node bench/projects/projects_bench.mjs [--weft build/bin/weft] [--files 2000] [--reps 5]
-//                                          [--tree-files 10000] [--no-browser]
+//                                          [--tree-files 10000] [--tree-reps 50] [--no-browser]
 import { spawn, spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import fs from 'node:fs'
@@ -32,6 +32,7 @@ const WEFT = path.resolve(REPO, opt('weft', 'build/bin/weft'))
 const FILES = Number(opt('files', 2000))
 const REPS = Number(opt('reps', 5))
 const TREE_FILES = Number(opt('tree-files', 10000))
+const TREE_REPS = Number(opt('tree-reps', 50))
 const BROWSER = !args.includes('--no-browser')
 const TEXT = /\.(js|mjs|cjs|ts|tsx|jsx|json|css|md|txt|html|map|d\.ts)$/
 
@@ -78,9 +79,12 @@ async function main () {
     '--static-dir', path.join(REPO, 'web/dist'), '--log-level', 'warn', '--max-body-bytes', String(64 << 20),
     '--auth-rate-limit', '0'], { stdio: ['ignore', 'inherit', 'inherit'] })
   const url = `http://127.0.0.1:${port}`
+  // The server's RSS in MiB: its own memory (RssAnon) and mapped files (RssFile: the binary, its
+  // libraries and SQLite's mapping of the database, the kernel's page cache).
   const rss = () => {
-    const m = fs.readFileSync(`/proc/${srv.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/)
-    return Number(m[1]) / 1024
+    const status = fs.readFileSync(`/proc/${srv.pid}/status`, 'utf8')
+    const kb = (field) => Number(status.match(new RegExp(`${field}:\\s+(\\d+) kB`))[1]) / 1024
+    return { anon: kb('RssAnon'), file: kb('RssFile') }
   }
   try {
     for (let i = 0; ; i++) {
@@ -117,6 +121,7 @@ async function main () {
       const r = await api('POST', `/api/projects/${pid}/import`, archive, 'application/gzip')
       importMs.push(ms(t0))
       imported = r.files.length
+      if (imported !== files.length) throw new Error(`imported ${imported} of ${files.length} files (skipped: ${JSON.stringify(r.skipped.slice(0, 5))})`)
       if (i === 0) searchProject = pid
     }
     await new Promise((resolve) => setTimeout(resolve, 1000))
@@ -168,12 +173,13 @@ async function main () {
     const treeImportMs = ms(treeImport)
     const treeTimes = []
     let treeBytes = 0
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < TREE_REPS; i++) {
       const t0 = process.hrtime.bigint()
       const r = await fetch(`${url}/api/projects/${treeProject}/tree`, { headers: { authorization: `Bearer ${token}` } })
       const body = await r.text()
       treeTimes.push(ms(t0))
       treeBytes = body.length
+      if (i === 0 && JSON.parse(body).files.length !== TREE_FILES) throw new Error(`the tree lists ${JSON.parse(body).files.length} of ${TREE_FILES} files`)
     }
     const tree = stats(treeTimes)
 
@@ -184,16 +190,17 @@ async function main () {
     const out = {
       machine: `${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
       import: { files: imported, archive_bytes: archive.length, text_bytes: textBytes, ...stats(importMs) },
-      memory: { rss_before_mb: rssBefore, rss_after_mb: rssAfter, projects: REPS, db_bytes: dbBytes },
+      memory: { rss_before_mb: rssBefore, rss_after_mb: rssAfter, // { anon, file }
+        projects: REPS, db_bytes: dbBytes },
       search,
       tree: { files: TREE_FILES, json_bytes: treeBytes, import_ms: treeImportMs, ...tree },
       open
     }
     console.log(`| step | figure |\n|---|---|`)
     console.log(`| import ${imported} files, ${f1(textBytes / 2 ** 20)} MiB of text (${f1(archive.length / 2 ** 20)} MiB .tar.gz), ${REPS} reps | min ${f1(out.import.min)} / median ${f1(out.import.p50)} / max ${f1(out.import.max)} ms |`)
-    console.log(`| server RSS before → after ${REPS} imports, no file open | ${f1(rssBefore)} → ${f1(rssAfter)} MiB (database ${f1(dbBytes / 2 ** 20)} MiB) |`)
+    console.log(`| server memory before → after ${REPS} imports, no file open: own (RssAnon) / mapped files (RssFile) | ${f1(rssBefore.anon)} → ${f1(rssAfter.anon)} MiB / ${f1(rssBefore.file)} → ${f1(rssAfter.file)} MiB (database ${f1(dbBytes / 2 ** 20)} MiB) |`)
     for (const s of search) console.log(`| search ${s.what} (${s.matches} results) | p50 ${f1(s.p50)} / p99 ${f1(s.p99)} / max ${f1(s.max)} ms |`)
-    console.log(`| tree of ${TREE_FILES} files (${f1(treeBytes / 2 ** 20)} MiB JSON), 50 reps | p50 ${f1(tree.p50)} / p99 ${f1(tree.p99)} / max ${f1(tree.max)} ms |`)
+    console.log(`| tree of ${TREE_FILES} files (${f1(treeBytes / 2 ** 20)} MiB JSON), ${TREE_REPS} reps | p50 ${f1(tree.p50)} / p99 ${f1(tree.p99)} / max ${f1(tree.max)} ms |`)
     if (open) console.log(`| open a file from the tree to its first line on screen, ${open.n} files | p50 ${f1(open.p50)} / p99 ${f1(open.p99)} / max ${f1(open.max)} ms |`)
     console.log(JSON.stringify(out))
   } finally {

@@ -357,6 +357,11 @@ void SqliteStore::configure() {
   switch_to_wal(db);
   exec(db, "PRAGMA synchronous = NORMAL");  // enough for kill -9: see the top of this file
   exec(db, "PRAGMA foreign_keys = ON");     // per connection; SQLite's default is off
+  // Reads of the database file through a mapping instead of a pread and a copy per page: a
+  // project's tree reads every row of its files (10,000 files: ~25 MB of pages), which was a third
+  // of that route's time in syscalls and copies. The mapped pages are the kernel's page cache,
+  // shared and reclaimable, not the server's own memory. Writes still go through the WAL.
+  exec(db, "PRAGMA mmap_size = 1073741824");
 }
 
 void SqliteStore::migrate() {
