@@ -5,6 +5,7 @@
 
 #include <boost/asio/post.hpp>
 #include <charconv>
+#include <utility>
 
 #include "server/metrics.hpp"
 #include "server/room.hpp"
@@ -98,6 +99,8 @@ void Cluster::start() {
                                           bus::Payload payload) { on_message(channel, payload); },
                      .on_reconnect =
                          [this] {
+                           if (std::exchange(bus_was_up_, true))
+                             metrics_.bus_reconnects.fetch_add(1, std::memory_order_relaxed);
                            const auto rooms = rooms_.all();
                            if (rooms.empty()) return;
                            spdlog::info("bus up: {} documents ask their peers for what was missed",
@@ -117,18 +120,23 @@ void Cluster::stop() {
 }
 
 void Cluster::subscribe(int64_t document_id) {
-  if (enabled_) bus_.subscribe(bus::channel_of(document_id));
+  if (!enabled_) return;
+  bus_.subscribe(bus::channel_of(document_id));
+  metrics_.bus_channels.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Cluster::unsubscribe(int64_t document_id) {
-  if (enabled_) bus_.unsubscribe(bus::channel_of(document_id));
+  if (!enabled_) return;
+  bus_.unsubscribe(bus::channel_of(document_id));
+  metrics_.bus_channels.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void Cluster::publish(int64_t document_id, std::vector<Part> parts) {
   if (!enabled_ || parts.empty()) return;
   const Envelope e{instance_id_, std::move(parts)};
-  bus_.publish(bus::channel_of(document_id),
-               std::make_shared<const crdt::Bytes>(encode_envelope(e)));
+  auto payload = std::make_shared<const crdt::Bytes>(encode_envelope(e));
+  metrics_.bus_published_bytes.fetch_add(payload->size(), std::memory_order_relaxed);
+  bus_.publish(bus::channel_of(document_id), std::move(payload));
   metrics_.bus_published.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -142,6 +150,7 @@ void Cluster::on_message(const std::string& channel, const bus::Payload& payload
   }
   if (e.instance == instance_id_) return;  // our own echo
   metrics_.bus_received.fetch_add(1, std::memory_order_relaxed);
+  metrics_.bus_received_bytes.fetch_add(payload->size(), std::memory_order_relaxed);
   if (channel == bus::kInstancesChannel) {
     for (const Part& p : e.parts) {
       if (p.kind == PartKind::kAlive) {

@@ -100,6 +100,7 @@ class Cluster {
   RoomRegistry& rooms_;
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::steady_timer timer_;
+  bool bus_was_up_ = false;  // on_reconnect after the first counts as a reconnect (metrics)
   std::mutex mu_;  // guards peers_ (bus handlers and the heartbeat run on different strands)
   std::map<std::string, std::chrono::steady_clock::time_point> peers_;
 };

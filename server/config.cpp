@@ -1,15 +1,38 @@
 // config.cpp — flags and WEFT_* environment variables of `weft serve`.
 #include "server/config.hpp"
 
+#include <fstream>
+#include <iterator>
+
 namespace weft {
 
 namespace {
 
 template <typename T>
-void opt(CLI::App& cmd, const std::string& name, T& value, const std::string& help) {
+CLI::Option* opt(CLI::App& cmd, const std::string& name, T& value, const std::string& help) {
   std::string env = "WEFT_";
   for (const char c : name) env.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(c)));
-  cmd.add_option("--" + name, value, help)->envname(env)->capture_default_str();
+  return cmd.add_option("--" + name, value, help)->envname(env)->capture_default_str();
+}
+
+// A secret option also read from a file: --NAME-FILE / WEFT_NAME_FILE (Docker and Kubernetes
+// secrets are files), its content without the trailing newline. The file wins over --NAME.
+void secret_opt(CLI::App& cmd, const std::string& name, std::string& value,
+                const std::string& help) {
+  opt(cmd, name, value, help);
+  std::string env = "WEFT_";
+  for (const char c : name) env.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(c)));
+  cmd.add_option_function<std::string>(
+         "--" + name + "-file",
+         [&value, name](const std::string& path) {
+           std::ifstream in(path, std::ios::binary);
+           if (!in) throw CLI::ValidationError("--" + name + "-file", "cannot read " + path);
+           value.assign(std::istreambuf_iterator<char>(in), {});
+           while (!value.empty() && (value.back() == '\n' || value.back() == '\r'))
+             value.pop_back();
+         },
+         "File holding --" + name + " (a mounted secret)")
+      ->envname(env + "_FILE");
 }
 
 }  // namespace
@@ -19,13 +42,19 @@ void add_serve_options(CLI::App& cmd, Config& cfg) {
   opt(cmd, "port", cfg.port, "Port to listen on");
   opt(cmd, "data-dir", cfg.data_dir, "Directory for the SQLite database and generated secrets");
   opt(cmd, "static-dir", cfg.static_dir, "Directory of the web app to serve");
-  opt(cmd, "database", cfg.database,
-      "Database: sqlite:PATH or postgresql://... (default: SQLite file weft.db in the data dir)");
+  secret_opt(cmd, "database", cfg.database,
+             "Database: sqlite:PATH or postgresql://... (default: SQLite file weft.db in the data "
+             "dir)");
   opt(cmd, "db-pool-size", cfg.db_pool_size, "PostgreSQL connections kept by this instance");
-  opt(cmd, "redis", cfg.redis, "Redis URL for scale-out (default: in-process bus)");
-  opt(cmd, "jwt-secret", cfg.jwt_secret,
-      "Secret for signing tokens (default: generated into the data dir)");
+  secret_opt(cmd, "redis", cfg.redis,
+             "Redis URL for scale-out, redis://[[user]:password@]host[:port] (default: in-process "
+             "bus)");
+  secret_opt(cmd, "jwt-secret", cfg.jwt_secret,
+             "Secret for signing tokens (default: generated into the data dir)");
   opt(cmd, "log-level", cfg.log_level, "debug, info, warn or error");
+  opt(cmd, "log-format", cfg.log_format,
+      "text, or json: one JSON object a line (time, level, thread, message)")
+      ->check(CLI::IsMember({"text", "json"}));
   opt(cmd, "threads", cfg.threads, "I/O threads (0: one per core)");
   opt(cmd, "max-message-bytes", cfg.max_message_bytes,
       "Largest WebSocket message accepted (close 4413 beyond)");

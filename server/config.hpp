@@ -18,6 +18,7 @@ struct Config {
   std::string redis;        // empty: in-process bus
   std::string jwt_secret;
   std::string log_level = "info";
+  std::string log_format = "text";  // text | json
   unsigned threads = 0;  // 0: one per core
   size_t max_message_bytes = 32u << 20;
   size_t send_queue_bytes = 64u << 20;

@@ -294,7 +294,15 @@ HttpResponse HttpSession<Stream>::handle(const HttpRequest& req) {
                 !db ? "database unreachable\n" : "redis unreachable\n");
   }
   if (path == "/metrics") {
-    return text(req, http::status::ok, services_.metrics.render(services_.rooms.users()),
+    Metrics::Scrape scrape{.users_per_room = services_.rooms.users(),
+                           .database_up = false,
+                           .bus_up = services_.cluster.healthy(),
+                           .draining = services_.draining.load()};
+    try {
+      scrape.database_up = services_.store.ping();
+    } catch (const std::exception&) {
+    }
+    return text(req, http::status::ok, services_.metrics.render(scrape),
                 "text/plain; version=0.0.4; charset=utf-8");
   }
   if (path.rfind("/ws/", 0) == 0)

@@ -1,7 +1,24 @@
-// metrics.cpp — Prometheus text rendering.
+// metrics.cpp — the families of /metrics (prometheus-cpp's text serializer) from the atomics, the
+// registry's own families, and /proc/self.
 #include "server/metrics.hpp"
 
-#include <cstdio>
+#include <dirent.h>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <sstream>
+
+#ifndef WEFT_VERSION
+#define WEFT_VERSION "unknown"
+#endif
 
 namespace weft {
 
@@ -13,95 +30,233 @@ void Histogram::observe(double seconds) {
   count_.fetch_add(1, std::memory_order_relaxed);
 }
 
-void Histogram::render(std::string& out, const std::string& name, const std::string& help) const {
-  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " histogram\n";
-  uint64_t cumulative = 0;
-  char buf[64];
-  for (size_t i = 0; i < kBounds.size(); ++i) {
-    cumulative += counts_[i].load(std::memory_order_relaxed);
-    std::snprintf(buf, sizeof buf, "%g", kBounds[i]);
-    out += name + "_bucket{le=\"" + buf + "\"} " + std::to_string(cumulative) + "\n";
+std::array<uint64_t, Histogram::kBounds.size() + 1> Histogram::cumulative() const {
+  std::array<uint64_t, kBounds.size() + 1> out{};
+  uint64_t running = 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    running += counts_[i].load(std::memory_order_relaxed);
+    out[i] = running;
   }
-  cumulative += counts_[kBounds.size()].load(std::memory_order_relaxed);
-  out += name + "_bucket{le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
-  std::snprintf(buf, sizeof buf, "%.9f",
-                static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9);
-  out += name + "_sum " + buf + "\n";
-  out += name + "_count " + std::to_string(count_.load(std::memory_order_relaxed)) + "\n";
+  return out;
+}
+
+double Histogram::sum() const {
+  return static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9;
 }
 
 namespace {
 
-template <typename T>
-void metric(std::string& out, const char* name, const char* type, const char* help,
-            const std::atomic<T>& v) {
-  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
-         name + " " + std::to_string(v.load(std::memory_order_relaxed)) + "\n";
+namespace pm = prometheus;
+
+// The handshake's buckets: TLS and a bcrypt-free token check on loopback take well under 10 ms;
+// a slow database shows in the upper ones.
+const pm::Histogram::BucketBoundaries kHandshakeBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                          0.025,  0.05,  0.1,    0.25,  1.0};
+
+class Families {
+ public:
+  template <typename T>
+  void counter(const char* name, const char* help, const std::atomic<T>& v) {
+    pm::ClientMetric m;
+    m.counter.value = static_cast<double>(v.load(std::memory_order_relaxed));
+    add(name, help, pm::MetricType::Counter, {std::move(m)});
+  }
+  template <typename T>
+  void gauge(const char* name, const char* help, const std::atomic<T>& v) {
+    gauge(name, help, static_cast<double>(v.load(std::memory_order_relaxed)));
+  }
+  void gauge(const char* name, const char* help, double v) {
+    pm::ClientMetric m;
+    m.gauge.value = v;
+    add(name, help, pm::MetricType::Gauge, {std::move(m)});
+  }
+  void counter(const char* name, const char* help, double v) {
+    pm::ClientMetric m;
+    m.counter.value = v;
+    add(name, help, pm::MetricType::Counter, {std::move(m)});
+  }
+  void histogram(const char* name, const char* help, const Histogram& h) {
+    pm::ClientMetric m;
+    const auto cumulative = h.cumulative();
+    for (size_t i = 0; i < Histogram::kBounds.size(); ++i)
+      m.histogram.bucket.push_back({cumulative[i], Histogram::kBounds[i]});
+    m.histogram.bucket.push_back({cumulative.back(), std::numeric_limits<double>::infinity()});
+    m.histogram.sample_count = cumulative.back();
+    m.histogram.sample_sum = h.sum();
+    add(name, help, pm::MetricType::Histogram, {std::move(m)});
+  }
+  void add(const char* name, const char* help, pm::MetricType type,
+           std::vector<pm::ClientMetric> metrics) {
+    families_.push_back({name, help, type, std::move(metrics)});
+  }
+  std::vector<pm::MetricFamily>& all() { return families_; }
+
+ private:
+  std::vector<pm::MetricFamily> families_;
+};
+
+// process_* as the Prometheus client libraries define them, from /proc/self (Linux).
+void process_metrics(Families& f) {
+  std::ifstream stat_file("/proc/self/stat");
+  const std::string stat((std::istreambuf_iterator<char>(stat_file)), {});
+  // Fields after the command name (which is in parentheses and may hold spaces).
+  const size_t close = stat.rfind(')');
+  if (close != std::string::npos) {
+    std::istringstream in(stat.substr(close + 2));
+    std::vector<std::string> field((std::istream_iterator<std::string>(in)), {});
+    // field[0] is the state (stat field 3): utime is field 14 → field[11], stime 15, starttime 22,
+    // vsize 23, rss 24 (pages).
+    if (field.size() > 21) {
+      const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+      f.counter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+                (std::stod(field[11]) + std::stod(field[12])) / ticks);
+      f.gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.",
+              std::stod(field[20]));
+      f.gauge("process_resident_memory_bytes", "Resident memory size in bytes.",
+              std::stod(field[21]) * static_cast<double>(sysconf(_SC_PAGESIZE)));
+      std::ifstream proc_stat("/proc/stat");
+      std::string key;
+      double boot = 0;
+      while (proc_stat >> key) {
+        if (key == "btime") {
+          proc_stat >> boot;
+          break;
+        }
+      }
+      if (boot > 0) {
+        f.gauge("process_start_time_seconds",
+                "Start time of the process since unix epoch in seconds.",
+                boot + std::stod(field[19]) / ticks);
+      }
+    }
+  }
+  size_t fds = 0;
+  if (DIR* dir = opendir("/proc/self/fd")) {
+    while (const dirent* e = readdir(dir)) {
+      if (e->d_name[0] != '.') ++fds;
+    }
+    closedir(dir);
+    if (fds > 0) --fds;  // the directory being read
+  }
+  f.gauge("process_open_fds", "Number of open file descriptors.", static_cast<double>(fds));
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
+    f.gauge("process_max_fds", "Maximum number of open file descriptors.",
+            static_cast<double>(lim.rlim_cur));
+  }
 }
 
 }  // namespace
 
-std::string Metrics::render(
-    const std::vector<std::pair<int64_t, size_t>>& users_per_document) const {
-  std::string out;
-  metric(out, "weft_connections", "gauge", "Open WebSocket connections", connections);
-  metric(out, "weft_documents", "gauge", "Documents loaded in memory", documents);
-  metric(out, "weft_connections_total", "counter", "WebSocket connections accepted",
-         connections_total);
-  metric(out, "weft_reconnects_total", "counter",
-         "Connections from clients that already had document state", reconnects);
-  metric(out, "weft_messages_received_total", "counter", "WebSocket messages received",
-         messages_received);
-  metric(out, "weft_messages_sent_total", "counter", "WebSocket messages sent", messages_sent);
-  metric(out, "weft_bytes_received_total", "counter", "WebSocket payload bytes received",
-         bytes_received);
-  metric(out, "weft_bytes_sent_total", "counter", "WebSocket payload bytes sent", bytes_sent);
-  metric(out, "weft_updates_applied_total", "counter", "Document updates applied", updates_applied);
-  metric(out, "weft_rejected_messages_total", "counter",
-         "Malformed or unsupported messages (connection closed)", rejected_messages);
-  metric(out, "weft_viewer_updates_dropped_total", "counter",
-         "Updates from read-only connections not applied", viewer_updates_dropped);
-  metric(out, "weft_versions_captured_total", "counter",
-         "Document versions captured (history), including captures of an unchanged state",
-         versions_captured);
-  metric(out, "weft_rejected_connections_total", "counter",
-         "WebSocket connections refused for a missing/bad token or no access",
-         rejected_connections);
-  metric(out, "weft_connections_refused_per_ip_total", "counter",
-         "WebSocket connections refused (4429) over --max-connections-per-ip",
-         connections_refused_ip);
-  metric(out, "weft_connections_refused_per_user_total", "counter",
-         "WebSocket connections refused (4429) over --max-connections-per-user",
-         connections_refused_user);
-  metric(out, "weft_updates_refused_too_large_total", "counter",
-         "Updates refused (4413) because the document would grow beyond --max-document-bytes",
-         updates_refused_too_large);
-  metric(out, "weft_bus_published_total", "counter", "Messages published to other instances",
-         bus_published);
-  metric(out, "weft_bus_received_total", "counter", "Messages received from other instances",
-         bus_received);
-  metric(out, "weft_slow_consumer_disconnects_total", "counter",
-         "Connections dropped because their send queue overflowed", slow_consumer_disconnects);
-  metric(out, "weft_rate_limited_disconnects_total", "counter",
-         "Connections closed with 4429 for sending messages faster than --ws-rate-limit",
-         rate_limited_disconnects);
-  metric(out, "weft_persist_queue_depth", "gauge", "Updates waiting to be written to the database",
-         persist_queue_depth);
-  metric(out, "weft_persist_errors_total", "counter", "Failed database writes (retried)",
-         persist_errors);
-  metric(out, "weft_compactions_total", "counter", "Update-log compactions", compactions);
-  update_apply_seconds.render(out, "weft_update_apply_seconds",
-                              "Time to apply one update to a document");
-  persist_batch_seconds.render(out, "weft_persist_batch_seconds",
-                               "Time to write one batch of updates");
-  out +=
-      "# HELP weft_document_users Connections per loaded document\n# TYPE weft_document_users "
-      "gauge\n";
-  for (const auto& [doc, n] : users_per_document) {
-    out +=
-        "weft_document_users{document=\"" + std::to_string(doc) + "\"} " + std::to_string(n) + "\n";
+Metrics::Metrics() : registry_(std::make_shared<pm::Registry>()) {
+  handshake_seconds =
+      &pm::BuildHistogram()
+           .Name("weft_websocket_handshake_seconds")
+           .Help("From a WebSocket upgrade request to the connection joined to its room")
+           .Register(*registry_)
+           .Add({}, kHandshakeBounds);
+  pm::BuildGauge()
+      .Name("weft_build_info")
+      .Help("The running build of weft (always 1)")
+      .Register(*registry_)
+      .Add({{"version", WEFT_VERSION},
+#ifdef NDEBUG
+            {"build", "release"},
+#else
+            {"build", "debug"},
+#endif
+            {"compiler", __VERSION__}})
+      .Set(1);
+}
+
+Metrics::~Metrics() = default;
+
+std::string Metrics::render(const Scrape& scrape) const {
+  Families f;
+  f.gauge("weft_database_up", "1 when the database answers a ping (as /readyz asks it)",
+          scrape.database_up ? 1.0 : 0.0);
+  f.gauge("weft_bus_up", "1 when the bus to the other instances (Redis) is up, or there is none",
+          scrape.bus_up ? 1.0 : 0.0);
+  f.gauge("weft_draining", "1 while the instance drains after SIGTERM (/readyz 503)",
+          scrape.draining ? 1.0 : 0.0);
+  f.gauge("weft_connections", "Open WebSocket connections", connections);
+  f.gauge("weft_documents", "Documents loaded in memory", documents);
+  f.counter("weft_connections_total", "WebSocket connections accepted", connections_total);
+  f.counter("weft_reconnects_total", "Connections from clients that already had document state",
+            reconnects);
+  f.counter("weft_messages_received_total", "WebSocket messages received", messages_received);
+  f.counter("weft_messages_sent_total", "WebSocket messages sent", messages_sent);
+  f.counter("weft_bytes_received_total", "WebSocket payload bytes received", bytes_received);
+  f.counter("weft_bytes_sent_total", "WebSocket payload bytes sent", bytes_sent);
+  f.counter("weft_updates_applied_total", "Document updates applied", updates_applied);
+  f.counter("weft_rejected_messages_total", "Malformed or unsupported messages (connection closed)",
+            rejected_messages);
+  f.counter("weft_viewer_updates_dropped_total", "Updates from read-only connections not applied",
+            viewer_updates_dropped);
+  f.counter("weft_versions_captured_total",
+            "Document versions captured (history), including captures of an unchanged state",
+            versions_captured);
+  f.counter("weft_rejected_connections_total",
+            "WebSocket connections refused for a missing/bad token or no access",
+            rejected_connections);
+  f.counter("weft_connections_refused_per_ip_total",
+            "WebSocket connections refused (4429) over --max-connections-per-ip",
+            connections_refused_ip);
+  f.counter("weft_connections_refused_per_user_total",
+            "WebSocket connections refused (4429) over --max-connections-per-user",
+            connections_refused_user);
+  f.counter("weft_updates_refused_too_large_total",
+            "Updates refused (4413) because the document would grow beyond --max-document-bytes",
+            updates_refused_too_large);
+  f.counter("weft_bus_published_total", "Messages published to other instances", bus_published);
+  f.counter("weft_bus_received_total", "Messages received from other instances", bus_received);
+  f.counter("weft_bus_published_bytes_total", "Bytes of the messages published to other instances",
+            bus_published_bytes);
+  f.counter("weft_bus_received_bytes_total", "Bytes of the messages received from other instances",
+            bus_received_bytes);
+  f.gauge("weft_bus_channels", "Document and project channels this instance subscribes to",
+          bus_channels);
+  f.counter("weft_bus_reconnects_total", "Times the bus (Redis) came back after a loss",
+            bus_reconnects);
+  f.counter("weft_slow_consumer_disconnects_total",
+            "Connections dropped because their send queue overflowed", slow_consumer_disconnects);
+  f.counter("weft_rate_limited_disconnects_total",
+            "Connections closed with 4429 for sending messages faster than --ws-rate-limit",
+            rate_limited_disconnects);
+  f.gauge("weft_persist_queue_depth", "Updates waiting to be written to the database",
+          persist_queue_depth);
+  f.counter("weft_persist_errors_total", "Failed database writes (retried)", persist_errors);
+  f.counter("weft_compactions_total", "Update-log compactions", compactions);
+  f.counter("weft_project_imports_total", "Project imports (POST …/import) that landed",
+            project_imports);
+  f.histogram("weft_update_apply_seconds", "Time to apply one update to a document",
+              update_apply_seconds);
+  f.histogram("weft_persist_batch_seconds", "Time to write one batch of updates",
+              persist_batch_seconds);
+  f.histogram("weft_fanout_seconds",
+              "From a client's update read off its socket to its write to the last other "
+              "connection of the room",
+              fanout_seconds);
+  std::vector<pm::ClientMetric> users;
+  std::vector<pm::ClientMetric> project_users;
+  for (const auto& [id, n] : scrape.users_per_room) {
+    pm::ClientMetric m;
+    m.gauge.value = static_cast<double>(n);
+    if (id > 0) {
+      m.label.push_back({"document", std::to_string(id)});
+      users.push_back(std::move(m));
+    } else {  // a project room (Room::project_key)
+      m.label.push_back({"project", std::to_string(-id)});
+      project_users.push_back(std::move(m));
+    }
   }
-  return out;
+  f.add("weft_document_users", "Connections per loaded document", pm::MetricType::Gauge,
+        std::move(users));
+  f.add("weft_project_users", "Connections to the live channel of each loaded project",
+        pm::MetricType::Gauge, std::move(project_users));
+  process_metrics(f);
+  for (auto& family : registry_->Collect()) f.all().push_back(std::move(family));
+  return pm::TextSerializer().Serialize(f.all());
 }
 
 }  // namespace weft

@@ -1,14 +1,24 @@
 // metrics.hpp — the server's counters, gauges and histograms, rendered in the Prometheus text
-// format at /metrics. Everything is a relaxed atomic: recording is a single add on the hot path,
-// no lock; a scrape reads a slightly torn but monotonic view, which Prometheus tolerates.
+// format at /metrics with prometheus-cpp's core library (its families and text serializer; its
+// registry for what is not on a hot path: the handshake histogram, weft_build_info). What the hot
+// paths record is a relaxed atomic here: a single add, no lock; a scrape turns them into metric
+// families, reading a slightly torn but monotonic view, which Prometheus tolerates. A scrape also
+// reads the process_* metrics from /proc/self. Names follow the Prometheus conventions: base units
+// in the name (_seconds, _bytes), _total for counters.
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
+
+namespace prometheus {
+class Registry;
+class Histogram;
+}  // namespace prometheus
 
 namespace weft {
 
@@ -18,7 +28,10 @@ class Histogram {
   static constexpr std::array<double, 12> kBounds = {
       0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 1.0};
   void observe(double seconds);
-  void render(std::string& out, const std::string& name, const std::string& help) const;
+  uint64_t count() const { return count_.load(std::memory_order_relaxed); }
+  // The cumulative count at or below each bound, then +Inf; and the sum in seconds.
+  std::array<uint64_t, kBounds.size() + 1> cumulative() const;
+  double sum() const;
 
  private:
   std::array<std::atomic<uint64_t>, kBounds.size() + 1> counts_{};
@@ -27,6 +40,11 @@ class Histogram {
 };
 
 struct Metrics {
+  Metrics();
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
   std::atomic<int64_t> connections{0};
   std::atomic<int64_t> documents{0};
   std::atomic<uint64_t> connections_total{0};
@@ -50,11 +68,31 @@ struct Metrics {
   std::atomic<uint64_t> compactions{0};
   std::atomic<uint64_t> bus_published{0};  // envelopes sent to other instances
   std::atomic<uint64_t> bus_received{0};   // envelopes from other instances
+  std::atomic<uint64_t> bus_published_bytes{0};
+  std::atomic<uint64_t> bus_received_bytes{0};
+  std::atomic<int64_t> bus_channels{0};      // document and project channels subscribed
+  std::atomic<uint64_t> bus_reconnects{0};   // the bus came back after a loss
+  std::atomic<uint64_t> project_imports{0};  // POST …/import that landed
   Histogram update_apply_seconds;
   Histogram persist_batch_seconds;
+  // A client's update from its arrival (read off its socket) until it was written to the last
+  // other connection of the room.
+  Histogram fanout_seconds;
+  // From the upgrade request to the connection joined to its room (authorized).
+  prometheus::Histogram* handshake_seconds = nullptr;  // in registry
 
-  // `users_per_document`: (document id, connections) of the loaded rooms.
-  std::string render(const std::vector<std::pair<int64_t, size_t>>& users_per_document) const;
+  // What a scrape reads from elsewhere: (room key, connections) of the loaded rooms (a project
+  // room's key is its project id negated), and the answers /readyz gives.
+  struct Scrape {
+    std::vector<std::pair<int64_t, size_t>> users_per_room{};
+    bool database_up = false;
+    bool bus_up = false;
+    bool draining = false;
+  };
+  std::string render(const Scrape& scrape) const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
 };
 
 }  // namespace weft

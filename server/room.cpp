@@ -164,11 +164,13 @@ void Room::leave(std::shared_ptr<Connection> conn) {
 }
 
 void Room::receive(std::shared_ptr<Connection> conn, Frame frame) {
+  const auto at = std::chrono::steady_clock::now();
   asio::post(strand_,
-             [self = shared_from_this(), conn = std::move(conn), frame = std::move(frame)] {
+             [self = shared_from_this(), conn = std::move(conn), frame = std::move(frame), at] {
                if (self->state_ == State::kLoading) {
                  self->backlog_.emplace_back(conn, frame);
                } else if (self->state_ == State::kReady) {
+                 self->received_at_ = at;
                  self->handle(conn, frame);
                }
              });
@@ -278,7 +280,12 @@ bool Room::fits(crdt::ByteView update) {
 }
 
 void Room::publish(crdt::ByteView update, const Frame& relay, const Connection* origin) {
-  broadcast(relay ? relay : make_frame(protocol::encode_sync_update(update)), origin);
+  // A client's live update (relayed as it came) is what weft_fanout_seconds times.
+  if (relay) {
+    broadcast(relay, origin, received_at_);
+  } else {
+    broadcast(make_frame(protocol::encode_sync_update(update)), origin);
+  }
   outbox(PartKind::kUpdate, update);
   if (is_project()) return;
   services_.persister.enqueue(document_id_,
@@ -544,7 +551,10 @@ void Room::unload_if_idle() {
 // sends run on far_lane_, a strand of its own, so every receiver still gets the broadcasts in
 // order (only a direct answer from the room, such as a sync step 2, may overtake a broadcast
 // queued on the far lane — Yjs updates and awareness clocks make that harmless).
-void Room::broadcast(const Frame& frame, const Connection* except) {
+void Room::broadcast(const Frame& frame, const Connection* except,
+                     std::optional<std::chrono::steady_clock::time_point> since) {
+  // Nobody else to write to: no fan-out to time.
+  if (since && members_.size() <= (except && members_.count(except) ? 1u : 0u)) since.reset();
   // Once a room has used the lanes it keeps them while loaded: a far member switching back to
   // direct sends could get a broadcast before an earlier one still queued on the far lane.
   if (members_.size() >= kLaneThreshold) two_lanes_ = true;
@@ -552,19 +562,34 @@ void Room::broadcast(const Frame& frame, const Connection* except) {
     for (auto& [ptr, m] : members_) {
       if (ptr != except) m.conn->send(frame);
     }
+    if (since) {
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - *since;
+      services_.metrics.fanout_seconds.observe(took.count());
+    }
     return;
   }
+  // Two lanes: whichever finishes last observes the fan-out.
+  std::shared_ptr<std::atomic<int>> lanes_left;
+  if (since) lanes_left = std::make_shared<std::atomic<int>>(2);
+  Metrics& metrics = services_.metrics;
+  const auto lane_done = [&metrics, since, lanes_left] {
+    if (!lanes_left || lanes_left->fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - *since;
+    metrics.fanout_seconds.observe(took.count());
+  };
   auto far = std::make_shared<std::vector<std::shared_ptr<Connection>>>();
   far->reserve(members_.size() / 2 + 1);
   for (auto& [ptr, m] : members_) {
     if (ptr != except && m.far) far->push_back(m.conn);
   }
-  asio::post(far_lane_, [far, frame] {
+  asio::post(far_lane_, [far, frame, lane_done] {
     for (const auto& conn : *far) conn->send(frame);
+    lane_done();
   });
   for (auto& [ptr, m] : members_) {
     if (ptr != except && !m.far) m.conn->send(frame);
   }
+  lane_done();
 }
 
 void Room::schedule_unload() {

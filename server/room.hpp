@@ -140,7 +140,10 @@ class Room : public std::enable_shared_from_this<Room> {
   void apply_update(const std::shared_ptr<Connection>& conn, crdt::ByteView update,
                     const Frame& relay);
   void publish(crdt::ByteView update, const Frame& relay, const Connection* origin);
-  void broadcast(const Frame& frame, const Connection* except);
+  // `since`: when set, the time the frame's update arrived, observed into weft_fanout_seconds once
+  // the last receiver's send is done.
+  void broadcast(const Frame& frame, const Connection* except,
+                 std::optional<std::chrono::steady_clock::time_point> since = std::nullopt);
   void close_all(uint16_t code, const std::string& reason);
   // Runs `op` now when the room is loaded (or failed), else once loading ends.
   void when_loaded(std::function<void()> op);
@@ -257,7 +260,10 @@ class Room : public std::enable_shared_from_this<Room> {
   bool fits(crdt::ByteView update);
   size_t logged_since_compaction_ = 0;
   bool compacting_ = false;
-  uint64_t tree_touches_ = 0;  // project rooms: touch_tree's count, the next token
+  uint64_t tree_touches_ = 0;
+  // When the message being handled was read off its connection (Room::receive), for fan-out.
+  std::chrono::steady_clock::time_point
+      received_at_{};  // project rooms: touch_tree's count, the next token
   bool shutting_down_ = false;
 };
 

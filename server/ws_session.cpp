@@ -1,6 +1,7 @@
 // ws_session.cpp — accept, read loop, send queue and closing of a WebSocket connection.
 #include "server/ws_session.hpp"
 
+#include <prometheus/histogram.h>
 #include <spdlog/spdlog.h>
 
 #include <sys/socket.h>
@@ -70,6 +71,7 @@ asio::ip::tcp::socket& WsSession<Stream>::lowest_socket() {
 
 template <class Stream>
 void WsSession<Stream>::run(beast::http::request<beast::http::string_body> req) {
+  upgrade_at_ = std::chrono::steady_clock::now();
   beast::get_lowest_layer(*handshake_).expires_never();
   websocket::stream_base::timeout timeout{};
   timeout.handshake_timeout = std::chrono::seconds(30);
@@ -196,6 +198,8 @@ void WsSession<Stream>::on_authorized(int64_t document_id, Admission a) {
   }
   room_ = services_.rooms.acquire(document_id);
   room_->join(this->shared_from_this());
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - upgrade_at_;
+  services_.metrics.handshake_seconds->Observe(took.count());
   do_read();
 }
 

@@ -152,8 +152,9 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
   // Token bucket of --ws-rate-limit: whole messages, refilled continuously.
   double tokens_ = 0;
   std::chrono::steady_clock::time_point refilled_at_{};
-  std::chrono::steady_clock::time_point heard_at_{};  // when the peer last sent anything
-  bool pinged_ = false;                               // a ping went out and nothing arrived since
+  std::chrono::steady_clock::time_point heard_at_{};    // when the peer last sent anything
+  std::chrono::steady_clock::time_point upgrade_at_{};  // the upgrade request (handshake metric)
+  bool pinged_ = false;                                 // a ping went out and nothing arrived since
   bool closing_ = false;      // our close frame is queued (or sent): only the peer's close matters
   bool peer_closed_ = false;  // the peer's close frame arrived
   bool failed_ = false;       // closing because of bad input: half-close once the frame is out

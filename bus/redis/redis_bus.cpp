@@ -3,6 +3,7 @@
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -23,12 +24,47 @@ constexpr auto kPingEvery = std::chrono::milliseconds(2000);
 
 }  // namespace
 
+namespace {
+
+// %XX escapes of a URL's user and password ("p%40ss" → "p@ss").
+std::string url_decode(std::string_view in) {
+  std::string out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out.push_back(in[i]);
+      continue;
+    }
+    int value = 0;
+    const char* first = in.data() + i + 1;
+    const auto [ptr, ec] = i + 2 < in.size()
+                               ? std::from_chars(first, first + 2, value, 16)
+                               : std::from_chars_result{first, std::errc::invalid_argument};
+    if (ec != std::errc() || ptr != first + 2)
+      throw std::invalid_argument("bad %-escape in the user or password of --redis");
+    out.push_back(static_cast<char>(value));
+    i += 2;
+  }
+  return out;
+}
+
+}  // namespace
+
 RedisAddress parse_redis_url(const std::string& url) {
   constexpr std::string_view kScheme = "redis://";
-  if (url.rfind(kScheme, 0) != 0) throw std::invalid_argument("expected redis://host[:port][/db]");
+  if (url.rfind(kScheme, 0) != 0)
+    throw std::invalid_argument("expected redis://[[user]:password@]host[:port][/db]");
   std::string_view rest = std::string_view(url).substr(kScheme.size());
   rest = rest.substr(0, rest.find('/'));
   RedisAddress address;
+  if (const size_t at = rest.rfind('@'); at != std::string_view::npos) {
+    const std::string_view userinfo = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    const size_t colon = userinfo.find(':');
+    address.username = url_decode(userinfo.substr(0, colon));
+    if (colon != std::string_view::npos) address.password = url_decode(userinfo.substr(colon + 1));
+  }
+  // Error messages name the host part only: the URL may hold a password.
+  const std::string shown(rest);
   const size_t colon = rest.rfind(':');
   address.host = std::string(rest.substr(0, colon));
   if (colon != std::string_view::npos) {
@@ -36,10 +72,10 @@ RedisAddress parse_redis_url(const std::string& url) {
     int value = 0;
     const auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
     if (ec != std::errc() || ptr != port.data() + port.size() || value <= 0 || value > 65535)
-      throw std::invalid_argument("bad port in " + url);
+      throw std::invalid_argument("bad port in redis://…" + shown);
     address.port = value;
   }
-  if (address.host.empty()) throw std::invalid_argument("no host in " + url);
+  if (address.host.empty()) throw std::invalid_argument("no host in --redis");
   return address;
 }
 
@@ -192,11 +228,38 @@ void RedisBus::on_connected(Link& l, bool ok) {
     return;
   }
   l.connected = true;
-  l.backoff = kFirstBackoff;
+  // With a password the backoff starts over only once AUTH is accepted, so that a wrong one is
+  // retried ever more slowly (up to kMaxBackoff), not ten times a second.
+  if (address_.password.empty()) l.backoff = kFirstBackoff;
+  // First on the connection: the commands after it are pipelined behind it and fail (NOAUTH) if
+  // it does; then the link is dropped and tried again later, and the bus stays unhealthy.
+  if (!address_.password.empty()) authenticate(l);
   if (&l == sub_.get()) {
     for (const auto& channel : channels_) send_subscribe(channel);
   }
   update_health();
+}
+
+void RedisBus::authenticate(Link& l) {
+  const auto on_reply = [](redisAsyncContext* c, void* r, void*) {
+    const auto* reply = static_cast<const redisReply*>(r);
+    if (reply == nullptr) return;
+    if (reply->type != REDIS_REPLY_ERROR) {
+      link_of(c).backoff = kFirstBackoff;
+      return;
+    }
+    // The reply names no secret ("WRONGPASS invalid username-password pair…").
+    spdlog::error("redis refused the credentials of --redis: {}",
+                  std::string_view(reply->str, reply->len));
+    redisAsyncDisconnect(c);
+  };
+  if (address_.username.empty()) {
+    redisAsyncCommand(l.ac, on_reply, nullptr, "AUTH %b", address_.password.data(),
+                      address_.password.size());
+  } else {
+    redisAsyncCommand(l.ac, on_reply, nullptr, "AUTH %b %b", address_.username.data(),
+                      address_.username.size(), address_.password.data(), address_.password.size());
+  }
 }
 
 void RedisBus::on_lost(Link& l) {

@@ -34,10 +34,13 @@ namespace bus {
 struct RedisAddress {
   std::string host = "127.0.0.1";
   int port = 6379;
+  std::string username{};  // Redis 6 ACL user (empty: the default user)
+  std::string password{};  // sent with AUTH on every connection when set
 };
 
-// Parses redis://host[:port][/db] (the db is accepted and ignored: pub/sub is not per database).
-// Throws std::invalid_argument for anything else.
+// Parses redis://[[user]:password@]host[:port][/db] (%XX escapes in the user and password; the db
+// is accepted and ignored: pub/sub is not per database). Throws std::invalid_argument for
+// anything else, with a message that never repeats the password.
 RedisAddress parse_redis_url(const std::string& url);
 
 class RedisBus final : public Bus {
@@ -60,6 +63,7 @@ class RedisBus final : public Bus {
   void connect(Link& link);
   void on_connected(Link& link, bool ok);
   void on_lost(Link& link);
+  void authenticate(Link& link);
   void schedule_reconnect(Link& link);
   void update_health();
   void send_subscribe(const std::string& channel);

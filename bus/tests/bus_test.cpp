@@ -251,6 +251,29 @@ TEST(RedisUrl, Parses) {
   EXPECT_THROW(parse_redis_url("redis://h:99999"), std::invalid_argument);
 }
 
+TEST(RedisUrl, CarriesCredentialsAndNeverRepeatsThem) {
+  const RedisAddress a = parse_redis_url("redis://:p%40ss%20w0rd%3A%2F@cache.internal:6390/0");
+  EXPECT_EQ(a.host, "cache.internal");
+  EXPECT_EQ(a.port, 6390);
+  EXPECT_EQ(a.username, "");
+  EXPECT_EQ(a.password, "p@ss w0rd:/");
+  const RedisAddress b = parse_redis_url("redis://weft:s3cret@h");
+  EXPECT_EQ(b.username, "weft");
+  EXPECT_EQ(b.password, "s3cret");
+  EXPECT_EQ(b.host, "h");
+  EXPECT_EQ(b.port, 6379);
+  EXPECT_EQ(parse_redis_url("redis://h").password, "");
+  for (const char* bad : {"redis://:hunter2@h:0", "redis://:hunter2@", "redis://:hunter2%zz@h",
+                          "redis://:hunter2%2@h"}) {
+    try {
+      parse_redis_url(bad);
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos) << e.what();
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Redis, RedisBusTest,
     testing::Values(Backend{"Redis",

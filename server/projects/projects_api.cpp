@@ -411,6 +411,7 @@ void import_archive(Call& c, int64_t id) {
   // freed by now, but glibc keeps freed memory in this thread's arena; a project nobody has open
   // should cost the database, not the server's resident memory.
   malloc_trim(0);
+  c.s.metrics.project_imports.fetch_add(1, std::memory_order_relaxed);
   tree_changed(c.s, id);
   c.reply(201, answer);
 }

@@ -352,3 +352,31 @@ test('projects on two instances: the live tree and presence cross, a rename keep
   assert.equal((await a.api('DELETE', `/api/projects/${p.id}`)).status, 204)
   await waitFor(() => ownerOnB.serverCloses().some((c) => c.code === 4404), 10000, 'deleting the project on a to close its channel on b with 4404', () => JSON.stringify(ownerOnB.closes))
 }))
+
+test('a Redis with a password: instances authenticate and exchange edits; a wrong password keeps /readyz at 503, logged without the secret', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const password = 'p@ss w0rd:/secret'
+  const redis = await startRedis(s, { password })
+  const { instances } = await cluster(s, { n: 2, redis })
+  const [a, b] = instances
+  const id = await a.newDoc()
+  const ca = s.client(a, id, { name: 'on a' })
+  const cb = s.client(b, id, { name: 'on b' })
+  await Promise.all([ca.waitSynced(), cb.waitSynced()])
+  await waitFor(async () => (await a.get('/readyz')).status === 200 && (await b.get('/readyz')).status === 200, 10000, 'both instances ready')
+  ca.ytext.insert(0, 'from a ')
+  cb.ytext.insert(0, 'from b ')
+  await waitFor(() => ca.text() === cb.text() && ca.text().length === 14, 10000, 'edits to cross through the authenticated Redis', () => `${JSON.stringify(ca.text())} vs ${JSON.stringify(cb.text())}`)
+
+  const wrong = `redis://:${encodeURIComponent('not-the-password')}@127.0.0.1:${redis.port}`
+  const c = await s.server({ redis: wrong, 'jwt-secret': SECRET, 'instance-id': 'weft-wrong' }, { healthOnly: true })
+  await waitFor(() => c.stderr().includes('redis refused the credentials'), 10000, 'the refusal to be logged')
+  const ready = await c.get('/readyz')
+  assert.equal(ready.status, 503)
+  assert.match(ready.body, /redis unreachable/)
+  const serverLog = c.stderr().split('\n').filter((l) => !l.startsWith('[harness]')).join('\n')
+  assert.ok(!serverLog.includes('not-the-password'), `the password is not logged:\n${serverLog}`)
+  // Retried ever more slowly, not ten times a second.
+  await delay(3000)
+  const refusals = c.stderr().split('\n').filter((l) => l.includes('redis refused the credentials')).length
+  assert.ok(refusals <= 12, `${refusals} refusals logged in about 3 s`)
+}))

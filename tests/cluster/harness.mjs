@@ -12,17 +12,21 @@ export const SECRET = crypto.randomBytes(32).toString('hex')
 
 // A redis-server on a fixed port that the test can stop and start again.
 export class Redis {
-  constructor (port) {
+  // password: requirepass (the URL then carries it, %-escaped).
+  constructor (port, { password = null } = {}) {
     this.port = port
-    this.url = `redis://127.0.0.1:${port}`
+    this.password = password
+    this.url = password ? `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`
     this.dir = tmpDir('weft-cluster-redis-')
   }
 
   async start () {
+    const auth = this.password ? ['--requirepass', this.password] : []
     this.proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(this.port), '--dir', this.dir,
-      '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+      '--save', '', '--appendonly', 'no', ...auth], { stdio: 'ignore' })
     this.exited = new Promise((resolve) => this.proc.on('exit', resolve))
-    await waitFor(() => spawnSync('redis-cli', ['-p', String(this.port), 'ping'], { encoding: 'utf8' }).stdout.includes('PONG'),
+    const cli = ['-p', String(this.port), ...(this.password ? ['-a', this.password, '--no-auth-warning'] : []), 'ping']
+    await waitFor(() => spawnSync('redis-cli', cli, { encoding: 'utf8' }).stdout.includes('PONG'),
       10000, 'redis-server to answer PING')
   }
 
@@ -35,8 +39,8 @@ export class Redis {
 }
 
 // A Redis for one test (s: the harness's scenario), stopped when the test ends.
-export async function startRedis (s) {
-  const redis = new Redis(await freePort())
+export async function startRedis (s, opts = {}) {
+  const redis = new Redis(await freePort(), opts)
   await redis.start()
   s.onCleanup(() => redis.stop())
   return redis

@@ -206,17 +206,19 @@ export class Server {
     })
   }
 
-  // Starts (or restarts, on the same port and data dir) and waits for /readyz.
+  // Starts (or restarts, on the same port and data dir) and waits for /readyz (/healthz when the
+  // server is not expected to become ready: `this.healthOnly`).
   async start () {
     if (this.running) throw new Error('server already running')
     this._stderr += `\n[harness] starting: ${WEFT_BIN} ${this.args().join(' ')}\n`
     this._spawn()
+    const probe = this.healthOnly ? '/healthz' : '/readyz'
     await waitFor(async () => {
       if (this.exit) throw fatal(`${WEFT_BIN} exited during start-up (${JSON.stringify(this.exit)})`)
-      const r = await fetch(`${this.httpUrl}/readyz`, { signal: AbortSignal.timeout(1000) })
+      const r = await fetch(`${this.httpUrl}${probe}`, { signal: AbortSignal.timeout(1000) })
       await r.arrayBuffer()
       return r.status === 200
-    }, READY_MS, `${WEFT_BIN} to answer 200 on /readyz`)
+    }, READY_MS, `${WEFT_BIN} to answer 200 on ${probe}`)
       .catch((e) => { if (this.running) this.proc.kill('SIGKILL'); throw e })
     expectedUp.add(this)
     await this.signIn()
@@ -421,7 +423,8 @@ export async function scenario (t, fn) {
   const s = {
     // staticDir: serve this directory (the browser tests pass web/dist); default: a temporary one
     // holding a stub index.html.
-    async server (flags = {}, { dataDir, port, staticDir: givenStaticDir } = {}) {
+    // healthOnly: wait for /healthz, not /readyz (a server that cannot become ready).
+    async server (flags = {}, { dataDir, port, staticDir: givenStaticDir, healthOnly = false } = {}) {
       const staticDir = givenStaticDir ?? tmpDir('weft-static-')
       if (!givenStaticDir) fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>weft test</title>\n')
       if (SERVER_DATABASE === 'postgres' && !('database' in flags)) flags = { ...flags, database: freshPostgresDatabase() }
@@ -432,6 +435,7 @@ export async function scenario (t, fn) {
         flags
       })
       srv.ownsStaticDir = !givenStaticDir
+      srv.healthOnly = healthOnly
       servers.push(srv)
       await srv.start()
       return srv
