@@ -52,6 +52,9 @@ void add_serve_options(CLI::App& cmd, Config& cfg) {
   secret_opt(cmd, "jwt-secret", cfg.jwt_secret,
              "Secret for signing tokens (default: generated into the data dir)");
   opt(cmd, "log-level", cfg.log_level, "debug, info, warn or error");
+  opt(cmd, "slow-query-ms", cfg.slow_query_ms,
+      "Database operations and statements slower than this are logged (their SQL without "
+      "parameters; 0: off)");
   opt(cmd, "log-format", cfg.log_format,
       "text, or json: one JSON object a line (time, level, thread, message)")
       ->check(CLI::IsMember({"text", "json"}));

@@ -44,6 +44,21 @@ double Histogram::sum() const {
   return static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9;
 }
 
+const char* db_operation_name(DbOperation op) {
+  switch (op) {
+    case DbOperation::kEnsureDocument: return "ensure_document";
+    case DbOperation::kDocumentExists: return "document_exists";
+    case DbOperation::kLoad: return "load";
+    case DbOperation::kAppendUpdates: return "append_updates";
+    case DbOperation::kCompact: return "compact";
+    case DbOperation::kContent: return "content";
+    case DbOperation::kPing: return "ping";
+    case DbOperation::kTransact: return "transact";
+    case DbOperation::kCount: break;
+  }
+  return "unknown";
+}
+
 namespace {
 
 namespace pm = prometheus;
@@ -76,14 +91,18 @@ class Families {
     add(name, help, pm::MetricType::Counter, {std::move(m)});
   }
   void histogram(const char* name, const char* help, const Histogram& h) {
+    add(name, help, pm::MetricType::Histogram, {histogram_metric(h)});
+  }
+  static pm::ClientMetric histogram_metric(const Histogram& h, std::vector<pm::ClientMetric::Label> labels = {}) {
     pm::ClientMetric m;
+    m.label = std::move(labels);
     const auto cumulative = h.cumulative();
     for (size_t i = 0; i < Histogram::kBounds.size(); ++i)
       m.histogram.bucket.push_back({cumulative[i], Histogram::kBounds[i]});
     m.histogram.bucket.push_back({cumulative.back(), std::numeric_limits<double>::infinity()});
     m.histogram.sample_count = cumulative.back();
     m.histogram.sample_sum = h.sum();
-    add(name, help, pm::MetricType::Histogram, {std::move(m)});
+    return m;
   }
   void add(const char* name, const char* help, pm::MetricType type,
            std::vector<pm::ClientMetric> metrics) {
@@ -237,6 +256,36 @@ std::string Metrics::render(const Scrape& scrape) const {
               "From a client's update read off its socket to its write to the last other "
               "connection of the room",
               fanout_seconds);
+  std::vector<pm::ClientMetric> db;
+  for (size_t i = 0; i < db_seconds.size(); ++i) {
+    db.push_back(Families::histogram_metric(
+        db_seconds[i], {{"operation", db_operation_name(static_cast<DbOperation>(i))}}));
+  }
+  f.add("weft_db_operation_seconds",
+        "Database operations by kind (a transact is one transaction of API or history work)",
+        pm::MetricType::Histogram, std::move(db));
+  std::vector<pm::ClientMetric> errors;
+  for (const auto& [kind, i] : {std::pair{"conflict", DbError::kConflict},
+                                std::pair{"store", DbError::kStore}, std::pair{"other", DbError::kOther}}) {
+    pm::ClientMetric m;
+    m.label.push_back({"kind", kind});
+    m.counter.value = static_cast<double>(db_errors[static_cast<size_t>(i)].load(std::memory_order_relaxed));
+    errors.push_back(std::move(m));
+  }
+  f.add("weft_db_errors_total",
+        "Failed database operations: conflict (a unique value taken), store (the database failed or "
+        "is unreachable), other",
+        pm::MetricType::Counter, std::move(errors));
+  if (scrape.pool.size > 0) {
+    f.gauge("weft_db_pool_connections", "Connections the PostgreSQL pool may hold (--db-pool-size)",
+            static_cast<double>(scrape.pool.size));
+    f.gauge("weft_db_pool_in_use", "PostgreSQL connections lent out now",
+            static_cast<double>(scrape.pool.in_use));
+    f.gauge("weft_db_pool_waiting", "Threads waiting for a PostgreSQL connection now",
+            static_cast<double>(scrape.pool.waiting));
+    f.counter("weft_db_pool_waits_total", "Borrows of a PostgreSQL connection that had to wait",
+              static_cast<double>(scrape.pool.waits));
+  }
   std::vector<pm::ClientMetric> users;
   std::vector<pm::ClientMetric> project_users;
   for (const auto& [id, n] : scrape.users_per_room) {

@@ -39,6 +39,22 @@ class Histogram {
   std::atomic<uint64_t> count_{0};
 };
 
+// The operations of store::Store, timed by InstrumentedStore (weft_db_operation_seconds).
+enum class DbOperation : size_t {
+  kEnsureDocument,
+  kDocumentExists,
+  kLoad,
+  kAppendUpdates,
+  kCompact,
+  kContent,
+  kPing,
+  kTransact,
+  kCount
+};
+const char* db_operation_name(DbOperation op);
+// weft_db_errors_total{kind}.
+enum class DbError : size_t { kConflict, kStore, kOther, kCount };
+
 struct Metrics {
   Metrics();
   ~Metrics();
@@ -78,6 +94,8 @@ struct Metrics {
   // A client's update from its arrival (read off its socket) until it was written to the last
   // other connection of the room.
   Histogram fanout_seconds;
+  std::array<Histogram, static_cast<size_t>(DbOperation::kCount)> db_seconds;
+  std::array<std::atomic<uint64_t>, static_cast<size_t>(DbError::kCount)> db_errors{};
   // From the upgrade request to the connection joined to its room (authorized).
   prometheus::Histogram* handshake_seconds = nullptr;  // in registry
 
@@ -88,6 +106,10 @@ struct Metrics {
     bool database_up = false;
     bool bus_up = false;
     bool draining = false;
+    struct Pool {
+      size_t size = 0, in_use = 0, waiting = 0;
+      uint64_t waits = 0;
+    } pool{};  // size 0: no pool (SQLite)
   };
   std::string render(const Scrape& scrape) const;
 

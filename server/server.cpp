@@ -22,6 +22,7 @@
 #include "server/auth/secret.hpp"
 #include "server/cluster.hpp"
 #include "server/http_session.hpp"
+#include "server/instrumented_store.hpp"
 #include "server/persister.hpp"
 #include "server/room.hpp"
 #include "server/room_registry.hpp"
@@ -146,9 +147,11 @@ int run_server(const Config& config) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   if (config.log_format == "json") use_json_logs();
   mkdir(config.data_dir.c_str(), 0700);
+  Metrics metrics;  // before the store, which records into it
   std::unique_ptr<store::Store> store;
   try {
-    store = open_store(config);
+    store = std::make_unique<InstrumentedStore>(open_store(config), metrics,
+                                                std::chrono::milliseconds(config.slow_query_ms));
   } catch (const std::exception& e) {
     spdlog::critical("cannot open the database: {}", e.what());
     return 1;
@@ -186,7 +189,6 @@ int run_server(const Config& config) {
   // Blocking work: database reads, compaction, and bcrypt (~0.25 s a login) — enough threads that
   // a burst of logins does not stall room loads.
   asio::thread_pool blocking(4);
-  Metrics metrics;
   Persister persister(*store, metrics, std::chrono::milliseconds(config.batch_window_ms));
   StaticFiles files(config.static_dir);
   RoomRegistry rooms;

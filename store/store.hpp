@@ -106,6 +106,14 @@ struct Merged {
 using Merger =
     std::function<Merged(const std::optional<Bytes>& state, const std::vector<Bytes>& updates)>;
 
+// A connection pool's state (PostgreSQL); all zero for a store without one (SQLite).
+struct PoolStats {
+  size_t size = 0;         // connections the pool may hold
+  size_t in_use = 0;       // lent out now
+  size_t waiting = 0;      // threads waiting for one now
+  uint64_t waits = 0;      // borrows that had to wait, since start
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -130,6 +138,7 @@ class Store {
   // throws. Serialized with the other writers like every method here; keep the body short (no
   // waiting on anything but the database).
   virtual void transact(const std::function<void(Sql&)>& body) = 0;
+  virtual PoolStats pool_stats() const { return {}; }
 };
 
 // Opens (creating if needed) the SQLite database at `path` in WAL mode and runs migrations.

@@ -13,7 +13,7 @@
 namespace store::postgres {
 
 ConnectionPool::ConnectionPool(std::string conninfo, size_t size, Setup setup)
-    : conninfo_(std::move(conninfo)), setup_(std::move(setup)) {
+    : conninfo_(std::move(conninfo)), setup_(std::move(setup)), size_(size) {
   if (size == 0) throw StoreError("postgres: the connection pool needs at least one connection");
   free_.resize(size);
 }
@@ -33,7 +33,12 @@ ConnectionPool::Lease ConnectionPool::borrow() {
   std::unique_ptr<pqxx::connection> conn;
   {
     std::unique_lock lock(mu_);
-    freed_.wait(lock, [&] { return !free_.empty(); });
+    if (free_.empty()) {
+      ++waits_;
+      ++waiting_;
+      freed_.wait(lock, [&] { return !free_.empty(); });
+      --waiting_;
+    }
     conn = std::move(free_.back());
     free_.pop_back();
   }
@@ -50,6 +55,11 @@ ConnectionPool::Lease ConnectionPool::borrow() {
     throw StoreError(std::string("postgres: cannot connect: ") + e.base().what());
   }
   return lease;
+}
+
+PoolStats ConnectionPool::stats() const {
+  std::lock_guard lock(mu_);
+  return {.size = size_, .in_use = size_ - free_.size(), .waiting = waiting_, .waits = waits_};
 }
 
 void ConnectionPool::give_back(std::unique_ptr<pqxx::connection> conn) {

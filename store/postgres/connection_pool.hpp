@@ -19,6 +19,8 @@
 #include <pqxx/connection>
 #include <string>
 
+#include "store/store.hpp"
+
 namespace store::postgres {
 
 class ConnectionPool {
@@ -57,14 +59,19 @@ class ConnectionPool {
   // empty or its connection was closed. Throws StoreError when connecting fails (the slot stays
   // empty for the next try).
   Lease borrow();
+  // Size, lent out, waiting now, and borrows that waited (metrics).
+  PoolStats stats() const;
 
  private:
   void give_back(std::unique_ptr<pqxx::connection> conn);
 
   const std::string conninfo_;
   const Setup setup_;
-  std::mutex mu_;
+  const size_t size_;
+  mutable std::mutex mu_;
   std::condition_variable freed_;
+  size_t waiting_ = 0;
+  uint64_t waits_ = 0;
   // Free slots: empty ones (null) at the front, open connections at the back, so borrow() takes an
   // open one when there is one. Size + lent-out leases == the pool size, always.
   std::deque<std::unique_ptr<pqxx::connection>> free_;

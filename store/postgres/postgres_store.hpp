@@ -34,6 +34,7 @@ class PostgresStore final : public Store {
   size_t compact(int64_t id, const Merger& merge) override;
   std::optional<std::string> content(int64_t id) override;
   bool ping() override;
+  PoolStats pool_stats() const override { return pool_.stats(); }
   void transact(const std::function<void(Sql&)>& body) override;
 
  private:

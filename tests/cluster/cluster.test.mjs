@@ -12,6 +12,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { scenario, waitFor, freePort, tmpDir, rng, seedFromEnv, delay, TEST_TIMEOUT } from '../server/harness.mjs'
 import { SECRET, startRedis, cluster } from './harness.mjs'
+import { freshPostgresDatabase } from '../server/harness.mjs'
+import { zip } from '../server/archives.mjs'
 
 const PG_RESTART = process.env.WEFT_TEST_POSTGRES_RESTART
 
@@ -379,4 +381,26 @@ test('a Redis with a password: instances authenticate and exchange edits; a wron
   await delay(3000)
   const refusals = c.stderr().split('\n').filter((l) => l.includes('redis refused the credentials')).length
   assert.ok(refusals <= 12, `${refusals} refusals logged in about 3 s`)
+}))
+
+test('database metrics on PostgreSQL: operations timed by kind, the pool\'s gauges, a slow transaction logged without its parameters', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server({ database: freshPostgresDatabase(), 'slow-query-ms': 1, 'db-pool-size': 3 })
+  const p = (await srv.api('POST', '/api/projects', { body: { name: 'metered' } })).json
+  // An import is one transaction of a few hundred statements: well over 1 ms.
+  const entries = Array.from({ length: 200 }, (_, i) => ({ name: `f${i}.txt`, data: `SECRET-CONTENT-${i}\n` }))
+  const r = await srv.api('POST', `/api/projects/${p.id}/import`, { body: zip(entries), headers: { 'content-type': 'application/zip' } })
+  assert.equal(r.status, 201, r.text)
+  const m = await srv.metrics()
+  assert.ok(m.weft_db_operation_seconds_count >= 3, `operations timed: ${m.weft_db_operation_seconds_count}`)
+  assert.equal(m.weft_db_pool_connections, 3)
+  assert.ok(m.weft_db_pool_in_use >= 0 && m.weft_db_pool_in_use <= 3)
+  assert.ok('weft_db_pool_waits_total' in m)
+  const body = (await srv.get('/metrics')).body
+  assert.match(body, /^weft_db_operation_seconds_count\{operation="transact"\} [1-9]/m)
+  await waitFor(() => /slow database operation: transact took \d+ ms/.test(srv.stderr()), 5000, 'the slow transaction to be logged')
+  const log = srv.stderr().split('\n').filter((l) => !l.startsWith('[harness]')).join('\n')
+  assert.ok(!log.includes('SECRET-CONTENT'), 'no parameter in the log')
+  // A unique violation counts as a conflict.
+  await srv.api('POST', '/api/auth/register', { body: { username: 'harness', password: 'another-password' }, token: null })
+  assert.ok((await srv.metrics()).weft_db_errors_total >= 1)
 }))
