@@ -1,7 +1,7 @@
 # The commands of README.md. Everything installs what it needs first (scripts/bootstrap).
 # test-rolling: the rolling-restart cluster test (three instances restarted in turn behind nginx while
 # 30 clients type), kept out of make test while a known bug makes it fail under ASan.
-.PHONY: all bootstrap build build-san run test test-rolling test-cpp test-node bench bench-crdt bench-history bench-projects soak soak-lone-tab check-container format clean
+.PHONY: all bootstrap build build-san run test test-rolling test-cpp test-node bench bench-crdt bench-history bench-projects soak soak-lone-tab check-container fuzz format clean
 
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
@@ -66,6 +66,11 @@ soak-lone-tab: build web
 # build). make test runs the same steps with the existing build.
 check-container: bootstrap
 	scripts/check-dockerfile --full
+
+# Each libFuzzer target for FUZZ_SECONDS (default 600) on the corpora in the repo (scripts/fuzz).
+FUZZ_SECONDS ?= 600
+fuzz: bootstrap
+	scripts/fuzz $(FUZZ_SECONDS)
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -107,7 +107,9 @@ Contents read(std::string_view bytes, const Limits& limits) {
           "too_many_files", "",
           "the archive has more than " + std::to_string(4 * limits.max_files + 16) + " entries");
     }
-    if (unsafe(name)) {
+    // Checked before and after the "./" prefixes go: ".//etc/passwd" is absolute once they do
+    // (found by fuzz_archive).
+    if (unsafe(name) || unsafe(normalize(name))) {
       throw Refused("unsafe_path", name,
                     "'" + name + "' points outside the project (absolute, or with '..')");
     }
