@@ -1,8 +1,8 @@
 // make_seeds.mjs — writes the seed corpora of fuzz/ (kept in the repo under fuzz/corpus/<target>):
 // real y-websocket messages made by y-protocols (sync steps, updates, awareness, query) alone and
-// inside masked client WebSocket frames (also fragmented and with control frames between), and
+// inside masked client WebSocket frames (also fragmented and with control frames between),
 // archives made by tests/server/archives.mjs (ordinary, hostile: traversal, links, duplicates,
-// binaries, a bomb's start). Usage: node fuzz/make_seeds.mjs [OUTDIR]  (default fuzz/corpus)
+// binaries, a bomb's start), and bus envelopes with every part kind. Usage: node fuzz/make_seeds.mjs [OUTDIR]  (default fuzz/corpus)
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -77,6 +77,20 @@ write('archive', tarGz([...ok, { name: 'link', type: '2', link: '/etc/passwd' },
 write('archive', zip([...ok, { name: 'img.png', data: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 13]) }, { name: '__MACOSX/._x', data: 'm' }]))
 write('archive', zip([{ name: 'dup', data: '1' }, { name: 'dup', data: '2' }, { name: 'ünï 字/a.md', data: 'u' }]))
 write('archive', tarGz([{ name: 'bomb.txt', data: 'a'.repeat(64 * 1024) }]))
+// ---- envelope (server/envelope.hpp: instance, then parts of kind and bytes) ----
+function envelope (instance, parts) {
+  const e = encoding.createEncoder()
+  encoding.writeVarString(e, instance)
+  encoding.writeVarUint(e, parts.length)
+  for (const [kind, data] of parts) { encoding.writeVarUint(e, kind); encoding.writeVarUint8Array(e, data) }
+  return encoding.toUint8Array(e)
+}
+const access = (user, role) => { const e = encoding.createEncoder(); encoding.writeVarUint(e, user); encoding.writeVarUint(e, role); return encoding.toUint8Array(e) }
+awareness.setLocalState({ user: { name: 'ada' } })
+write('envelope', envelope('weft-a', [[0, Y.encodeStateAsUpdate(doc)], [1, awarenessProtocol.encodeAwarenessUpdate(awareness, [doc.clientID])]]))
+write('envelope', envelope('weft-b', [[2, Y.encodeStateVector(doc)], [3, Y.encodeStateVector(doc)]]))
+write('envelope', envelope('weft-c', [[5, access(42, 1)], [5, access(7, 0)], [4, new Uint8Array()]]))
+write('envelope', envelope('weft-ü', [[6, new Uint8Array()], [7, new Uint8Array()], [8, new Uint8Array()], [9, new Uint8Array()], [99, Uint8Array.from([1, 2, 3])]]))
 awareness.destroy()
 doc.destroy()
 console.log(`seeds written to ${out}`)

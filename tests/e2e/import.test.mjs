@@ -14,6 +14,7 @@ import path from 'node:path'
 import { waitFor, tmpDir, TEST_TIMEOUT } from '../server/harness.mjs'
 import { zip, tarGz, readZip, crc32 } from '../server/archives.mjs'
 import { PHONE, checkPrerequisites, launchBrowser, register, as, browserScenario as sharedScenario } from './browser.mjs'
+import { activePanel, row, waitActiveFile, waitActiveText, newProject, createProjectInUi } from './workspace_helpers.mjs'
 
 let browser
 let scratch // archives and folders to upload
@@ -30,40 +31,7 @@ after(async () => {
 
 const browserScenario = (t, fn) => sharedScenario(t, browser, fn)
 
-const activePanel = (page) => page.locator('.file-tab-panel:not([hidden])')
-const row = (page, filePath) => page.getByRole('treeitem').and(page.locator(`[data-path="${filePath}"]`))
 const sidebar = (page) => page.getByRole('navigation', { name: 'Project files' })
-
-// The text of the active tab's editor, line by line in visual order (Monaco reuses line elements).
-function activeText (page) {
-  return page.evaluate(() => {
-    const panel = document.querySelector('.file-tab-panel:not([hidden])')
-    if (!panel) return null
-    const lines = [...panel.querySelectorAll('.monaco-editor .view-lines .view-line')]
-    lines.sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
-    return lines.map((l) => l.textContent.replace(/\u00a0/g, ' ')).join('\n')
-  })
-}
-
-async function waitActiveFile (page, filePath, timeout = 20000) {
-  await page.locator(`.file-tab-panel:not([hidden])[data-path="${filePath}"] .monaco-editor`).waitFor({ timeout })
-  await activePanel(page).locator('[data-status="connected"]').waitFor({ timeout })
-}
-
-async function waitActiveText (page, expected, what) {
-  let last = null
-  await waitFor(async () => (last = await activeText(page)) === expected, 15000, what, () => `the editor shows ${JSON.stringify(last)}`)
-}
-
-async function newProject (srv, owner, name, files = {}) {
-  const r = await srv.api('POST', '/api/projects', { ...as(owner), body: { name } })
-  assert.equal(r.status, 201, r.text)
-  for (const [filePath, content] of Object.entries(files)) {
-    const f = await srv.api('POST', `/api/projects/${r.json.id}/files`, { ...as(owner), body: { path: filePath, content } })
-    assert.equal(f.status, 201, f.text)
-  }
-  return r.json.id
-}
 
 async function serverTree (srv, p, id) {
   const r = await srv.api('GET', `/api/projects/${id}/tree`, as(p))
@@ -128,11 +96,7 @@ test('an archive imported with the tree\'s Import button: its files in the tree,
     const a = alice.page
 
     // A project created from the documents page.
-    await a.getByRole('button', { name: 'New project' }).click()
-    await a.getByRole('dialog', { name: 'New project' }).getByLabel('Project name').fill('demo')
-    await a.getByRole('dialog', { name: 'New project' }).getByRole('button', { name: 'Create' }).click()
-    await a.waitForURL(/\/p\/\d+$/)
-    const pid = Number(new URL(a.url()).pathname.split('/')[2])
+    const pid = await createProjectInUi(a, 'demo')
     await a.getByText('No files yet.').waitFor()
 
     const texts = {
@@ -185,7 +149,7 @@ test('Upload folder and Import from a folder\'s context menu land under that fol
     const alice = await join('alice')
     await register(alice)
     const a = alice.page
-    const pid = await newProject(srv, alice, 'site', { 'web/keep.txt': 'keep\n' })
+    const pid = (await newProject(srv, alice, 'site', { 'web/keep.txt': 'keep\n' })).id
     // The bodies the page sends as Blobs, kept (Playwright's request does not carry a Blob's bytes).
     await a.addInitScript(() => {
       const send = window.fetch
@@ -249,7 +213,7 @@ test('files dropped from outside: an archive on a folder row goes into that fold
     const alice = await join('alice')
     await register(alice)
     const a = alice.page
-    const pid = await newProject(srv, alice, 'drops', { 'lib/a.txt': 'a\n' })
+    const pid = (await newProject(srv, alice, 'drops', { 'lib/a.txt': 'a\n' })).id
     await a.goto(`/p/${pid}`)
     await row(a, 'lib').waitFor()
 
@@ -284,7 +248,7 @@ test('a refused archive shows the server\'s sentence naming the entry and import
     const alice = await join('alice')
     await register(alice)
     const a = alice.page
-    const pid = await newProject(srv, alice, 'guarded', { 'keep.txt': 'keep me\n' })
+    const pid = (await newProject(srv, alice, 'guarded', { 'keep.txt': 'keep me\n' })).id
     await a.goto(`/p/${pid}`)
     await row(a, 'keep.txt').waitFor()
     const before = await serverTree(srv, alice, pid)
@@ -320,7 +284,7 @@ test('a viewer is offered no import: no buttons, no menu items, no file inputs, 
   await register(bob)
   const b = bob.page
   const owner = await srv.account('carol')
-  const pid = await newProject(srv, owner, 'spec', { 'docs/spec.md': '# spec\n' })
+  const pid = (await newProject(srv, owner, 'spec', { 'docs/spec.md': '# spec\n' })).id
   const m = await srv.api('PUT', `/api/projects/${pid}/members/bob`, { ...as(owner), body: { role: 'viewer' } })
   assert.equal(m.status, 200, m.text)
   await b.goto(`/p/${pid}`)
@@ -340,7 +304,7 @@ test('on a phone the import buttons and the report fit in the tree\'s drawer', {
   const alice = await join('alice', PHONE)
   await register(alice)
   const a = alice.page
-  const pid = await newProject(srv, alice, 'phone')
+  const pid = (await newProject(srv, alice, 'phone')).id
   await a.goto(`/p/${pid}`)
   await a.locator('header').getByRole('button', { name: 'Files', exact: true }).tap()
   const nav = sidebar(a)

@@ -12,6 +12,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { waitFor, TEST_TIMEOUT } from '../server/harness.mjs'
 import { PHONE, REPO, checkPrerequisites, launchBrowser, register, as, browserScenario as sharedScenario } from './browser.mjs'
+import { activePanel, tab, row, waitActiveFile, waitActiveText, newProject, createProjectInUi } from './workspace_helpers.mjs'
 
 const SCREENSHOTS = path.join(REPO, 'docs/screenshots')
 
@@ -25,53 +26,10 @@ after(async () => { await browser?.close() })
 
 const browserScenario = (t, fn) => sharedScenario(t, browser, fn)
 
-// The panel of the active tab, and the tab and tree row of a path.
-const activePanel = (page) => page.locator('.file-tab-panel:not([hidden])')
-const tab = (page, filePath) => page.getByRole('tab').and(page.locator(`[data-path="${filePath}"]`))
-const row = (page, filePath) => page.getByRole('treeitem').and(page.locator(`[data-path="${filePath}"]`))
-
-// The text of the active tab's editor, line by line in visual order (Monaco reuses line elements).
-function activeText (page) {
-  return page.evaluate(() => {
-    const panel = document.querySelector('.file-tab-panel:not([hidden])')
-    if (!panel) return null
-    const lines = [...panel.querySelectorAll('.monaco-editor .view-lines .view-line')]
-    lines.sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
-    return lines.map((l) => l.textContent.replace(/\u00a0/g, ' ')).join('\n')
-  })
-}
-
-async function waitActiveText (page, predicate, what, timeout = 15000) {
-  let last = null
-  await waitFor(async () => predicate(last = await activeText(page)), timeout, what, () => `the editor shows ${JSON.stringify(last)}`)
-}
-
-// Waits until the active tab is `path`, its editor on screen and connected.
-async function waitActiveFile (page, filePath, timeout = 20000) {
-  await page.locator(`.file-tab-panel:not([hidden])[data-path="${filePath}"] .monaco-editor`).waitFor({ timeout })
-  await activePanel(page).locator('[data-status="connected"]').waitFor({ timeout })
-}
-
 async function typeAtEnd (page, text) {
   await activePanel(page).locator('.monaco-editor .view-lines').click()
   await page.keyboard.press('Control+End')
   await page.keyboard.type(text, { delay: 10 })
-}
-
-async function newProject (srv, owner, name, files, members = {}) {
-  const r = await srv.api('POST', '/api/projects', { ...as(owner), body: { name } })
-  assert.equal(r.status, 201, r.text)
-  const ids = {}
-  for (const [filePath, content] of Object.entries(files)) {
-    const f = await srv.api('POST', `/api/projects/${r.json.id}/files`, { ...as(owner), body: { path: filePath, content } })
-    assert.equal(f.status, 201, f.text)
-    ids[filePath] = f.json.id
-  }
-  for (const [username, role] of Object.entries(members)) {
-    const m = await srv.api('PUT', `/api/projects/${r.json.id}/members/${username}`, { ...as(owner), body: { role } })
-    assert.equal(m.status, 200, m.text)
-  }
-  return { id: r.json.id, ids }
 }
 
 async function treePaths (srv, p, id) {
@@ -89,11 +47,7 @@ test('two people in one project (shared from its Share dialog): files created, r
     const b = bob.page
 
     // Alice creates the project from the documents page and lands in it.
-    await a.getByRole('button', { name: 'New project' }).click()
-    await a.getByRole('dialog', { name: 'New project' }).getByLabel('Project name').fill('demo')
-    await a.getByRole('dialog', { name: 'New project' }).getByRole('button', { name: 'Create' }).click()
-    await a.waitForURL(/\/p\/\d+$/)
-    const pid = Number(new URL(a.url()).pathname.split('/')[2])
+    const pid = await createProjectInUi(a, 'demo')
     await a.getByRole('heading', { name: 'demo' }).waitFor()
     // She shares it with Bob as an editor from its Share dialog.
     await a.getByRole('button', { name: 'Share' }).click()
