@@ -31,8 +31,8 @@ bool escapes(std::string_view path) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const weft::archive::Limits limits{.max_files = 32, .max_file_bytes = 16 << 10,
-                                     .max_total_bytes = 256 << 10};
+  const weft::archive::Limits limits{
+      .max_files = 32, .max_file_bytes = 16 << 10, .max_total_bytes = 256 << 10};
   try {
     const auto contents =
         weft::archive::read(std::string_view(reinterpret_cast<const char*>(data), size), limits);
