@@ -19,8 +19,8 @@ struct Config {
   std::string jwt_secret;
   std::string log_level = "info";
   std::string log_format = "text";  // text | json
-  uint64_t slow_query_ms = 250;      // database operations and statements logged beyond (0: off)
-  unsigned threads = 0;  // 0: one per core
+  uint64_t slow_query_ms = 250;     // database operations and statements logged beyond (0: off)
+  unsigned threads = 0;             // 0: one per core
   size_t max_message_bytes = 32u << 20;
   size_t send_queue_bytes = 64u << 20;
   uint64_t room_grace_ms = 10000;

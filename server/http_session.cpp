@@ -303,8 +303,8 @@ HttpResponse HttpSession<Stream>::handle(const HttpRequest& req) {
     } catch (const std::exception&) {
     }
     const store::PoolStats pool = services_.store.pool_stats();
-    scrape.pool = {.size = pool.size, .in_use = pool.in_use, .waiting = pool.waiting,
-                   .waits = pool.waits};
+    scrape.pool = {
+        .size = pool.size, .in_use = pool.in_use, .waiting = pool.waiting, .waits = pool.waits};
     return text(req, http::status::ok, services_.metrics.render(scrape),
                 "text/plain; version=0.0.4; charset=utf-8");
   }

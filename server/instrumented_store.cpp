@@ -33,8 +33,8 @@ class TimedSql final : public store::Sql {
     const auto took = Clock::now() - t0;
     if (slow_.count() > 0 && took >= slow_) {
       spdlog::warn("slow query ({} ms, {} rows): {}",
-                   std::chrono::duration_cast<std::chrono::milliseconds>(took).count(),
-                   rows.size(), sql);
+                   std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), rows.size(),
+                   sql);
     }
     return rows;
   }

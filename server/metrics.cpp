@@ -46,15 +46,24 @@ double Histogram::sum() const {
 
 const char* db_operation_name(DbOperation op) {
   switch (op) {
-    case DbOperation::kEnsureDocument: return "ensure_document";
-    case DbOperation::kDocumentExists: return "document_exists";
-    case DbOperation::kLoad: return "load";
-    case DbOperation::kAppendUpdates: return "append_updates";
-    case DbOperation::kCompact: return "compact";
-    case DbOperation::kContent: return "content";
-    case DbOperation::kPing: return "ping";
-    case DbOperation::kTransact: return "transact";
-    case DbOperation::kCount: break;
+    case DbOperation::kEnsureDocument:
+      return "ensure_document";
+    case DbOperation::kDocumentExists:
+      return "document_exists";
+    case DbOperation::kLoad:
+      return "load";
+    case DbOperation::kAppendUpdates:
+      return "append_updates";
+    case DbOperation::kCompact:
+      return "compact";
+    case DbOperation::kContent:
+      return "content";
+    case DbOperation::kPing:
+      return "ping";
+    case DbOperation::kTransact:
+      return "transact";
+    case DbOperation::kCount:
+      break;
   }
   return "unknown";
 }
@@ -93,7 +102,8 @@ class Families {
   void histogram(const char* name, const char* help, const Histogram& h) {
     add(name, help, pm::MetricType::Histogram, {histogram_metric(h)});
   }
-  static pm::ClientMetric histogram_metric(const Histogram& h, std::vector<pm::ClientMetric::Label> labels = {}) {
+  static pm::ClientMetric histogram_metric(const Histogram& h,
+                                           std::vector<pm::ClientMetric::Label> labels = {}) {
     pm::ClientMetric m;
     m.label = std::move(labels);
     const auto cumulative = h.cumulative();
@@ -265,17 +275,20 @@ std::string Metrics::render(const Scrape& scrape) const {
         "Database operations by kind (a transact is one transaction of API or history work)",
         pm::MetricType::Histogram, std::move(db));
   std::vector<pm::ClientMetric> errors;
-  for (const auto& [kind, i] : {std::pair{"conflict", DbError::kConflict},
-                                std::pair{"store", DbError::kStore}, std::pair{"other", DbError::kOther}}) {
+  for (const auto& [kind, i] :
+       {std::pair{"conflict", DbError::kConflict}, std::pair{"store", DbError::kStore},
+        std::pair{"other", DbError::kOther}}) {
     pm::ClientMetric m;
     m.label.push_back({"kind", kind});
-    m.counter.value = static_cast<double>(db_errors[static_cast<size_t>(i)].load(std::memory_order_relaxed));
+    m.counter.value =
+        static_cast<double>(db_errors[static_cast<size_t>(i)].load(std::memory_order_relaxed));
     errors.push_back(std::move(m));
   }
-  f.add("weft_db_errors_total",
-        "Failed database operations: conflict (a unique value taken), store (the database failed or "
-        "is unreachable), other",
-        pm::MetricType::Counter, std::move(errors));
+  f.add(
+      "weft_db_errors_total",
+      "Failed database operations: conflict (a unique value taken), store (the database failed or "
+      "is unreachable), other",
+      pm::MetricType::Counter, std::move(errors));
   if (scrape.pool.size > 0) {
     f.gauge("weft_db_pool_connections", "Connections the PostgreSQL pool may hold (--db-pool-size)",
             static_cast<double>(scrape.pool.size));

@@ -108,10 +108,10 @@ using Merger =
 
 // A connection pool's state (PostgreSQL); all zero for a store without one (SQLite).
 struct PoolStats {
-  size_t size = 0;         // connections the pool may hold
-  size_t in_use = 0;       // lent out now
-  size_t waiting = 0;      // threads waiting for one now
-  uint64_t waits = 0;      // borrows that had to wait, since start
+  size_t size = 0;     // connections the pool may hold
+  size_t in_use = 0;   // lent out now
+  size_t waiting = 0;  // threads waiting for one now
+  uint64_t waits = 0;  // borrows that had to wait, since start
 };
 
 class Store {
