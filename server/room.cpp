@@ -116,7 +116,10 @@ void Room::on_loaded(std::optional<store::StoredDocument> stored, std::string er
   spdlog::debug("document {} loaded ({} logged updates)", document_id_, stored->updates.size());
   for (auto& [ptr, m] : members_) welcome(m);
   auto backlog = std::move(backlog_);
-  for (auto& [conn, frame] : backlog) handle(conn, frame);
+  for (auto& p : backlog) {
+    received_at_ = p.at;
+    handle(p.conn, p.frame);
+  }
   for (auto& op : std::exchange(waiting_, {})) op();
   // Other instances may hold edits not yet in the store: ask them (anti-entropy).
   outbox(PartKind::kSyncRequest, doc_.encode_state_vector());
@@ -168,7 +171,7 @@ void Room::receive(std::shared_ptr<Connection> conn, Frame frame) {
   asio::post(strand_,
              [self = shared_from_this(), conn = std::move(conn), frame = std::move(frame), at] {
                if (self->state_ == State::kLoading) {
-                 self->backlog_.emplace_back(conn, frame);
+                 self->backlog_.push_back({conn, frame, at});
                } else if (self->state_ == State::kReady) {
                  self->received_at_ = at;
                  self->handle(conn, frame);
@@ -554,7 +557,8 @@ void Room::unload_if_idle() {
 void Room::broadcast(const Frame& frame, const Connection* except,
                      std::optional<std::chrono::steady_clock::time_point> since) {
   // Nobody else to write to: no fan-out to time.
-  if (since && members_.size() <= (except && members_.count(except) ? 1u : 0u)) since.reset();
+  const size_t receivers = members_.size() - (members_.count(except) ? 1 : 0);
+  if (receivers == 0) since.reset();
   // Once a room has used the lanes it keeps them while loaded: a far member switching back to
   // direct sends could get a broadcast before an earlier one still queued on the far lane.
   if (members_.size() >= kLaneThreshold) two_lanes_ = true;

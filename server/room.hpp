@@ -223,7 +223,13 @@ class Room : public std::enable_shared_from_this<Room> {
   crdt::Doc doc_;
   protocol::Awareness awareness_;
   std::unordered_map<const Connection*, Member> members_;
-  std::vector<std::pair<std::shared_ptr<Connection>, Frame>> backlog_;  // received while loading
+  // Received while loading, with when each arrived (for weft_fanout_seconds).
+  struct Pending {
+    std::shared_ptr<Connection> conn;
+    Frame frame;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::vector<Pending> backlog_;
   std::vector<std::function<void()>> waiting_;  // API operations waiting for the load
   std::vector<Part> outbox_;                    // for the bus, sent at the end of the turn
   std::unordered_map<uint64_t, PresenceOwner> presence_owner_;

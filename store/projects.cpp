@@ -288,6 +288,21 @@ std::optional<Tree> Projects::tree(int64_t project_id) {
   return found;
 }
 
+std::optional<Projects::Usage> Projects::usage(int64_t project_id) {
+  std::optional<Usage> found;
+  store_.transact([&](Sql& sql) {
+    if (sql.exec("SELECT id FROM projects WHERE id = $1", {project_id}).empty()) return;
+    const char* bytes = sql.dialect() == Dialect::kSqlite ? "length(CAST(content AS BLOB))"
+                                                          : "octet_length(content)";
+    const auto rows = sql.exec(std::string("SELECT COUNT(*), COALESCE(SUM(") + bytes +
+                                   "), 0) FROM documents WHERE project_id = $1",
+                               {project_id});
+    found = Usage{.files = static_cast<size_t>(rows.at(0).int64(0)),
+                  .bytes = static_cast<size_t>(rows.at(0).int64(1))};
+  });
+  return found;
+}
+
 std::vector<int64_t> Projects::file_ids(int64_t project_id) {
   std::vector<int64_t> out;
   store_.transact([&](Sql& sql) {

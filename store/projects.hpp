@@ -153,6 +153,13 @@ class Projects {
 
   // Files and folders; nullopt when there is no such project.
   std::optional<Tree> tree(int64_t project_id);
+  // The project's files: how many, and the UTF-8 bytes of their stored texts together (as
+  // FileInfo::size counts them). nullopt when there is no such project.
+  struct Usage {
+    size_t files = 0;
+    size_t bytes = 0;
+  };
+  std::optional<Usage> usage(int64_t project_id);
   // Ids of the project's files.
   std::vector<int64_t> file_ids(int64_t project_id);
   // Every file's stored text, by path (search and export read them all).

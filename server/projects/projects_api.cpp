@@ -100,11 +100,9 @@ auto tree_change(const std::string& field, const std::string& asked, F&& change)
 
 // The bytes of text the project's files hold (as last stored) and the file count.
 std::pair<size_t, size_t> project_usage(Services& s, int64_t id) {
-  const auto tree = store::Projects(s.store).tree(id);
-  if (!tree) fail(404, "not_found", "no such project");
-  size_t bytes = 0;
-  for (const auto& f : tree->files) bytes += static_cast<size_t>(f.size);
-  return {bytes, tree->files.size()};
+  const auto usage = store::Projects(s.store).usage(id);
+  if (!usage) fail(404, "not_found", "no such project");
+  return {usage->bytes, usage->files};
 }
 
 [[noreturn]] void project_too_large(size_t limit) {

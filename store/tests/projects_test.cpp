@@ -368,6 +368,21 @@ TEST_P(ProjectsTest, AnImportLandsWholeOrNotAtAll) {
   EXPECT_EQ(projects_->tree(project_.id)->stored_folders, std::vector<std::string>{"docs/empty"});
 }
 
+TEST_P(ProjectsTest, UsageCountsFilesAndTheirStoredBytes) {
+  EXPECT_EQ(projects_->usage(project_.id + 100), std::nullopt);
+  EXPECT_EQ(projects_->usage(project_.id)->files, 0u);
+  EXPECT_EQ(projects_->usage(project_.id)->bytes, 0u);
+  file("a.txt", "héllo");  // 6 bytes of UTF-8
+  file("b/c.txt", "12345");
+  const auto u = projects_->usage(project_.id).value();
+  EXPECT_EQ(u.files, 2u);
+  EXPECT_EQ(u.bytes, 11u);
+  size_t from_tree = 0;
+  const Tree tree = projects_->tree(project_.id).value();
+  for (const auto& f : tree.files) from_tree += static_cast<size_t>(f.size);
+  EXPECT_EQ(u.bytes, from_tree);
+}
+
 TEST_P(ProjectsTest, ConcurrentWritersOfOneTreeAreSerialized) {
   // Two connections (two instances) create the same paths, and files inside each other's, at
   // once: exactly one of each pair wins, and no file ends up inside another.
