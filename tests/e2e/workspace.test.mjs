@@ -423,3 +423,40 @@ test('the project\'s live channel: a new file reaches the other\'s tree at once;
     assert.deepEqual(alice.errors, [], 'no page errors (alice)')
     assert.deepEqual(bob.errors, [], 'no page errors (bob)')
   }))
+
+test('on a phone and on a desktop with someone else in the project: the people list fits without sideways scrolling; offline right after opening a file, an edit waits and arrives once back',
+  { timeout: TEST_TIMEOUT }, (t) => browserScenario(t, async (srv, join) => {
+    const alice = await join('alice')
+    const bob = await join('bob', PHONE)
+    await Promise.all([register(alice), register(bob)])
+    const a = alice.page
+    const b = bob.page
+    const { id } = await newProject(srv, alice, 'a project with a rather long name', { 'src/app/very_long_module_name.py': 'x = 1\n' }, { bob: 'editor' })
+    await a.goto(`/p/${id}/src/app/very_long_module_name.py`)
+    await waitActiveFile(a, 'src/app/very_long_module_name.py')
+    for (const page of [b, a]) {
+      if (page === b) await b.goto(`/p/${id}`)
+      const people = page.getByRole('list', { name: 'People in this project' })
+      const other = page === b ? 'alice' : 'bob'
+      await people.locator(`[data-user="${other}"]`).waitFor()
+      const m = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }))
+      assert.ok(m.scrollWidth <= m.innerWidth, `${page === b ? 'phone' : 'desktop'}: no sideways scrolling (${JSON.stringify(m)})`)
+      const box = await people.boundingBox()
+      assert.ok(box && box.x >= 0 && box.x + box.width <= m.innerWidth, `the people list is on screen (${JSON.stringify(box)})`)
+    }
+    // Offline right after opening a file: the editor takes an edit, says it is not sent, and
+    // sends it when the network is back (the project channel reconnects too).
+    await b.goto(`/p/${id}/src/app/very_long_module_name.py`)
+    await waitActiveFile(b, 'src/app/very_long_module_name.py')
+    await bob.context.setOffline(true)
+    await activePanel(b).locator('.monaco-editor .view-lines').tap()
+    await b.keyboard.press('Control+End')
+    await b.keyboard.type('# offline', { delay: 10 })
+    await activePanel(b).locator('[data-status="connected"]').waitFor({ state: 'detached', timeout: 40000 })
+    await bob.context.setOffline(false)
+    await waitActiveFile(b, 'src/app/very_long_module_name.py', 40000)
+    await waitActiveText(a, (s) => s.includes('# offline'), 'Bob\'s offline edit to reach Alice', 30000)
+    await b.getByRole('list', { name: 'People in this project' }).locator('[data-user="alice"]').waitFor()
+    assert.deepEqual(alice.errors, [], 'no page errors (alice)')
+    assert.deepEqual(bob.errors, [], 'no page errors (bob)')
+  }))

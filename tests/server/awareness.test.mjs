@@ -169,3 +169,25 @@ test('a state re-announced after its removal belongs to the connection that anno
   await waitFor(() => !b.awareness.getStates().has(X) && !later.awareness.getStates().has(X), 5000,
     'X to go with connection 3')
 }))
+
+test('a project\'s live channel after a silent drop: the provider reconnects, its file is seen again, and tree changes are heard', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server()
+  const p = (await srv.api('POST', '/api/projects', { body: { name: 'dropped' } })).json
+  const a = s.client(srv, `projects/${p.id}`, { name: 'a' })
+  const b = s.client(srv, `projects/${p.id}`, { name: 'b' })
+  await Promise.all([a.waitSynced(), b.waitSynced()])
+  const aId = a.doc.clientID
+  a.awareness.setLocalStateField('user', { id: 1, name: 'Ada' })
+  a.awareness.setLocalStateField('path', 'src/a.py')
+  await waitFor(() => b.awareness.getStates().get(aId)?.path === 'src/a.py', 5000, 'b to see a\'s file')
+  let changes = 0
+  a.doc.getText('tree').observe(() => { changes++ })
+
+  dropSilently(a)
+  await waitFor(() => a.closes.length === 1 && a.connected && a.synced, 10000, 'a to reconnect by itself')
+  a.awareness.setLocalStateField('path', 'src/b.py')
+  await waitFor(() => b.awareness.getStates().get(aId)?.path === 'src/b.py', 5000, 'b to see a\'s next file after the reconnect')
+  const before = changes
+  assert.equal((await srv.api('POST', `/api/projects/${p.id}/files`, { body: { path: 'new.txt' } })).status, 201)
+  await waitFor(() => changes > before, 5000, 'a, reconnected, to hear the tree change')
+}))

@@ -72,6 +72,19 @@ test('a lone idle user stays on one WebSocket for 10 minutes: the server answers
   assert.deepEqual(unanswered, [], 'heartbeats the server did not answer')
 }))
 
+test('a lone idle tab on a project\'s live channel stays on one WebSocket for 10 minutes', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server()
+  const p = (await srv.api('POST', '/api/projects', { body: { name: 'quiet' } })).json
+  const a = s.client(srv, `projects/${p.id}`, { name: 'alone in the project' })
+  a.awareness.setLocalStateField('user', { id: 1, name: 'Ada' })
+  a.awareness.setLocalStateField('path', 'README.md')
+  await a.waitSynced()
+  const ws = a.provider.ws
+  const unanswered = await idle([a], 10 * MINUTE, (c, at) => c.provider.wsLastMessageReceived >= at)
+  assertStayed(a, ws)
+  assert.deepEqual(unanswered, [], 'heartbeats the server did not answer')
+}))
+
 test('a user whose only company has no presence (a raw client) is answered too', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
   const srv = await s.server()
   const DOC = await srv.newDoc()
