@@ -14,6 +14,7 @@
 // own strand (never concurrently with each other) and must not block.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -36,6 +37,19 @@ class Bus {
     // The connection is up — the first time, or back after a loss (subscriptions are restored
     // first): time for anti-entropy, since what was published while it was down was dropped.
     std::function<void()> on_reconnect;
+    // A subscribe() made while the bus is up is in place (Redis confirmed it): what is published
+    // on the channel from now on arrives. Until then messages on it are not delivered, so a
+    // subscriber that asks its peers for something must ask (again) once this is called. The
+    // subscriptions restored after a loss are covered by on_reconnect instead.
+    std::function<void(const std::string& channel)> on_subscribed;
+    // A publication was acknowledged by the broker this long after it was sent (Redis only).
+    std::function<void(std::chrono::nanoseconds)> on_published;
+  };
+
+  // What the broker says of itself, for /metrics (zero when there is no broker).
+  struct Stats {
+    uint64_t server_memory_bytes = 0;  // Redis INFO memory used_memory, sampled
+    size_t shards = 0;                 // Redis servers (cluster masters) in use
   };
 
   virtual ~Bus() = default;
@@ -51,6 +65,7 @@ class Bus {
   virtual void publish(const std::string& channel, Payload payload) = 0;
   // True while connected with every subscription in place (for /readyz).
   virtual bool healthy() const = 0;
+  virtual Stats stats() const { return {}; }
 };
 
 }  // namespace bus

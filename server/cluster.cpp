@@ -51,18 +51,30 @@ Cluster::Cluster(boost::asio::io_context& ioc, bus::Bus& bus, bool enabled, std:
 
 void Cluster::start() {
   if (!enabled_) return;
-  bus_.set_handlers({.on_message = [this](const std::string& channel,
-                                          bus::Payload payload) { on_message(channel, payload); },
-                     .on_reconnect =
-                         [this] {
-                           if (std::exchange(bus_was_up_, true))
-                             metrics_.bus_reconnects.fetch_add(1, std::memory_order_relaxed);
-                           const auto rooms = rooms_.all();
-                           if (rooms.empty()) return;
-                           spdlog::info("bus up: {} documents ask their peers for what was missed",
-                                        rooms.size());
-                           for (const auto& room : rooms) room->request_sync();
-                         }});
+  bus_.set_handlers(
+      {.on_message = [this](const std::string& channel,
+                            bus::Payload payload) { on_message(channel, payload); },
+       .on_reconnect =
+           [this] {
+             if (std::exchange(bus_was_up_, true))
+               metrics_.bus_reconnects.fetch_add(1, std::memory_order_relaxed);
+             const auto rooms = rooms_.all();
+             if (rooms.empty()) return;
+             spdlog::info("bus up: {} documents ask their peers for what was missed", rooms.size());
+             for (const auto& room : rooms) room->request_sync();
+           },
+       .on_subscribed =
+           [this](const std::string& channel) {
+             // The sync request a room sent on loading may have been answered
+             // before its subscription was in place: ask again now it is.
+             const int64_t id = document_of(channel);
+             if (id == 0) return;
+             if (const auto room = rooms_.find(id)) room->request_sync();
+           },
+       .on_published =
+           [this](std::chrono::nanoseconds took) {
+             metrics_.bus_publish_seconds.observe(std::chrono::duration<double>(took).count());
+           }});
   bus_.subscribe(bus::kInstancesChannel);
   bus_.start();
   boost::asio::post(strand_, [this] { heartbeat(); });
@@ -75,14 +87,23 @@ void Cluster::stop() {
   boost::asio::post(strand_, [this] { timer_.cancel(); });
 }
 
+// Counted per document: a room that unloads and one loaded again at once for the same document
+// overlap (the registry forgets the old one before it unsubscribes), and the bus must end up
+// subscribed. The lock is held while the bus is told, so the bus sees the calls in count order.
 void Cluster::subscribe(int64_t document_id) {
   if (!enabled_) return;
+  std::lock_guard lock(subscriptions_mu_);
+  if (subscriptions_[document_id]++ > 0) return;
   bus_.subscribe(bus::channel_of(document_id));
   metrics_.bus_channels.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Cluster::unsubscribe(int64_t document_id) {
   if (!enabled_) return;
+  std::lock_guard lock(subscriptions_mu_);
+  const auto it = subscriptions_.find(document_id);
+  if (it == subscriptions_.end() || --it->second > 0) return;
+  subscriptions_.erase(it);
   bus_.unsubscribe(bus::channel_of(document_id));
   metrics_.bus_channels.fetch_sub(1, std::memory_order_relaxed);
 }

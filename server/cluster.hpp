@@ -53,6 +53,10 @@ class Cluster {
 
   bool enabled() const { return enabled_; }
   bool healthy() const { return !enabled_ || bus_.healthy(); }
+  // The broker's own figures; nullopt without one (no --redis).
+  std::optional<bus::Bus::Stats> bus_stats() const {
+    return enabled_ ? std::optional(bus_.stats()) : std::nullopt;
+  }
   void subscribe(int64_t document_id);
   void unsubscribe(int64_t document_id);
   // Publishes `parts` for the document (no-op when disabled or empty).
@@ -72,6 +76,8 @@ class Cluster {
   bool bus_was_up_ = false;  // on_reconnect after the first counts as a reconnect (metrics)
   std::mutex mu_;  // guards peers_ (bus handlers and the heartbeat run on different strands)
   std::map<std::string, std::chrono::steady_clock::time_point> peers_;
+  std::mutex subscriptions_mu_;
+  std::map<int64_t, int> subscriptions_;  // loaded rooms per document (see subscribe())
 };
 
 }  // namespace weft

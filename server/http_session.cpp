@@ -297,6 +297,7 @@ HttpResponse HttpSession<Stream>::handle(const HttpRequest& req) {
     Metrics::Scrape scrape{.users_per_room = services_.rooms.users(),
                            .database_up = false,
                            .bus_up = services_.cluster.healthy(),
+                           .broker = services_.cluster.bus_stats(),
                            .draining = services_.draining.load()};
     try {
       scrape.database_up = services_.store.ping();

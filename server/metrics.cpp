@@ -247,6 +247,18 @@ std::string Metrics::render(const Scrape& scrape) const {
           bus_channels);
   f.counter("weft_bus_reconnects_total", "Times the bus (Redis) came back after a loss",
             bus_reconnects);
+  if (scrape.broker) {
+    f.gauge("weft_redis_memory_bytes", "Memory Redis reports in use (INFO memory used_memory)",
+            static_cast<double>(scrape.broker->server_memory_bytes));
+    f.gauge("weft_redis_shards", "Redis servers (cluster masters) this instance publishes to",
+            static_cast<double>(scrape.broker->shards));
+    f.histogram("weft_bus_publish_seconds", "From a PUBLISH sent to Redis's acknowledgement of it",
+                bus_publish_seconds);
+  }
+  f.counter(
+      "weft_bus_repairs_total",
+      "Sync requests sent because an update from another instance built on one never received",
+      bus_repairs);
   f.counter("weft_slow_consumer_disconnects_total",
             "Connections dropped because their send queue overflowed", slow_consumer_disconnects);
   f.counter("weft_rate_limited_disconnects_total",

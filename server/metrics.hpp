@@ -11,9 +11,12 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "bus/bus.hpp"
 
 namespace prometheus {
 class Registry;
@@ -88,12 +91,14 @@ struct Metrics {
   std::atomic<uint64_t> bus_received_bytes{0};
   std::atomic<int64_t> bus_channels{0};      // document and project channels subscribed
   std::atomic<uint64_t> bus_reconnects{0};   // the bus came back after a loss
+  std::atomic<uint64_t> bus_repairs{0};      // sync requests sent because a bus update left gaps
   std::atomic<uint64_t> project_imports{0};  // POST …/import that landed
   Histogram update_apply_seconds;
   Histogram persist_batch_seconds;
   // A client's update from its arrival (read off its socket) until it was written to the last
   // other connection of the room.
   Histogram fanout_seconds;
+  Histogram bus_publish_seconds;  // PUBLISH sent → Redis acknowledged it
   std::array<Histogram, static_cast<size_t>(DbOperation::kCount)> db_seconds;
   std::array<std::atomic<uint64_t>, static_cast<size_t>(DbError::kCount)> db_errors{};
   // From the upgrade request to the connection joined to its room (authorized).
@@ -105,6 +110,7 @@ struct Metrics {
     std::vector<std::pair<int64_t, size_t>> users_per_room{};
     bool database_up = false;
     bool bus_up = false;
+    std::optional<bus::Bus::Stats> broker{};  // nullopt: no Redis
     bool draining = false;
     struct Pool {
       size_t size = 0, in_use = 0, waiting = 0;

@@ -438,6 +438,7 @@ void Room::apply_bus_part(const std::string& instance, Part& part) {
         attribute(0, doc_.apply_update(part.data));
         note_edit(0, 0, 0);
         broadcast(make_frame(protocol::encode_sync_update(part.data)), nullptr);
+        repair_if_pending();
         return;
       case PartKind::kAwareness: {
         const protocol::Awareness::Change change = awareness_.apply(part.data);
@@ -474,6 +475,20 @@ void Room::apply_bus_part(const std::string& instance, Part& part) {
   } catch (const crdt::DecodeError& e) {
     spdlog::warn("document {}: malformed bus part from {}: {}", document_id_, instance, e.what());
   }
+}
+
+// Bus delivery is at most once: a message published while this room's subscription was being set
+// up, or while a Redis shard failed over, is gone, and Yjs keeps every later update that builds on
+// it pending — the room would drift apart from the other instances until the next reconnect. So an
+// update that leaves something pending asks the peers for what this room lacks, at most once per
+// kRepairEvery (each later update that still leaves something pending asks again).
+void Room::repair_if_pending() {
+  if (!doc_.has_pending()) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_repair_ < kRepairEvery) return;
+  last_repair_ = now;
+  services_.metrics.bus_repairs.fetch_add(1, std::memory_order_relaxed);
+  outbox(PartKind::kSyncRequest, doc_.encode_state_vector());
 }
 
 void Room::request_sync() {

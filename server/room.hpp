@@ -149,6 +149,8 @@ class Room : public std::enable_shared_from_this<Room> {
   void when_loaded(std::function<void()> op);
   // Queues a part for the other instances; all parts of one strand turn go as one message.
   void outbox(PartKind kind, crdt::ByteView data);
+  void repair_if_pending();
+  static constexpr auto kRepairEvery = std::chrono::milliseconds(500);
   // A user's access changed: new role on their connections, or closed (4403) without access.
   void apply_access(int64_t user_id, std::optional<Role> role);
   // The document is gone: close everyone with 4404, refuse later joins, fail waiting operations.
@@ -230,8 +232,9 @@ class Room : public std::enable_shared_from_this<Room> {
     std::chrono::steady_clock::time_point at;
   };
   std::vector<Pending> backlog_;
-  std::vector<std::function<void()>> waiting_;  // API operations waiting for the load
-  std::vector<Part> outbox_;                    // for the bus, sent at the end of the turn
+  std::vector<std::function<void()>> waiting_;           // API operations waiting for the load
+  std::vector<Part> outbox_;                             // for the bus, sent at the end of the turn
+  std::chrono::steady_clock::time_point last_repair_{};  // see repair_if_pending()
   std::unordered_map<uint64_t, PresenceOwner> presence_owner_;
   std::atomic<size_t> connection_count_{0};
   // History: edits since the last capture (when the first came, the latest, and who made them).

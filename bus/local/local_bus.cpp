@@ -36,8 +36,16 @@ void LocalBus::stop() {
 }
 
 void LocalBus::subscribe(const std::string& channel) {
-  std::lock_guard lock(mu_);
-  channels_.insert(channel);
+  std::shared_ptr<std::atomic<bool>> alive;
+  {
+    std::lock_guard lock(mu_);
+    if (!channels_.insert(channel).second || stopped_) return;
+    alive = alive_;
+  }
+  // In place at once; said on the strand like every handler call.
+  boost::asio::post(strand_, [this, alive, channel] {
+    if (*alive && handlers_.on_subscribed) handlers_.on_subscribed(channel);
+  });
 }
 
 void LocalBus::unsubscribe(const std::string& channel) {

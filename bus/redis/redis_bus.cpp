@@ -9,6 +9,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <charconv>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 
@@ -21,6 +22,7 @@ namespace {
 constexpr auto kFirstBackoff = std::chrono::milliseconds(100);
 constexpr auto kMaxBackoff = std::chrono::milliseconds(2000);
 constexpr auto kPingEvery = std::chrono::milliseconds(2000);
+constexpr unsigned kInfoEveryPings = 5;  // INFO memory every 10 s
 
 }  // namespace
 
@@ -303,7 +305,13 @@ void RedisBus::send_subscribe(const std::string& channel) {
         const std::string_view what(kind->str, kind->len);
         if (what == "subscribe") {
           RedisBus& bus = link_of(c).bus;
+          const bool was_up = bus.healthy_.load();
           if (bus.unconfirmed_ > 0 && --bus.unconfirmed_ == 0) bus.update_health();
+          // While restoring subscriptions after a loss, on_reconnect (from update_health) speaks.
+          const redisReply* chan = reply->element[1];
+          if (was_up && !bus.stopped_ && bus.handlers_.on_subscribed &&
+              chan->type == REDIS_REPLY_STRING)
+            bus.handlers_.on_subscribed(std::string(chan->str, chan->len));
           return;
         }
         if (what != "message") return;
@@ -339,8 +347,24 @@ void RedisBus::unsubscribe(const std::string& channel) {
 void RedisBus::publish(const std::string& channel, Payload payload) {
   asio::post(strand_, [this, channel, payload = std::move(payload)] {
     if (!pub_->connected) return;  // lost; anti-entropy recovers it after the reconnect
-    redisAsyncCommand(pub_->ac, nullptr, nullptr, "PUBLISH %b %b", channel.data(), channel.size(),
-                      payload->data(), payload->size());
+    if (!handlers_.on_published) {
+      redisAsyncCommand(pub_->ac, nullptr, nullptr, "PUBLISH %b %b", channel.data(), channel.size(),
+                        payload->data(), payload->size());
+      return;
+    }
+    // The send time travels as the reply's privdata (a heap copy, freed by the reply callback,
+    // which hiredis also calls with no reply when the connection goes).
+    auto* sent = new std::chrono::steady_clock::time_point(std::chrono::steady_clock::now());
+    redisAsyncCommand(
+        pub_->ac,
+        [](redisAsyncContext* c, void* r, void* p) {
+          const std::unique_ptr<std::chrono::steady_clock::time_point> at(
+              static_cast<std::chrono::steady_clock::time_point*>(p));
+          RedisBus& bus = link_of(c).bus;
+          if (r == nullptr || bus.stopped_) return;
+          bus.handlers_.on_published(std::chrono::steady_clock::now() - *at);
+        },
+        sent, "PUBLISH %b %b", channel.data(), channel.size(), payload->data(), payload->size());
   });
 }
 
@@ -348,6 +372,7 @@ void RedisBus::publish(const std::string& channel, Payload payload) {
 // the connection is dropped to reconnect (and report unhealthy meanwhile).
 void RedisBus::ping() {
   if (stopped_) return;
+  if (pub_->connected && ++pings_ % kInfoEveryPings == 1) sample_info();
   if (pub_->connected) {
     if (pub_->awaiting_pong) {
       // Not redisAsyncDisconnect: it would wait for the replies a hung server never sends.
@@ -366,6 +391,29 @@ void RedisBus::ping() {
   ping_timer_.async_wait([this](boost::system::error_code ec) {
     if (!ec) ping();
   });
+}
+
+void RedisBus::sample_info() {
+  redisAsyncCommand(
+      pub_->ac,
+      [](redisAsyncContext* c, void* r, void*) {
+        const auto* reply = static_cast<const redisReply*>(r);
+        if (reply == nullptr || reply->type != REDIS_REPLY_STRING) return;  // or INFO refused
+        constexpr std::string_view kField = "used_memory:";
+        const std::string_view info(reply->str, reply->len);
+        const size_t at = info.find(kField);
+        if (at == std::string_view::npos) return;
+        const char* first = info.data() + at + kField.size();
+        uint64_t bytes = 0;
+        if (std::from_chars(first, info.data() + info.size(), bytes).ec == std::errc())
+          link_of(c).bus.server_memory_bytes_ = bytes;
+      },
+      nullptr, "INFO memory");
+}
+
+Bus::Stats RedisBus::stats() const {
+  return {.server_memory_bytes = server_memory_bytes_.load(std::memory_order_relaxed),
+          .shards = healthy() ? size_t{1} : size_t{0}};
 }
 
 }  // namespace bus

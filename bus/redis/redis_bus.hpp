@@ -13,7 +13,8 @@
 // (Redis confirmed each SUBSCRIBE) the bus is healthy and on_reconnect runs, so the server can
 // exchange state vectors and recover what was published while it was away; so it does when the
 // bus is up for the first time, since an instance serves (and publishes) before that. A liveness
-// PING every 2 s on `pub` notices a Redis that stopped answering without closing the socket.
+// PING every 2 s on `pub` notices a Redis that stopped answering without closing the socket;
+// every fifth also samples `INFO memory` for /metrics. A PUBLISH's reply times it (on_published).
 #pragma once
 
 #include <atomic>
@@ -55,6 +56,7 @@ class RedisBus final : public Bus {
   void unsubscribe(const std::string& channel) override;
   void publish(const std::string& channel, Payload payload) override;
   bool healthy() const override { return healthy_.load(std::memory_order_relaxed); }
+  Stats stats() const override;
 
   // One hiredis connection and its Asio watcher; defined in the .cpp.
   struct Link;
@@ -68,6 +70,7 @@ class RedisBus final : public Bus {
   void update_health();
   void send_subscribe(const std::string& channel);
   void ping();
+  void sample_info();
 
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   const RedisAddress address_;
@@ -78,6 +81,8 @@ class RedisBus final : public Bus {
   size_t unconfirmed_ = 0;          // SUBSCRIBEs sent on this `sub` connection, not yet confirmed
   boost::asio::steady_timer ping_timer_;
   std::atomic<bool> healthy_{false};
+  std::atomic<uint64_t> server_memory_bytes_{0};  // from INFO memory, every kInfoEvery
+  unsigned pings_ = 0;
   bool stopped_ = true;
 };
 

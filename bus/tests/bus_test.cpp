@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
@@ -38,6 +39,8 @@ struct Inbox {
   std::condition_variable changed;
   std::vector<std::pair<std::string, std::vector<uint8_t>>> messages;
   int reconnects = 0;
+  std::vector<std::string> subscribed;
+  int acknowledged = 0;  // publications Redis acknowledged (on_published)
 
   Bus::Handlers handlers() {
     return {.on_message =
@@ -50,6 +53,18 @@ struct Inbox {
                 [this] {
                   std::lock_guard lock(mu);
                   ++reconnects;
+                  changed.notify_all();
+                },
+            .on_subscribed =
+                [this](const std::string& channel) {
+                  std::lock_guard lock(mu);
+                  subscribed.push_back(channel);
+                  changed.notify_all();
+                },
+            .on_published =
+                [this](std::chrono::nanoseconds took) {
+                  std::lock_guard lock(mu);
+                  acknowledged += took.count() > 0;
                   changed.notify_all();
                 }};
   }
@@ -139,6 +154,22 @@ class BusTest : public testing::TestWithParam<Backend> {
   std::shared_ptr<Hub> hub_ = std::make_shared<Hub>();
   std::vector<std::unique_ptr<Bus>> buses_;
 };
+
+// on_subscribed says when a subscription is in place: one publication after it arrives, with no
+// retries (the server's rooms ask their peers for what they missed at that moment).
+TEST_P(BusTest, SubscriptionMadeWhileUpIsConfirmedAndThenHears) {
+  Inbox& ia = inbox();
+  Inbox& ib = inbox();
+  Bus& a = bus(ia, {});
+  Bus& b = bus(ib, {});
+  a.subscribe("weft:doc:late");
+  ASSERT_TRUE(ia.wait([&] {
+    return std::find(ia.subscribed.begin(), ia.subscribed.end(), "weft:doc:late") !=
+           ia.subscribed.end();
+  }));
+  b.publish("weft:doc:late", bytes("once"));
+  EXPECT_TRUE(ia.wait([&] { return ia.count_locked("weft:doc:late") == 1; }));
+}
 
 TEST_P(BusTest, DeliversToSubscribersOnlyInOrderWithBinaryPayloads) {
   Inbox& a_in = inbox();
@@ -240,6 +271,19 @@ TEST_P(RedisBusTest, RecoversFromLostConnectionsAndResubscribes) {
     ASSERT_TRUE(a.healthy() && b.healthy());
     settle(a, b_in, "weft:doc:3");  // the subscription is back
   }
+}
+
+// For /metrics: each PUBLISH is timed by its reply, and INFO memory is sampled once up.
+TEST_P(RedisBusTest, TimesPublicationsAndSamplesServerMemory) {
+  Inbox& a_in = inbox();
+  Bus& a = bus(a_in, {});
+  EXPECT_EQ(a.stats().shards, 1u);
+  for (int i = 0; i < 3; ++i) a.publish("weft:doc:9", bytes("x"));
+  EXPECT_TRUE(a_in.wait([&] { return a_in.acknowledged == 3; }));
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (a.stats().server_memory_bytes == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  EXPECT_GT(a.stats().server_memory_bytes, 100'000u);  // an empty redis-server uses ~1 MB
 }
 
 TEST(RedisUrl, Parses) {
