@@ -1,7 +1,22 @@
 // awareness.cpp — applying, removing and encoding awareness states.
 #include "protocol/awareness.hpp"
 
+#include <algorithm>
+
 namespace protocol {
+
+size_t Awareness::largest_state(crdt::ByteView update) {
+  crdt::Decoder dec(update);
+  const uint64_t n = dec.read_var_uint();
+  if (n > dec.remaining()) throw crdt::DecodeError("awareness count exceeds data");
+  size_t largest = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    dec.read_var_uint();  // client
+    dec.read_var_uint();  // clock
+    largest = std::max(largest, dec.read_var_string().size());
+  }
+  return largest;
+}
 
 Awareness::Change Awareness::apply(crdt::ByteView update) {
   struct Entry {

@@ -40,6 +40,9 @@ class Awareness {
   // Applies an awareness update with y-protocols' rules (newer clock wins; "null" at the same
   // clock removes). Throws crdt::DecodeError on malformed input, before changing anything.
   Change apply(crdt::ByteView update);
+  // The length of the largest JSON state in an update (decoded only; throws crdt::DecodeError on
+  // malformed input), for the server's --max-awareness-bytes.
+  static size_t largest_state(crdt::ByteView update);
   // Removes `clients` (y-protocols' removeAwarenessStates: clocks kept) and returns the update
   // announcing it, or an empty vector when none of them had a state.
   crdt::Bytes remove(const std::vector<uint64_t>& clients);

@@ -103,6 +103,9 @@ void add_serve_options(CLI::App& cmd, Config& cfg) {
   opt(cmd, "max-document-bytes", cfg.max_document_bytes,
       "Largest document (its encoded Yjs state): an update that would grow one beyond it is "
       "refused with close 4413, a PUT of more text with 413 (0: no limit)");
+  opt(cmd, "max-awareness-bytes", cfg.max_awareness_bytes,
+      "Largest awareness (presence) state of one client, as JSON: a connection sending a larger "
+      "one is closed with 4413 and nothing of it is applied (0: no limit)");
   opt(cmd, "max-project-bytes", cfg.max_project_bytes,
       "Largest text of a project's files together: a new file or an import beyond it is refused "
       "with 413 project_too_large (0: no limit)");

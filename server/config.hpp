@@ -38,6 +38,7 @@ struct Config {
   size_t max_connections_per_ip = 512;     // WebSocket connections at once (0: no limit)
   size_t max_connections_per_user = 128;   // WebSocket connections at once (0: no limit)
   size_t max_document_bytes = 128u << 20;  // encoded Yjs state of one document (0: no limit)
+  size_t max_awareness_bytes = 16u << 10;   // one client's presence state, JSON (0: no limit)
   // The text of a project's files together (as last stored), which new files and imports may not
   // grow beyond (0: no limit). An import's decompressed data is bounded by what is left of it.
   size_t max_project_bytes = 256u << 20;

@@ -234,6 +234,9 @@ std::string Metrics::render(const Scrape& scrape) const {
   f.counter("weft_connections_refused_per_user_total",
             "WebSocket connections refused (4429) over --max-connections-per-user",
             connections_refused_user);
+  f.counter("weft_awareness_refused_too_large_total",
+            "Awareness updates refused (4413) for a state beyond --max-awareness-bytes",
+            awareness_refused_too_large);
   f.counter("weft_updates_refused_too_large_total",
             "Updates refused (4413) because the document would grow beyond --max-document-bytes",
             updates_refused_too_large);

@@ -80,6 +80,7 @@ struct Metrics {
   std::atomic<uint64_t> connections_refused_ip{0};     // over --max-connections-per-ip (4429)
   std::atomic<uint64_t> connections_refused_user{0};   // over --max-connections-per-user (4429)
   std::atomic<uint64_t> updates_refused_too_large{0};  // over --max-document-bytes (4413)
+  std::atomic<uint64_t> awareness_refused_too_large{0};  // over --max-awareness-bytes (4413)
   std::atomic<uint64_t> slow_consumer_disconnects{0};
   std::atomic<uint64_t> rate_limited_disconnects{0};
   std::atomic<int64_t> persist_queue_depth{0};

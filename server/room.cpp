@@ -207,6 +207,14 @@ void Room::handle(const std::shared_ptr<Connection>& conn, const Frame& frame) {
     } else if (const auto* update = std::get_if<protocol::SyncUpdate>(&msg)) {
       apply_update(conn, update->update, frame);
     } else if (const auto* aw = std::get_if<protocol::AwarenessUpdate>(&msg)) {
+      // Every newcomer receives every state, so one client's huge "cursor" would cost everyone.
+      if (const size_t limit = services_.config.max_awareness_bytes;
+          limit != 0 && protocol::Awareness::largest_state(aw->update) > limit) {
+        services_.metrics.awareness_refused_too_large.fetch_add(1, std::memory_order_relaxed);
+        conn->close(close_code::kTooLarge,
+                    "awareness state larger than " + std::to_string(limit) + " bytes");
+        return;
+      }
       const protocol::Awareness::Change change = awareness_.apply(aw->update);
       // A sender behind a removal learns of it; its provider then re-announces at a newer clock.
       if (!change.behind.empty())

@@ -2,7 +2,8 @@
 // address (--max-connections-per-user, --max-connections-per-ip: refused with 4429, the slot given
 // back when a connection ends) and the size of a document (--max-document-bytes: an update that
 // would grow it beyond is refused with 4413, nothing of it applied, everyone else unaffected; a
-// PUT of more text is a 413). Each refusal is counted on /metrics.
+// PUT of more text is a 413), and one client's awareness state (--max-awareness-bytes: 4413). Each
+// refusal is counted on /metrics.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { TEST_TIMEOUT, scenario, waitFor, rawWs } from './harness.mjs'
@@ -81,5 +82,30 @@ test('a document may not grow beyond --max-document-bytes: 4413 for the update, 
     assert.equal((await srv.api('PUT', `/api/documents/${id}/content`, { body: 'fits\n' })).status, 204)
     await waitFor(() => a.text() === 'fits\n', 5000, 'a to see the PUT that fits')
     assert.ok((await srv.metrics()).weft_updates_refused_too_large_total >= 1)
+    b.destroy()
+  }))
+
+test('an awareness state beyond --max-awareness-bytes: 4413 with a reason, nothing of it seen by others, a normal cursor still fine',
+  { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+    const LIMIT = 2048
+    const srv = await s.server({ 'max-awareness-bytes': LIMIT })
+    const id = await srv.newDoc()
+    const a = s.client(srv, id, { name: 'a' })
+    const b = s.client(srv, id, { name: 'b' })
+    await Promise.all([a.waitSynced(), b.waitSynced()])
+    a.awareness.setLocalStateField('user', { name: 'Ada', color: '#f00' })
+    await waitFor(() => b.awareness.getStates().get(a.doc.clientID)?.user?.name === 'Ada', 5000, 'b to see a normal state')
+
+    b.awareness.setLocalStateField('cursor', 'x'.repeat(LIMIT)) // one state beyond the limit
+    await waitFor(() => b.serverCloses().some((c) => c.code === 4413), 5000, 'b to be closed with 4413',
+      () => JSON.stringify(b.closes))
+    assert.match(b.serverCloses().find((c) => c.code === 4413).reason, /awareness state larger than 2048 bytes/)
+    assert.equal(a.awareness.getStates().get(b.doc.clientID)?.cursor, undefined, 'a never saw the oversized state')
+    assert.ok(a.connected, 'a stays connected')
+    a.awareness.setLocalStateField('cursor', { line: 3 })
+    const c = s.client(srv, id, { name: 'c' })
+    await c.waitSynced()
+    await waitFor(() => c.awareness.getStates().get(a.doc.clientID)?.cursor?.line === 3, 5000, 'a newcomer to see a\'s state')
+    assert.ok((await srv.metrics()).weft_awareness_refused_too_large_total >= 1)
     b.destroy()
   }))
