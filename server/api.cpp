@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/asio/post.hpp>
 #include <charconv>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -156,7 +157,7 @@ void login(Call& c) {
 
 void list_documents(Call& c) {
   json out = json::array();
-  for (const auto& [doc, access] : c.s.accounts.documents_for(c.signed_in().id))
+  for (const auto& [doc, access] : store::Accounts(c.reads()).documents_for(c.signed_in().id))
     out.push_back(document_json(doc, access));
   c.reply(200, out);
 }
@@ -262,7 +263,7 @@ void list_members(Call& c, int64_t id) {
   if (doc.owner_id) {
     out.push_back({{"user", person_json(doc.owner_id, doc.owner_username)}, {"role", "owner"}});
   }
-  for (const auto& m : c.s.accounts.members(id))
+  for (const auto& m : store::Accounts(c.reads()).members(id))
     out.push_back({{"user", person_json(m.user_id, m.username)}, {"role", m.role}});
   c.reply(200, out);
 }
@@ -385,8 +386,39 @@ std::optional<store::User> authenticate(Services& services, std::string_view tok
   return services.accounts.user(claims->user_id);
 }
 
+namespace {
+
+// With replicas, a request that may write records its caller's fence (the primary's position after
+// it) before its answer leaves, so that the caller's next read waits for a replica that has it
+// (read_fences.hpp). The answer may come from a room's strand, so the record (one query on the
+// primary) is made on the blocking pool. The caller is the token's user; a request without a
+// valid one wrote nothing of a user's.
+void fence_writes(Call& c) {
+  const std::string& m = c.req.method;
+  if (m == "GET" || m == "HEAD" || c.s.config.database_replicas.empty()) return;
+  constexpr std::string_view kBearer = "Bearer ";
+  const std::string_view authorization = c.req.authorization;
+  if (authorization.substr(0, kBearer.size()) != kBearer) return;
+  const auto claims = auth::verify_token(authorization.substr(kBearer.size()), c.s.jwt_secret,
+                                         std::chrono::system_clock::now());
+  if (!claims) return;
+  c.respond = [&s = c.s, user_id = claims->user_id, inner = std::move(c.respond)](ApiResponse r) {
+    boost::asio::post(s.blocking, [&s, user_id, inner, r = std::move(r)]() mutable {
+      try {
+        s.read_fences.wrote(user_id, s.store.write_position());
+      } catch (const std::exception& e) {
+        spdlog::warn("cannot record the write position of user {}: {}", user_id, e.what());
+      }
+      inner(std::move(r));
+    });
+  };
+}
+
+}  // namespace
+
 void handle_api(Services& services, ApiRequest req, Respond respond) {
   Call c{services, std::move(req), std::move(respond), {}, {}};
+  fence_writes(c);
   try {
     auto segments = split_path(path_of(c.req.target).substr(std::string_view("/api/").size()));
     if (!segments) fail(400, "bad_request", "malformed %-escape in the path");

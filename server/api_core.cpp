@@ -230,6 +230,12 @@ const store::User& Call::signed_in() {
   return *user;
 }
 
+store::Store& Call::reads() {
+  const int64_t id = signed_in().id;
+  if (!fenced) fenced.emplace(s.store, s.read_fences.fence(id));
+  return *fenced;
+}
+
 std::pair<store::DocumentInfo, store::Access> Call::require_document(int64_t id,
                                                                      store::Access least) {
   const store::User& u = signed_in();

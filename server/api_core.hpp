@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "server/api.hpp"
+#include "server/read_fences.hpp"
 #include "store/accounts.hpp"
 
 namespace weft {
@@ -80,11 +81,16 @@ struct Call {
   Respond respond;
   std::vector<std::string> segments;  // path after /api/, split on '/', %-decoded
   std::optional<store::User> user;
+  std::optional<FencedReads> fenced{};  // reads(), once asked for
 
   // The caller (401 without a valid token).
   const store::User& signed_in();
   // The document and the caller's access to it, which must be at least `least` (404, 403).
   std::pair<store::DocumentInfo, store::Access> require_document(int64_t id, store::Access least);
+  // The store for the read-only queries of a GET: a replica that has the caller's last write, or
+  // the primary (read_fences.hpp). Who may see what is decided on the primary (signed_in,
+  // require_document, require_project); what they see may come from here. Signs in first.
+  store::Store& reads();
 
   void reply(ApiResponse r) { respond(std::move(r)); }
   void reply(unsigned status, const json& body) { respond(json_response(status, body)); }

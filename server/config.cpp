@@ -35,6 +35,34 @@ void secret_opt(CLI::App& cmd, const std::string& name, std::string& value,
       ->envname(env + "_FILE");
 }
 
+// --database-replica URL, repeatable, and --database-replica-file FILE (one URL a line), both
+// appending to the same list. WEFT_DATABASE_REPLICA may hold several URLs separated by spaces.
+void replica_opts(CLI::App& cmd, std::vector<std::string>& urls) {
+  cmd.add_option_function<std::vector<std::string>>(
+         "--database-replica",
+         [&urls](const std::vector<std::string>& given) {
+           for (const auto& url : given)
+             if (!url.empty()) urls.push_back(url);
+         },
+         "PostgreSQL streaming replica for read-only API queries, postgresql://... (repeatable; "
+         "reads fall back to the primary when it is down or lags)")
+      ->envname("WEFT_DATABASE_REPLICA")
+      ->delimiter(' ')
+      ->type_name("URL");
+  cmd.add_option_function<std::vector<std::string>>(
+         "--database-replica-file",
+         [&urls](const std::vector<std::string>& paths) {
+           for (const auto& path : paths) {
+             std::ifstream in(path, std::ios::binary);
+             if (!in) throw CLI::ValidationError("--database-replica-file", "cannot read " + path);
+             for (std::string url; in >> url;) urls.push_back(url);
+           }
+         },
+         "File holding --database-replica URLs, one a line (a mounted secret; repeatable)")
+      ->envname("WEFT_DATABASE_REPLICA_FILE")
+      ->type_name("FILE");
+}
+
 }  // namespace
 
 void add_serve_options(CLI::App& cmd, Config& cfg) {
@@ -45,7 +73,11 @@ void add_serve_options(CLI::App& cmd, Config& cfg) {
   secret_opt(cmd, "database", cfg.database,
              "Database: sqlite:PATH or postgresql://... (default: SQLite file weft.db in the data "
              "dir)");
-  opt(cmd, "db-pool-size", cfg.db_pool_size, "PostgreSQL connections kept by this instance");
+  opt(cmd, "db-pool-size", cfg.db_pool_size,
+      "PostgreSQL connections kept by this instance (to the primary, and to each replica)");
+  replica_opts(cmd, cfg.database_replicas);
+  opt(cmd, "replica-max-lag-ms", cfg.replica_max_lag_ms,
+      "A replica further behind the primary than this serves no reads (they go to the primary)");
   secret_opt(cmd, "redis", cfg.redis,
              "Redis URL for scale-out, redis://[[user]:password@]host[:port] (default: in-process "
              "bus)");

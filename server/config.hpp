@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace weft {
 
@@ -15,7 +16,11 @@ struct Config {
   std::string static_dir = "web/dist";
   std::string database;     // empty: SQLite file weft.db in data_dir
   size_t db_pool_size = 8;  // PostgreSQL connections per instance
-  std::string redis;        // empty: in-process bus
+  // PostgreSQL streaming replicas for the API's read-only queries (store/postgres/replicas.hpp),
+  // and how far behind the primary one may be and still serve them.
+  std::vector<std::string> database_replicas;
+  uint64_t replica_max_lag_ms = 5000;
+  std::string redis;  // empty: in-process bus
   std::string jwt_secret;
   std::string log_level = "info";
   std::string log_format = "text";  // text | json

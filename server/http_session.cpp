@@ -306,6 +306,10 @@ HttpResponse HttpSession<Stream>::handle(const HttpRequest& req) {
     const store::PoolStats pool = services_.store.pool_stats();
     scrape.pool = {
         .size = pool.size, .in_use = pool.in_use, .waiting = pool.waiting, .waits = pool.waits};
+    const store::ReadStats reads = services_.store.read_stats();
+    for (const auto& r : reads.replicas) scrape.replicas.push_back({r.up, r.lag_seconds});
+    scrape.replica_reads = reads.replica_reads;
+    scrape.primary_reads = reads.primary_reads;
     return text(req, http::status::ok, services_.metrics.render(scrape),
                 "text/plain; version=0.0.4; charset=utf-8");
   }

@@ -115,4 +115,13 @@ void InstrumentedStore::transact(const std::function<void(store::Sql&)>& body) {
   });
 }
 
+void InstrumentedStore::read(uint64_t after, const std::function<void(store::Sql&)>& body) {
+  timed(DbOperation::kRead, [&] {
+    inner_->read(after, [&](store::Sql& sql) {
+      TimedSql timed_sql(sql, slow_);
+      body(timed_sql);
+    });
+  });
+}
+
 }  // namespace weft

@@ -28,7 +28,10 @@ class InstrumentedStore final : public store::Store {
   std::optional<std::string> content(int64_t id) override;
   bool ping() override;
   void transact(const std::function<void(store::Sql&)>& body) override;
+  void read(uint64_t after, const std::function<void(store::Sql&)>& body) override;
+  uint64_t write_position() override { return inner_->write_position(); }
   store::PoolStats pool_stats() const override { return inner_->pool_stats(); }
+  store::ReadStats read_stats() const override { return inner_->read_stats(); }
 
  private:
   template <typename F>

@@ -60,6 +60,8 @@ const char* db_operation_name(DbOperation op) {
       return "content";
     case DbOperation::kPing:
       return "ping";
+    case DbOperation::kRead:
+      return "read";
     case DbOperation::kTransact:
       return "transact";
     case DbOperation::kCount:
@@ -173,6 +175,43 @@ void process_metrics(Families& f) {
     f.gauge("process_max_fds", "Maximum number of open file descriptors.",
             static_cast<double>(lim.rlim_cur));
   }
+}
+
+// weft_db_replica_up / _lag_seconds per replica (labelled by its position among the
+// --database-replica flags, never its URL) and weft_db_reads_total by where the read went.
+void replica_metrics(Families& f, const Metrics::Scrape& scrape) {
+  std::vector<pm::ClientMetric> up;
+  std::vector<pm::ClientMetric> lag;
+  for (size_t i = 0; i < scrape.replicas.size(); ++i) {
+    const auto& r = scrape.replicas[i];
+    pm::ClientMetric u;
+    u.label.push_back({"replica", std::to_string(i)});
+    u.gauge.value = r.up ? 1.0 : 0.0;
+    up.push_back(u);
+    if (r.lag_seconds >= 0) {
+      u.gauge.value = r.lag_seconds;
+      lag.push_back(std::move(u));
+    }
+  }
+  f.add("weft_db_replica_up",
+        "1 when the read replica answers and is a standby (reads may go to it within the lag "
+        "bound)",
+        pm::MetricType::Gauge, std::move(up));
+  f.add("weft_db_replica_lag_seconds",
+        "How far behind the primary the read replica may be (absent while unknown)",
+        pm::MetricType::Gauge, std::move(lag));
+  std::vector<pm::ClientMetric> reads;
+  for (const auto& [target, n] :
+       {std::pair{"replica", scrape.replica_reads}, std::pair{"primary", scrape.primary_reads}}) {
+    pm::ClientMetric m;
+    m.label.push_back({"target", target});
+    m.counter.value = static_cast<double>(n);
+    reads.push_back(std::move(m));
+  }
+  f.add("weft_db_reads_total",
+        "Read-only API queries by where they ran: a replica, or the primary (no replica up, "
+        "within the lag bound and past the caller's last write)",
+        pm::MetricType::Counter, std::move(reads));
 }
 
 }  // namespace
@@ -314,6 +353,7 @@ std::string Metrics::render(const Scrape& scrape) const {
     f.counter("weft_db_pool_waits_total", "Borrows of a PostgreSQL connection that had to wait",
               static_cast<double>(scrape.pool.waits));
   }
+  if (!scrape.replicas.empty()) replica_metrics(f, scrape);
   std::vector<pm::ClientMetric> users;
   std::vector<pm::ClientMetric> project_users;
   for (const auto& [id, n] : scrape.users_per_room) {

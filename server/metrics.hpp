@@ -52,6 +52,7 @@ enum class DbOperation : size_t {
   kContent,
   kPing,
   kTransact,
+  kRead,  // a read-only transaction that may go to a replica (Store::read)
   kCount
 };
 const char* db_operation_name(DbOperation op);
@@ -117,6 +118,13 @@ struct Metrics {
       size_t size = 0, in_use = 0, waiting = 0;
       uint64_t waits = 0;
     } pool{};  // size 0: no pool (SQLite)
+    // Read replicas (--database-replica): each one's state, and where Store::read() calls went.
+    struct Replica {
+      bool up = false;
+      double lag_seconds = -1.0;  // -1: unknown
+    };
+    std::vector<Replica> replicas{};  // empty: no replicas
+    uint64_t replica_reads = 0, primary_reads = 0;
   };
   std::string render(const Scrape& scrape) const;
 

@@ -106,13 +106,23 @@ std::unique_ptr<asio::ssl::context> make_tls(const Config& config) {
   return ctx;
 }
 
-// --database: empty (SQLite in the data dir), sqlite:PATH, or a postgresql:// (postgres://) URL.
+// --database: empty (SQLite in the data dir), sqlite:PATH, or a postgresql:// (postgres://) URL;
+// --database-replica only with the latter.
 std::unique_ptr<store::Store> open_store(const Config& config) {
   const std::string& url = config.database;
+  const bool postgres = url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
+  if (!config.database_replicas.empty() && !postgres) {
+    throw std::runtime_error("--database-replica needs a PostgreSQL --database (postgresql://...)");
+  }
   if (url.empty()) return store::open_sqlite(config.data_dir + "/weft.db");
   if (url.rfind("sqlite:", 0) == 0) return store::open_sqlite(url.substr(7));
-  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
-    return store::open_postgres(url, config.db_pool_size);
+  if (postgres) {
+    store::ReplicaOptions replicas{
+        .urls = config.database_replicas,
+        .max_lag_ms = static_cast<int64_t>(config.replica_max_lag_ms),
+        .warn = [](const std::string& m) { spdlog::warn("database {}", m); },
+        .info = [](const std::string& m) { spdlog::info("database {}", m); }};
+    return store::open_postgres(url, config.db_pool_size, replicas);
   }
   throw std::runtime_error(
       "unsupported --database: use sqlite:PATH, a postgresql:// URL, or leave it empty");
@@ -208,8 +218,12 @@ int run_server(const Config& config) {
   Cluster cluster(ioc, *bus, !config.redis.empty(), instance_id, metrics, rooms);
   ConnectionLimits connection_limits(config.max_connections_per_ip,
                                      config.max_connections_per_user);
-  Services services{config,   metrics,      *store,  persister,         ioc,    blocking,   rooms,
-                    accounts, auth_limiter, cluster, connection_limits, secret, instance_id};
+  // A fence outlives the bound by a margin (read_fences.hpp): the monitor looks once a round.
+  ReadFences read_fences(std::chrono::milliseconds(config.replica_max_lag_ms) +
+                         std::chrono::seconds(10));
+  Services services{
+      config,   metrics,      *store,  persister,         ioc,         blocking, rooms,
+      accounts, auth_limiter, cluster, connection_limits, read_fences, secret,   instance_id};
   rooms.bind(services);
   cluster.start();
 

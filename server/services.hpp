@@ -1,6 +1,7 @@
 // services.hpp — what rooms and sessions share: configuration, metrics, the store and the
 // accounts on it, the batch writer, the I/O context, a small pool for blocking work (database
-// reads, compaction, bcrypt), the JWT secret, the login rate limiter and the connection limits.
+// reads, compaction, bcrypt), the JWT secret, the login rate limiter, the connection limits and
+// the callers' read fences (read-your-writes over replicas).
 // Owned by Server; everything else holds a reference that the server outlives.
 #pragma once
 
@@ -14,6 +15,7 @@
 #include "server/metrics.hpp"
 #include "server/persister.hpp"
 #include "server/rate_limiter.hpp"
+#include "server/read_fences.hpp"
 #include "store/accounts.hpp"
 #include "store/store.hpp"
 
@@ -34,6 +36,7 @@ struct Services {
   RateLimiter& auth_limiter;
   Cluster& cluster;
   ConnectionLimits& connection_limits;
+  ReadFences& read_fences;
   std::string jwt_secret;
   std::string instance_id;  // this instance's name in the sessions table
   // Set at SIGTERM: /readyz answers 503 and WebSocket upgrades are refused while the instance

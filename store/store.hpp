@@ -11,6 +11,11 @@
 // statements. Statements are written once for both dialects, with `$1, $2, …` parameters and
 // migrations.hpp's {{placeholders}}; values travel only as parameters, never in SQL text.
 //
+// Read replicas (PostgreSQL, --database-replica): read() runs a read-only body on a streaming
+// replica when one is up, within the lag bound, and has replayed the caller's last write (a
+// position from write_position(), the primary's WAL insert LSN after that write); on the primary
+// otherwise. Adapters without replicas (SQLite) run it as transact(). See postgres/replicas.hpp.
+//
 // Thread safety: every method may be called from any thread; adapters serialize internally.
 // Errors: adapters throw StoreError (connection lost, constraint violated, I/O), and Conflict when
 // a unique constraint on a users field refuses a write.
@@ -114,6 +119,17 @@ struct PoolStats {
   uint64_t waits = 0;  // borrows that had to wait, since start
 };
 
+// Where read() calls went and the replicas' state (metrics); empty for a store without replicas.
+struct ReadStats {
+  struct Replica {
+    bool up = false;            // answering, a standby, and checked recently
+    double lag_seconds = -1.0;  // how far behind the primary it may be; -1 when unknown
+  };
+  std::vector<Replica> replicas{};
+  uint64_t replica_reads = 0;  // read() calls a replica served
+  uint64_t primary_reads = 0;  // read() calls that went to the primary (no replica fit)
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -139,6 +155,31 @@ class Store {
   // waiting on anything but the database).
   virtual void transact(const std::function<void(Sql&)>& body) = 0;
   virtual PoolStats pool_stats() const { return {}; }
+
+  // Runs `body` in a read-only transaction, on a replica that has replayed at least up to `after`
+  // (0: any replica within the lag bound) or else on the primary. A body that writes fails (the
+  // transaction is read-only). The body may run twice — on a replica that fails mid-way, then on
+  // the primary — so it must be restartable: leave results by assignment, or fill them only after
+  // its statements succeeded, never append to outside state between two statements.
+  virtual void read(uint64_t after, const std::function<void(Sql&)>& body) {
+    (void)after;
+    transact(body);
+  }
+  // The position a read must wait for to see every write committed so far (PostgreSQL with
+  // replicas: the primary's WAL insert LSN; 0 when there are no replicas to wait for).
+  virtual uint64_t write_position() { return 0; }
+  virtual ReadStats read_stats() const { return {}; }
+};
+
+// Read replicas of a PostgreSQL primary (--database-replica, --replica-max-lag-ms).
+struct ReplicaOptions {
+  std::vector<std::string> urls{};  // libpq connection strings, like the primary's
+  int64_t max_lag_ms = 5000;        // a replica further behind than this serves no reads
+  // Where the replicas' comings and goings are told (the store itself does not log): a replica
+  // going down or lagging (warning), coming back or catching up (info). Messages name a replica
+  // by position and host, never by its URL. Called from the monitor and reading threads.
+  std::function<void(const std::string&)> warn{};
+  std::function<void(const std::string&)> info{};
 };
 
 // Opens (creating if needed) the SQLite database at `path` in WAL mode and runs migrations.
@@ -152,7 +193,10 @@ std::unique_ptr<Store> open_sqlite_readonly(const std::string& path);
 
 // Connects to the PostgreSQL database at `url` (a libpq connection string: postgresql://… or
 // key=value), keeping up to `pool_size` connections, and runs migrations. Throws StoreError when
-// the database cannot be reached or migrated.
-std::unique_ptr<Store> open_postgres(const std::string& url, size_t pool_size);
+// the database cannot be reached or migrated, or a replica URL is malformed (its message names
+// the replica by position, never its password); a replica that is down is not an error (reads go
+// to the primary until it answers).
+std::unique_ptr<Store> open_postgres(const std::string& url, size_t pool_size,
+                                     const ReplicaOptions& replicas = {});
 
 }  // namespace store

@@ -61,8 +61,10 @@ json one_version_json(Call& c, const store::Version& v) {
   return version_json(v, usernames(c.s, {v}));
 }
 
-store::Version require_version(Call& c, int64_t document_id, int64_t version_id) {
-  auto v = store::History(c.s.store).get(document_id, version_id);
+// `from`: the primary (c.s.store) before a change, c.reads() for what a GET shows.
+store::Version require_version(Call& c, int64_t document_id, int64_t version_id,
+                               store::Store* from = nullptr) {
+  auto v = store::History(from != nullptr ? *from : c.s.store).get(document_id, version_id);
   if (!v) fail(404, "not_found", "no such version");
   return std::move(*v);
 }
@@ -220,7 +222,7 @@ void diff(Call& c, int64_t id, int64_t vid) {
 
 }  // namespace
 
-VersionPage version_page(const Call& c, int64_t id) {
+VersionPage version_page(Call& c, int64_t id) {
   std::optional<int64_t> before;
   if (const auto b = query_param(c.req.target, "before"); b && !b->empty())
     before = parse_id(*b, "before");
@@ -228,7 +230,7 @@ VersionPage version_page(const Call& c, int64_t id) {
   if (const auto l = query_param(c.req.target, "limit"); l && !l->empty())
     limit = static_cast<size_t>(std::min<int64_t>(parse_id(*l, "limit"), kMaxLimit));
   // One more than asked tells whether there is a next page.
-  VersionPage page{store::History(c.s.store).list(id, before, limit + 1), false};
+  VersionPage page{store::History(c.reads()).list(id, before, limit + 1), false};
   page.more = page.versions.size() > limit;
   if (page.more) page.versions.resize(limit);
   return page;
@@ -247,7 +249,7 @@ void route_versions(Call& c, int64_t id) {
   if (n == 4) {
     if (m == "GET") {
       c.require_document(id, store::Access::kViewer);
-      return c.reply(200, one_version_json(c, require_version(c, id, vid)));
+      return c.reply(200, one_version_json(c, require_version(c, id, vid, &c.reads())));
     }
     if (m == "PATCH") return patch_version(c, id, vid);
     if (m == "DELETE") return delete_version(c, id, vid);

@@ -19,7 +19,7 @@ struct VersionPage {
   std::vector<store::Version> versions;
   bool more = false;
 };
-VersionPage version_page(const Call& c, int64_t document_id);
+VersionPage version_page(Call& c, int64_t document_id);
 
 // Handles /api/documents/{document_id}/versions[/…] (c.segments[2] == "versions").
 void route_versions(Call& c, int64_t document_id);

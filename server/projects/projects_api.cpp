@@ -154,7 +154,7 @@ void list_projects(Call& c) {
   if (const auto l = query_param(c.req.target, "limit"); l && !l->empty())
     limit = static_cast<size_t>(std::min<int64_t>(parse_id(*l, "limit"), kMaxLimit));
   // One more than asked tells whether there is a next page.
-  auto page = store::Projects(c.s.store).projects_for(u.id, before, limit + 1);
+  auto page = store::Projects(c.reads()).projects_for(u.id, before, limit + 1);
   const bool more = page.size() > limit;
   if (more) page.resize(limit);
   json items = json::array();
@@ -233,7 +233,7 @@ void list_project_members(Call& c, int64_t id) {
     out.push_back(
         {{"user", person_json(project.owner_id, project.owner_username)}, {"role", "owner"}});
   }
-  for (const auto& m : store::Projects(c.s.store).members(id))
+  for (const auto& m : store::Projects(c.reads()).members(id))
     out.push_back({{"user", person_json(m.user_id, m.username)}, {"role", m.role}});
   c.reply(200, out);
 }
@@ -267,7 +267,7 @@ void delete_member(Call& c, int64_t id, const std::string& username) {
 // does): a 10,000-file tree through a JSON DOM spent most of its time building and freeing it.
 void get_tree(Call& c, int64_t id) {
   require_project(c, id, Access::kViewer);
-  const auto tree = store::Projects(c.s.store).tree(id);
+  const auto tree = store::Projects(c.reads()).tree(id);
   if (!tree) fail(404, "not_found", "no such project");
   std::string out;
   out.reserve(64 + tree->files.size() * 128 + tree->folders.size() * 48);
@@ -521,7 +521,7 @@ void with_texts(Call& c, int64_t project_id,
     std::function<void(std::vector<store::FileText>)> done;
   };
   auto g = std::make_shared<Gather>();
-  g->files = store::Projects(c.s.store).file_texts(project_id);
+  g->files = store::Projects(c.reads()).file_texts(project_id);
   g->done = std::move(done);
   Services& s = c.s;
   std::vector<size_t> live;

@@ -45,6 +45,8 @@
 // source of truth, is binary and exact.
 #include "store/postgres/postgres_store.hpp"
 
+#include <libpq-fe.h>
+
 #include <array>
 #include <pqxx/binarystring>
 #include <pqxx/except>
@@ -57,11 +59,13 @@
 #include <variant>
 
 #include "store/migrations.hpp"
+#include "store/postgres/postgres_sql.hpp"
 
 namespace store {
 
-std::unique_ptr<Store> open_postgres(const std::string& url, size_t pool_size) {
-  return std::make_unique<postgres::PostgresStore>(url, pool_size);
+std::unique_ptr<Store> open_postgres(const std::string& url, size_t pool_size,
+                                     const ReplicaOptions& replicas) {
+  return std::make_unique<postgres::PostgresStore>(url, pool_size, replicas);
 }
 
 namespace postgres {
@@ -176,66 +180,6 @@ void check_id(int64_t id) {
   }
 }
 
-// bytea's hex input format: "\x" and two lowercase hex digits per byte.
-std::string bytea_hex(const Bytes& bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out = "\\x";
-  out.reserve(2 + 2 * bytes.size());
-  for (uint8_t b : bytes) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 0xf];
-  }
-  return out;
-}
-
-// The Sql of one transact() call: the caller's transaction on a borrowed connection.
-class PostgresSql final : public Sql {
- public:
-  explicit PostgresSql(pqxx::work& tx) : tx_(tx) {}
-
-  Dialect dialect() const override { return Dialect::kPostgres; }
-
-  std::vector<SqlRow> exec(const std::string& sql, const std::vector<SqlValue>& params) override {
-    // Text parameters; a null pointer is SQL NULL. `texts` owns what `pointers` point into.
-    std::vector<std::string> texts(params.size());
-    std::vector<const char*> pointers(params.size(), nullptr);
-    for (size_t i = 0; i < params.size(); ++i) {
-      const SqlValue& value = params[i];
-      if (std::holds_alternative<std::nullptr_t>(value)) continue;
-      if (const auto* n = std::get_if<int64_t>(&value)) texts[i] = std::to_string(*n);
-      if (const auto* t = std::get_if<std::string>(&value)) texts[i] = *t;
-      if (const auto* b = std::get_if<bool>(&value)) texts[i] = *b ? "true" : "false";
-      if (const auto* bytes = std::get_if<Bytes>(&value)) texts[i] = bytea_hex(*bytes);
-      pointers[i] = texts[i].c_str();
-    }
-    pqxx::result result;
-    try {
-      result = tx_.exec_params(sql, pqxx::prepare::make_dynamic_params(pointers));
-    } catch (const pqxx::unique_violation& e) {
-      if (auto conflict = conflict_from_message(e.what())) throw *conflict;
-      throw;
-    }
-    std::vector<SqlRow> rows;
-    rows.reserve(result.size());
-    for (const auto& row : result) {
-      SqlRow out;
-      out.values.reserve(row.size());
-      for (const auto& field : row) {
-        if (field.is_null()) {
-          out.values.emplace_back(std::nullopt);
-        } else {
-          out.values.emplace_back(std::string(field.c_str(), field.size()));
-        }
-      }
-      rows.push_back(std::move(out));
-    }
-    return rows;
-  }
-
- private:
-  pqxx::work& tx_;
-};
-
 // Runs `body` with a borrowed connection and turns libpqxx's exceptions into StoreError; others
 // (a merger's) pass through. A connection that broke is discarded, so the next borrow reconnects.
 template <typename Body>
@@ -255,12 +199,87 @@ auto with_connection(ConnectionPool& pool, std::string_view what, Body&& body) {
   }
 }
 
+// The password of a libpq connection string as written in it (URI userinfo or password=), for
+// scrubbing libpq's messages, which may quote the string they could not parse.
+std::string written_password(const std::string& url) {
+  const size_t scheme = url.find("://");
+  if (scheme != std::string::npos) {
+    const size_t start = scheme + 3;
+    const size_t end = url.find_first_of("/?", start);
+    const std::string authority = url.substr(start, end == std::string::npos ? end : end - start);
+    const size_t at = authority.rfind('@');
+    if (at == std::string::npos) return {};
+    const size_t colon = authority.find(':');
+    return colon < at ? authority.substr(colon + 1, at - colon - 1) : std::string();
+  }
+  const size_t key = url.find("password");
+  if (key == std::string::npos) return {};
+  size_t v = url.find('=', key);
+  if (v == std::string::npos) return {};
+  ++v;
+  while (v < url.size() && url[v] == ' ') ++v;
+  const bool quoted = v < url.size() && url[v] == '\'';
+  if (quoted) ++v;
+  const size_t end = url.find(quoted ? '\'' : ' ', v);
+  return url.substr(v, end == std::string::npos ? end : end - v);
+}
+
+std::string scrubbed(std::string text, const std::string& secret) {
+  if (secret.empty()) return text;
+  for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) {
+    text.replace(at, secret.size(), "***");
+  }
+  return text;
+}
+
+// "replica 0 (127.0.0.1:5433/weft)": how logs and errors name --database-replica number `i`.
+// Throws StoreError, without the password, when libpq cannot parse the string or its port is not
+// a number.
+std::string describe_replica(size_t i, const std::string& url) {
+  const std::string which = "--database-replica #" + std::to_string(i + 1);
+  const bool uri = url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
+  if (!uri) throw StoreError(which + ": expected a postgresql:// URL");
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (options == nullptr) {
+    std::string reason = error != nullptr ? error : "cannot parse it";
+    PQfreemem(error);
+    while (!reason.empty() && reason.back() == '\n') reason.pop_back();
+    throw StoreError(which + " is malformed: " + scrubbed(reason, written_password(url)));
+  }
+  std::string host = "localhost";
+  std::string port = "5432";
+  std::string dbname;
+  for (const PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr || *o->val == '\0') continue;
+    const std::string_view key = o->keyword;
+    if (key == "host" || key == "hostaddr") host = o->val;
+    if (key == "port") port = o->val;
+    if (key == "dbname") dbname = o->val;
+  }
+  PQconninfoFree(options);
+  if (port.empty() || port.find_first_not_of("0123456789,") != std::string::npos) {
+    throw StoreError(which + " is malformed: the port is not a number");
+  }
+  return "replica " + std::to_string(i) + " (" + host + ":" + port + "/" + dbname + ")";
+}
+
 }  // namespace
 
-PostgresStore::PostgresStore(const std::string& url, size_t pool_size)
+PostgresStore::PostgresStore(const std::string& url, size_t pool_size,
+                             const ReplicaOptions& replicas)
     : pool_(with_timeouts(url), pool_size, set_up_connection),
       probe_(with_timeouts(url), kPingTimeout) {
+  // Malformed replica URLs fail before anything connects; a replica that is down does not.
+  std::vector<ReplicaSet::Replica> members;
+  for (size_t i = 0; i < replicas.urls.size(); ++i) {
+    members.push_back({with_timeouts(replicas.urls[i]), describe_replica(i, replicas.urls[i])});
+  }
   migrate();
+  if (!members.empty()) {
+    replicas_ =
+        std::make_unique<ReplicaSet>(with_timeouts(url), std::move(members), pool_size, replicas);
+  }
 }
 
 PostgresStore::~PostgresStore() = default;
@@ -371,6 +390,35 @@ void PostgresStore::transact(const std::function<void(Sql&)>& body) {
     tx.commit();
   });
 }
+
+// On the primary too the body runs read-only, so a read body that writes fails the same way
+// whichever server it lands on.
+void PostgresStore::read(uint64_t after, const std::function<void(Sql&)>& body) {
+  if (replicas_ && replicas_->try_read(after, body)) return;
+  if (replicas_) replicas_->count_primary_read();
+  with_connection(pool_, "read", [&](pqxx::connection& conn) {
+    pqxx::read_transaction tx(conn);
+    PostgresSql sql(tx);
+    body(sql);
+    tx.commit();
+  });
+}
+
+// The insert position, not pg_current_wal_lsn() (the write position): with asynchronous commit
+// the caller's commit record may still sit in the WAL buffers, behind the write position.
+uint64_t PostgresStore::write_position() {
+  if (!replicas_) return 0;
+  return with_connection(pool_, "write_position", [](pqxx::connection& conn) -> uint64_t {
+    pqxx::nontransaction tx(conn);
+    const pqxx::result r = tx.exec("SELECT pg_current_wal_insert_lsn()::text");
+    const auto lsn = parse_lsn(r.at(0).at(0).c_str());
+    if (!lsn)
+      throw StoreError("postgres: write_position: not an LSN: " + r[0][0].as<std::string>());
+    return *lsn;
+  });
+}
+
+ReadStats PostgresStore::read_stats() const { return replicas_ ? replicas_->stats() : ReadStats{}; }
 
 }  // namespace postgres
 }  // namespace store

@@ -5,8 +5,10 @@
 // a pool of them (ConnectionPool, sized by --db-pool-size) and each call borrows one for its
 // transaction; coordination between instances is the database's: row locks for compaction,
 // advisory locks for migrations and document ids (see postgres_store.cpp). ping() goes through a
-// separate Probe so that it answers within a deadline. Callers go through store::open_postgres();
-// the class is visible for tests and for main's wiring.
+// separate Probe so that it answers within a deadline. With replicas (--database-replica), read()
+// goes to a ReplicaSet first (replicas.hpp) and to the primary when no replica fits; ping() stays
+// the primary's alone, since the primary serves every read a replica cannot. Callers go through
+// store::open_postgres(); the class is visible for tests and for main's wiring.
 #pragma once
 
 #include <memory>
@@ -14,6 +16,7 @@
 
 #include "store/postgres/connection_pool.hpp"
 #include "store/postgres/probe.hpp"
+#include "store/postgres/replicas.hpp"
 #include "store/store.hpp"
 
 namespace store::postgres {
@@ -22,7 +25,7 @@ class PostgresStore final : public Store {
  public:
   // `url` is a libpq connection string (postgresql://… URI or key=value list). Connects once and
   // runs the migrations; throws StoreError when that fails.
-  PostgresStore(const std::string& url, size_t pool_size);
+  PostgresStore(const std::string& url, size_t pool_size, const ReplicaOptions& replicas = {});
   ~PostgresStore() override;
   PostgresStore(const PostgresStore&) = delete;
   PostgresStore& operator=(const PostgresStore&) = delete;
@@ -36,12 +39,16 @@ class PostgresStore final : public Store {
   bool ping() override;
   PoolStats pool_stats() const override { return pool_.stats(); }
   void transact(const std::function<void(Sql&)>& body) override;
+  void read(uint64_t after, const std::function<void(Sql&)>& body) override;
+  uint64_t write_position() override;
+  ReadStats read_stats() const override;
 
  private:
   void migrate();
 
   ConnectionPool pool_;
   Probe probe_;
+  std::unique_ptr<ReplicaSet> replicas_;  // null without --database-replica
 };
 
 }  // namespace store::postgres

@@ -41,22 +41,31 @@ Probe::Probe(std::string conninfo, std::chrono::milliseconds timeout)
 
 Probe::~Probe() = default;
 
-bool Probe::ping() {
+bool Probe::ping() { return query("SELECT 1").has_value(); }
+
+std::optional<Probe::Row> Probe::query(const char* sql, std::string* error) {
   const auto deadline = Clock::now() + timeout_;
+  const auto failed = [&](const char* why) -> std::optional<Row> {
+    if (error != nullptr && error->empty()) {  // a query's own error is already there
+      const char* libpq = conn_ != nullptr ? PQerrorMessage(conn_.get()) : "";
+      *error = libpq != nullptr && *libpq != '\0' ? libpq : why;
+      while (!error->empty() && (error->back() == '\n' || error->back() == ' ')) error->pop_back();
+    }
+    conn_.reset();  // may still owe us an answer: never reuse it
+    return std::nullopt;
+  };
   std::unique_lock lock(mu_, std::defer_lock);
-  if (!lock.try_lock_until(deadline)) return false;
+  if (!lock.try_lock_until(deadline)) {
+    if (error != nullptr) *error = "another check is still waiting for an answer";
+    return std::nullopt;
+  }
   if (conn_ == nullptr || PQstatus(conn_.get()) != CONNECTION_OK) {
     conn_.reset();
-    if (!connect(deadline)) {
-      conn_.reset();
-      return false;
-    }
+    if (!connect(deadline)) return failed("no connection within the timeout");
   }
-  if (!select_one(deadline)) {
-    conn_.reset();  // may still owe us an answer: never reuse it
-    return false;
-  }
-  return true;
+  auto row = one_row(sql, deadline, error);
+  if (!row) return failed("no answer within the timeout");
+  return row;
 }
 
 bool Probe::connect(Clock::time_point deadline) {
@@ -72,25 +81,46 @@ bool Probe::connect(Clock::time_point deadline) {
   return PQsetnonblocking(conn_.get(), 1) == 0;
 }
 
-bool Probe::select_one(Clock::time_point deadline) {
+std::optional<Probe::Row> Probe::one_row(const char* sql, Clock::time_point deadline,
+                                         std::string* error) {
   PGconn* conn = conn_.get();
-  if (PQsendQuery(conn, "SELECT 1") == 0) return false;
+  if (PQsendQuery(conn, sql) == 0) return std::nullopt;
   while (true) {
     const int flushed = PQflush(conn);
     if (flushed == 0) break;
-    if (flushed < 0 || !wait_for(PQsocket(conn), POLLOUT, deadline)) return false;
+    if (flushed < 0 || !wait_for(PQsocket(conn), POLLOUT, deadline)) return std::nullopt;
   }
-  bool answered = false;
+  std::optional<Row> answer;
+  bool failed = false;
   while (true) {
     while (PQisBusy(conn) != 0) {
-      if (!wait_for(PQsocket(conn), POLLIN, deadline) || PQconsumeInput(conn) == 0) return false;
+      if (!wait_for(PQsocket(conn), POLLIN, deadline) || PQconsumeInput(conn) == 0) {
+        return std::nullopt;
+      }
     }
     PGresult* result = PQgetResult(conn);
     if (result == nullptr) break;
-    if (PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) == 1) answered = true;
+    if (PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) == 1) {
+      Row row;
+      for (int i = 0; i < PQnfields(result); ++i) {
+        if (PQgetisnull(result, 0, i) != 0) {
+          row.emplace_back(std::nullopt);
+        } else {
+          row.emplace_back(std::string(PQgetvalue(result, 0, i),
+                                       static_cast<size_t>(PQgetlength(result, 0, i))));
+        }
+      }
+      answer = std::move(row);
+    } else if (PQresultStatus(result) != PGRES_TUPLES_OK) {
+      failed = true;
+      if (error != nullptr) *error = PQresultErrorMessage(result);
+    }
     PQclear(result);
   }
-  return answered;
+  if (failed && error != nullptr) {
+    while (!error->empty() && (error->back() == '\n' || error->back() == ' ')) error->pop_back();
+  }
+  return failed ? std::nullopt : answer;
 }
 
 }  // namespace store::postgres

@@ -1,7 +1,9 @@
 // postgres_test.cpp — what only the PostgreSQL adapter has: the documents id sequence kept ahead of
 // explicit ids, the schema as PostgreSQL sees it, reconnecting after the server drops a connection,
 // sessions in UTC whatever the server or URL says, appends that skip a document deleted under
-// them, and a ping that answers within its deadline when the server cannot. The behaviour every
+// them, a ping that answers within its deadline when the server cannot, and read() with replicas:
+// WAL positions, malformed replica URLs, and a replica that is down sending reads to the primary
+// (the real streaming replica is tests/cluster/replica.test.mjs's). The behaviour every
 // adapter shares is in store_test.cpp. Tests that need a server skip without WEFT_TEST_POSTGRES_URL
 // (tests/postgres/with-postgres.sh); the ping and connect-failure tests need none.
 #include <arpa/inet.h>
@@ -12,6 +14,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <pqxx/connection>
 #include <pqxx/nontransaction>
 #include <pqxx/result>
@@ -24,6 +27,7 @@
 #include "store/accounts.hpp"
 #include "store/migrations.hpp"
 #include "store/postgres/probe.hpp"
+#include "store/postgres/replicas.hpp"
 #include "store/store.hpp"
 #include "store/tests/postgres_test_database.hpp"
 
@@ -192,6 +196,73 @@ TEST_F(PostgresTest, AppendSkipsADocumentDeletedConcurrently) {
   EXPECT_EQ(error, "");
   EXPECT_EQ(s->load(1), std::nullopt);
   EXPECT_EQ(s->load(2)->updates, std::vector<Bytes>{Bytes{2}});
+}
+
+TEST(PostgresReplicas, WalPositionsParseAndCompare) {
+  EXPECT_EQ(postgres::parse_lsn("16/B374D848"), 0x16B374D848u);
+  EXPECT_EQ(postgres::parse_lsn("0/0"), 0u);
+  EXPECT_FALSE(postgres::parse_lsn("16-B374D848"));
+  EXPECT_FALSE(postgres::parse_lsn("0/1x"));
+  EXPECT_TRUE(postgres::lsn_reached(0x2000, 0x2000));
+  EXPECT_FALSE(postgres::lsn_reached(0x1FF8, 0x2000));
+  // An insert LSN just past a page header is reached by a replay that ended at the boundary.
+  EXPECT_TRUE(postgres::lsn_reached(0x4000, 0x4018));
+  EXPECT_FALSE(postgres::lsn_reached(0x3FF8, 0x4018));
+  EXPECT_FALSE(postgres::lsn_reached(0x4000, 0x4100));
+}
+
+TEST(PostgresReplicas, AMalformedReplicaUrlIsAStoreErrorWithoutItsPassword) {
+  for (const char* url :
+       {"postgresql://weft:pw-secret@127.0.0.1:abc/weft",
+        "postgresql://weft:pw-secret%zz@127.0.0.1/weft", "host=x password=pw-secret"}) {
+    try {
+      open_postgres("postgresql://postgres@127.0.0.1:1/weft", 1, {.urls = {url}});
+      ADD_FAILURE() << url << " was accepted";
+    } catch (const StoreError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("--database-replica #1"), std::string::npos) << what;
+      EXPECT_EQ(what.find("pw-secret"), std::string::npos) << what;
+    }
+  }
+}
+
+TEST_F(PostgresTest, ReadsGoToThePrimaryWhileTheReplicaIsDown) {
+  std::vector<std::string> warnings;
+  std::mutex mu;
+  auto store = open_postgres(db_->url(), 2,
+                             {.urls = {"postgresql://postgres@127.0.0.1:1/weft"},
+                              .max_lag_ms = 200,
+                              .warn = [&](const std::string& m) {
+                                std::lock_guard lock(mu);
+                                warnings.push_back(m);
+                              }});
+  Accounts accounts(*store);
+  const User u = accounts.create_user("reader", std::nullopt, "hash");
+  EXPECT_GT(store->write_position(), 0u);
+  std::string name;
+  store->read(store->write_position(), [&](Sql& sql) {
+    name = sql.exec("SELECT username FROM users WHERE id = $1", {u.id}).at(0).text(0);
+  });
+  EXPECT_EQ(name, "reader");
+  // A read-only transaction, on the primary too.
+  EXPECT_THROW(store->read(0, [](Sql& sql) { sql.exec("DELETE FROM users", {}); }), StoreError);
+  const ReadStats stats = store->read_stats();
+  ASSERT_EQ(stats.replicas.size(), 1u);
+  EXPECT_FALSE(stats.replicas[0].up);
+  EXPECT_EQ(stats.replica_reads, 0u);
+  EXPECT_EQ(stats.primary_reads, 2u);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    {
+      std::lock_guard lock(mu);
+      if (!warnings.empty()) break;
+    }
+    std::this_thread::yield();
+  }
+  std::lock_guard lock(mu);
+  ASSERT_FALSE(warnings.empty());
+  EXPECT_NE(warnings[0].find("replica 0 (127.0.0.1:1/weft) is down"), std::string::npos)
+      << warnings[0];
 }
 
 TEST(PostgresConnect, UnreachableServerIsAStoreError) {

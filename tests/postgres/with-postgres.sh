@@ -8,13 +8,25 @@
 # (trust authentication; the store tests create one database per test through it), and
 #   WEFT_TEST_POSTGRES_RESTART=<script>  stops the server (fast shutdown: clients disconnected) and
 #                                        starts it again on the same port and data (cluster tests)
-# The server is stopped by its PID and the directory removed however CMD ends; the exit status is
-# CMD's.
+# With --replica first, a streaming replica of it too (pg_basebackup -R, hot standby, another
+# loopback port), and
+#   WEFT_TEST_POSTGRES_REPLICA_URL=postgresql://postgres@127.0.0.1:PORT2/weft_test
+#   WEFT_TEST_POSTGRES_REPLICA_STOP=<script>   stops the replica (fast shutdown)
+#   WEFT_TEST_POSTGRES_REPLICA_START=<script>  starts it again on the same port and data and waits
+#                                              until it accepts connections
+# (a database created on the primary appears on the replica once it is replayed).
+# The servers are stopped by their PIDs and the directory removed however CMD ends; the exit status
+# is CMD's.
 # PostgreSQL refuses to run as root, so as root the server runs as the `postgres` system user (the
 # Debian package creates it; created here if missing). PG_BIN overrides the binaries' directory.
 set -euo pipefail
+replica=0
+if [ "${1:-}" = "--replica" ]; then
+  replica=1
+  shift
+fi
 if [ $# -eq 0 ]; then
-  echo "usage: $0 CMD [ARGS…]" >&2
+  echo "usage: $0 [--replica] CMD [ARGS…]" >&2
   exit 2
 fi
 
@@ -37,17 +49,24 @@ fi
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/weft-pg-XXXXXX")
 pid=""
-cleanup() {
-  if [ -f "$dir/pid" ]; then pid=$(cat "$dir/pid"); fi  # restarted by the restart script
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -INT "$pid" 2>/dev/null || true  # fast shutdown: disconnect clients, roll back, stop
+# Fast shutdown (disconnect clients, roll back, stop) of the server whose PID is $1, SIGKILL after
+# 30 s.
+stop_pid() {
+  local p=$1
+  if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
+    kill -INT "$p" 2>/dev/null || true
     for _ in $(seq 1 300); do
-      kill -0 "$pid" 2>/dev/null || break
+      kill -0 "$p" 2>/dev/null || break
       sleep 0.1
     done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
   fi
+}
+cleanup() {
+  if [ -f "$dir/replica.pid" ]; then stop_pid "$(cat "$dir/replica.pid")"; fi
+  if [ -f "$dir/pid" ]; then pid=$(cat "$dir/pid"); fi  # restarted by the restart script
+  stop_pid "$pid"
   rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -112,6 +131,47 @@ RESTART
 chmod +x "$dir/restart.sh"
 export WEFT_TEST_POSTGRES_RESTART="$dir/restart.sh"
 echo "with-postgres: PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') at $WEFT_TEST_POSTGRES_URL"
+
+if [ "$replica" -eq 1 ]; then
+  # --checkpoint=fast: the default spread checkpoint would make the copy wait for minutes.
+  # initdb's pg_hba.conf trusts replication connections from 127.0.0.1; wal_level is replica by
+  # default. -R writes standby.signal and primary_conninfo, so the copy starts as a hot standby.
+  "${as_server_user[@]}" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$port" -U postgres \
+    -D "$dir/replica" -R -X stream --checkpoint=fast --no-sync >"$dir/basebackup.log" 2>&1 || {
+    cat "$dir/basebackup.log" >&2
+    exit 1
+  }
+  replica_port=$(free_port)
+  cat >"$dir/replica-start.sh" <<START
+#!/usr/bin/env bash
+set -euo pipefail
+${as_server_user[*]} "$PG_BIN/postgres" -D "$dir/replica" -p "$replica_port" \\
+  -c listen_addresses=127.0.0.1 -c unix_socket_directories="$dir" \\
+  -c fsync=off -c full_page_writes=off >>"$dir/replica.log" 2>&1 &
+echo \$! >"$dir/replica.pid"
+deadline=\$((SECONDS + $STARTUP_SECONDS))
+until "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$replica_port" -t 1; do
+  if [ "\$SECONDS" -ge "\$deadline" ]; then echo "the replica did not start" >&2; exit 1; fi
+  sleep 0.05
+done
+START
+  cat >"$dir/replica-stop.sh" <<STOP
+#!/usr/bin/env bash
+set -euo pipefail
+old=\$(cat "$dir/replica.pid")
+kill -INT "\$old"
+while kill -0 "\$old" 2>/dev/null; do sleep 0.05; done
+STOP
+  chmod +x "$dir/replica-start.sh" "$dir/replica-stop.sh"
+  "$dir/replica-start.sh" || {
+    cat "$dir/replica.log" >&2
+    exit 1
+  }
+  export WEFT_TEST_POSTGRES_REPLICA_URL="postgresql://postgres@127.0.0.1:$replica_port/weft_test"
+  export WEFT_TEST_POSTGRES_REPLICA_STOP="$dir/replica-stop.sh"
+  export WEFT_TEST_POSTGRES_REPLICA_START="$dir/replica-start.sh"
+  echo "with-postgres: streaming replica at $WEFT_TEST_POSTGRES_REPLICA_URL"
+fi
 
 status=0
 "$@" || status=$?
