@@ -79,8 +79,9 @@ void add_serve_options(CLI::App& cmd, Config& cfg) {
   opt(cmd, "replica-max-lag-ms", cfg.replica_max_lag_ms,
       "A replica further behind the primary than this serves no reads (they go to the primary)");
   secret_opt(cmd, "redis", cfg.redis,
-             "Redis URL for scale-out, redis://[[user]:password@]host[:port] (default: in-process "
-             "bus)");
+             "Redis for scale-out, redis://[[user]:password@]host[:port] (default: in-process "
+             "bus); for a Redis Cluster, one node or several, comma-separated "
+             "(redis://:pw@10.0.0.1:7000,10.0.0.2:7000): sharded pub/sub on the masters");
   secret_opt(cmd, "jwt-secret", cfg.jwt_secret,
              "Secret for signing tokens (default: generated into the data dir)");
   opt(cmd, "log-level", cfg.log_level, "debug, info, warn or error");

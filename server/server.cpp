@@ -209,7 +209,7 @@ int run_server(const Config& config) {
     if (config.redis.empty()) {
       bus = std::make_unique<bus::LocalBus>(ioc);
     } else {
-      bus = std::make_unique<bus::RedisBus>(ioc, bus::parse_redis_url(config.redis));
+      bus = std::make_unique<bus::RedisBus>(ioc, bus::parse_redis_nodes(config.redis));
     }
   } catch (const std::exception& e) {
     spdlog::critical("bad --redis: {}", e.what());

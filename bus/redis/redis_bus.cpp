@@ -1,21 +1,18 @@
-// redis_bus.cpp — hiredis's event hooks on Asio, reconnection, subscriptions and publishing.
+// redis_bus.cpp — discovery, shards and their connections, subscriptions, publishing, health.
 #include "bus/redis/redis_bus.hpp"
 
-#include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/bind_executor.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <charconv>
-#include <memory>
-#include <optional>
-#include <stdexcept>
+#include <map>
 
 namespace bus {
 
 namespace asio = boost::asio;
+using redis::Connection;
 
 namespace {
 
@@ -23,159 +20,51 @@ constexpr auto kFirstBackoff = std::chrono::milliseconds(100);
 constexpr auto kMaxBackoff = std::chrono::milliseconds(2000);
 constexpr auto kPingEvery = std::chrono::milliseconds(2000);
 constexpr unsigned kInfoEveryPings = 5;  // INFO memory every 10 s
+constexpr auto kTick = std::chrono::milliseconds(500);
+constexpr unsigned kTopologyEveryTicks = 10;  // CLUSTER SLOTS every 5 s while healthy
+
+std::string_view text(const redisReply& r) { return {r.str, r.len}; }
 
 }  // namespace
 
-namespace {
+struct RedisBus::Shard {
+  Shard(redis::Strand& strand, RedisAddress a) : address(std::move(a)), retry(strand) {}
 
-// %XX escapes of a URL's user and password ("p%40ss" → "p@ss").
-std::string url_decode(std::string_view in) {
-  std::string out;
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out.push_back(in[i]);
-      continue;
-    }
-    int value = 0;
-    const char* first = in.data() + i + 1;
-    const auto [ptr, ec] = i + 2 < in.size()
-                               ? std::from_chars(first, first + 2, value, 16)
-                               : std::from_chars_result{first, std::errc::invalid_argument};
-    if (ec != std::errc() || ptr != first + 2)
-      throw std::invalid_argument("bad %-escape in the user or password of --redis");
-    out.push_back(static_cast<char>(value));
-    i += 2;
-  }
-  return out;
-}
-
-}  // namespace
-
-RedisAddress parse_redis_url(const std::string& url) {
-  constexpr std::string_view kScheme = "redis://";
-  if (url.rfind(kScheme, 0) != 0)
-    throw std::invalid_argument("expected redis://[[user]:password@]host[:port][/db]");
-  std::string_view rest = std::string_view(url).substr(kScheme.size());
-  rest = rest.substr(0, rest.find('/'));
   RedisAddress address;
-  if (const size_t at = rest.rfind('@'); at != std::string_view::npos) {
-    const std::string_view userinfo = rest.substr(0, at);
-    rest = rest.substr(at + 1);
-    const size_t colon = userinfo.find(':');
-    address.username = url_decode(userinfo.substr(0, colon));
-    if (colon != std::string_view::npos) address.password = url_decode(userinfo.substr(colon + 1));
-  }
-  // Error messages name the host part only: the URL may hold a password.
-  const std::string shown(rest);
-  const size_t colon = rest.rfind(':');
-  address.host = std::string(rest.substr(0, colon));
-  if (colon != std::string_view::npos) {
-    const std::string_view port = rest.substr(colon + 1);
-    int value = 0;
-    const auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (ec != std::errc() || ptr != port.data() + port.size() || value <= 0 || value > 65535)
-      throw std::invalid_argument("bad port in redis://…" + shown);
-    address.port = value;
-  }
-  if (address.host.empty()) throw std::invalid_argument("no host in --redis");
-  return address;
-}
-
-// One hiredis connection. `generation` changes with every connection attempt, so a wait that
-// completes after its connection was replaced does nothing.
-struct RedisBus::Link {
-  Link(RedisBus& b, asio::strand<asio::io_context::executor_type>& strand)
-      : bus(b), retry(strand) {}
-
-  RedisBus& bus;
-  redisAsyncContext* ac = nullptr;
-  std::optional<asio::posix::stream_descriptor> socket;
-  bool want_read = false;
-  bool want_write = false;
-  bool reading = false;
-  bool writing = false;
-  bool connected = false;
+  std::shared_ptr<Connection> sub;
+  std::shared_ptr<Connection> pub;
+  std::set<std::string> subscribed;          // (S)SUBSCRIBE sent on `sub`
+  std::map<std::string, int> unsubscribing;  // (S)UNSUBSCRIBE sent, not yet confirmed
+  size_t unconfirmed = 0;                    // (S)SUBSCRIBE sent, not yet confirmed
   bool awaiting_pong = false;
-  uint64_t generation = 0;
+  uint64_t memory_bytes = 0;
   asio::steady_timer retry;
   std::chrono::milliseconds backoff = kFirstBackoff;
+  bool retired = false;
 
-  // ---- hiredis's event hooks (privdata is the Link) ----
-  static void add_read(void* p) {
-    auto* l = static_cast<Link*>(p);
-    l->want_read = true;
-    l->arm(true);
-  }
-  static void del_read(void* p) { static_cast<Link*>(p)->want_read = false; }
-  static void add_write(void* p) {
-    auto* l = static_cast<Link*>(p);
-    l->want_write = true;
-    l->arm(false);
-  }
-  static void del_write(void* p) { static_cast<Link*>(p)->want_write = false; }
-  // The context is being freed: let go of its socket (hiredis closes it) and forget it.
-  static void cleanup(void* p) {
-    auto* l = static_cast<Link*>(p);
-    l->want_read = l->want_write = false;
-    if (l->socket) {
-      l->socket->release();  // cancels the pending waits
-      l->socket.reset();
-    }
-    l->ac = nullptr;
-  }
-
-  // Waits for readiness once; on it, lets hiredis read/write, then waits again while wanted.
-  void arm(bool read) {
-    bool& busy = read ? reading : writing;
-    if (busy || !socket) return;
-    busy = true;
-    socket->async_wait(read ? asio::posix::stream_descriptor::wait_read
-                            : asio::posix::stream_descriptor::wait_write,
-                       asio::bind_executor(bus.strand_, [this, read, gen = generation](
-                                                            boost::system::error_code ec) {
-                         (read ? reading : writing) = false;
-                         if (ec || gen != generation || ac == nullptr) return;
-                         if (read ? want_read : want_write) {
-                           if (read) {
-                             redisAsyncHandleRead(ac);
-                           } else {
-                             redisAsyncHandleWrite(ac);
-                           }
-                         }
-                         if (gen == generation && ac != nullptr && (read ? want_read : want_write))
-                           arm(read);
-                       }));
-  }
+  bool up() const { return sub && sub->up() && pub && pub->up(); }
+  bool is(const redis::Node& n) const { return address.host == n.host && address.port == n.port; }
 };
 
-namespace {
-
-RedisBus::Link& link_of(const redisAsyncContext* ac) {
-  return *static_cast<RedisBus::Link*>(ac->ev.data);
+RedisBus::RedisBus(asio::io_context& ioc, std::vector<RedisAddress> nodes)
+    : strand_(asio::make_strand(ioc)),
+      seeds_(std::move(nodes)),
+      tick_timer_(strand_),
+      ping_timer_(strand_) {
+  for (const auto& s : seeds_) known_.push_back({s.host, s.port});
 }
 
-}  // namespace
-
-RedisBus::RedisBus(asio::io_context& ioc, RedisAddress address)
-    : strand_(asio::make_strand(ioc)),
-      address_(std::move(address)),
-      sub_(std::make_unique<Link>(*this, strand_)),
-      pub_(std::make_unique<Link>(*this, strand_)),
-      ping_timer_(strand_) {}
-
 RedisBus::~RedisBus() {
-  // The event loop has stopped: nothing else runs, so the contexts can be freed from here.
+  // The event loop has stopped: nothing else runs, so the connections can be closed from here.
   stopped_ = true;
-  for (Link* l : {sub_.get(), pub_.get()}) {
-    if (l->ac != nullptr) redisAsyncFree(l->ac);
-  }
+  if (probe_) probe_->close();
+  for (auto& s : shards_) retire(*s);
 }
 
 void RedisBus::start() {
   asio::post(strand_, [this] {
     stopped_ = false;
-    connect(*sub_);
-    connect(*pub_);
+    tick();
     ping();
   });
 }
@@ -184,208 +73,383 @@ void RedisBus::stop() {
   asio::post(strand_, [this] {
     stopped_ = true;
     healthy_ = false;
+    tick_timer_.cancel();
     ping_timer_.cancel();
-    for (Link* l : {sub_.get(), pub_.get()}) {
-      l->retry.cancel();
-      if (l->ac != nullptr && l->connected) redisAsyncDisconnect(l->ac);
-    }
+    if (probe_) probe_->close();
+    probe_.reset();
+    for (auto& s : shards_) retire(*s);
   });
 }
 
-void RedisBus::connect(Link& l) {
+// ---- the slot map ----
+
+// Every kTick: until the mode is known, and in a cluster while unhealthy, when Redis said the map
+// changed, and every kTopologyEveryTicks, ask for CLUSTER SLOTS.
+void RedisBus::tick() {
   if (stopped_) return;
-  ++l.generation;
-  l.connected = false;
-  l.awaiting_pong = false;
-  redisAsyncContext* ac = redisAsyncConnect(address_.host.c_str(), address_.port);
-  if (ac == nullptr || ac->err) {
-    if (ac != nullptr) redisAsyncFree(ac);
-    schedule_reconnect(l);
-    return;
-  }
-  l.ac = ac;
-  l.socket.emplace(strand_, ac->c.fd);
-  ac->ev.data = &l;
-  ac->ev.addRead = Link::add_read;
-  ac->ev.delRead = Link::del_read;
-  ac->ev.addWrite = Link::add_write;
-  ac->ev.delWrite = Link::del_write;
-  ac->ev.cleanup = Link::cleanup;
-  redisAsyncSetConnectCallback(ac, [](const redisAsyncContext* c, int status) {
-    Link& link = link_of(c);
-    link.bus.on_connected(link, status == REDIS_OK);
+  const bool cluster_due = mode_ == Mode::kCluster &&
+                           (!healthy_ || refresh_wanted_ || ticks_ % kTopologyEveryTicks == 0);
+  ++ticks_;
+  if (mode_ == Mode::kUnknown || cluster_due) ask_topology();
+  tick_timer_.expires_after(kTick);
+  tick_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) tick();
   });
-  redisAsyncSetDisconnectCallback(ac, [](const redisAsyncContext* c, int) {
-    Link& link = link_of(c);
-    link.bus.on_lost(link);
-  });
-  // hiredis waits for writability to learn that the non-blocking connect finished.
-  Link::add_write(&l);
 }
 
-void RedisBus::on_connected(Link& l, bool ok) {
-  if (!ok) {  // hiredis frees the context after this callback
-    l.connected = false;
-    schedule_reconnect(l);
+void RedisBus::ask_topology() {
+  if (asking_) return;
+  // Through a shard that is up, taking turns; else on a probe connection to the next node known.
+  std::shared_ptr<Connection> via;
+  for (size_t i = 0; i < shards_.size() && !via; ++i) {
+    Shard& s = *shards_[(ticks_ + i) % shards_.size()];
+    if (s.pub && s.pub->up()) via = s.pub;
+  }
+  if (!via && probe_) {
+    if (!probe_->up()) return;  // still connecting
+    via = probe_;
+  }
+  if (!via) {
+    const redis::Node node = known_[next_known_++ % known_.size()];
+    RedisAddress address = seeds_.front();
+    address.host = node.host;
+    address.port = node.port;
+    probe_ = Connection::open(strand_, std::move(address),
+                              {.on_up =
+                                   [this] {
+                                     if (probe_) ask_topology();
+                                   },
+                               .on_lost = [this] { probe_.reset(); },
+                               .on_push = {}});
     return;
   }
-  l.connected = true;
-  // With a password the backoff starts over only once AUTH is accepted, so that a wrong one is
-  // retried ever more slowly (up to kMaxBackoff), not ten times a second.
-  if (address_.password.empty()) l.backoff = kFirstBackoff;
-  // First on the connection: the commands after it are pipelined behind it and fail (NOAUTH) if
-  // it does; then the link is dropped and tried again later, and the bus stays unhealthy.
-  if (!address_.password.empty()) authenticate(l);
-  if (&l == sub_.get()) {
-    for (const auto& channel : channels_) send_subscribe(channel);
+  asking_ = true;
+  refresh_wanted_ = false;
+  const redis::Node asked{via->address().host, via->address().port};
+  via->command({"CLUSTER", "SLOTS"},
+               [this, asked](const redisReply* reply) { on_topology(reply, asked); });
+}
+
+void RedisBus::on_topology(const redisReply* reply, const redis::Node& asked) {
+  asking_ = false;
+  if (probe_) {
+    probe_->close();
+    probe_.reset();
   }
+  if (reply == nullptr || stopped_) return;
+  if (reply->type == REDIS_REPLY_ERROR) {
+    const std::string_view error = text(*reply);
+    if (mode_ == Mode::kUnknown && (error.find("cluster support disabled") != std::string::npos ||
+                                    error.find("unknown command") != std::string::npos)) {
+      mode_ = Mode::kStandalone;
+      spdlog::info("redis: {}:{} is a single server (pub/sub with SUBSCRIBE/PUBLISH)", asked.host,
+                   asked.port);
+      shards_.push_back(make_shard(asked));
+      connect(shards_.back());
+      return;
+    }
+    spdlog::warn("redis: CLUSTER SLOTS on {}:{}: {}", asked.host, asked.port, error);
+    return;
+  }
+  const std::vector<redis::SlotRange> ranges = redis::parse_cluster_slots(*reply, asked);
+  if (ranges.empty()) {
+    spdlog::warn("redis: {}:{} sent no usable slot map", asked.host, asked.port);
+    return;
+  }
+  if (mode_ == Mode::kUnknown) {
+    mode_ = Mode::kCluster;
+    clustered_ = true;
+    slots_.assign(redis::kSlots, nullptr);
+  }
+  apply(ranges);
+}
+
+RedisBus::ShardPtr RedisBus::make_shard(const redis::Node& node) {
+  RedisAddress address = seeds_.front();  // the credentials
+  address.host = node.host;
+  address.port = node.port;
+  return std::make_shared<Shard>(strand_, std::move(address));
+}
+
+// A new slot map: a shard for each master (new ones opened, former ones closed), and every
+// channel's subscription moved to the shard now owning its slot.
+void RedisBus::apply(const std::vector<redis::SlotRange>& ranges) {
+  std::vector<ShardPtr> next;
+  std::vector<ShardPtr> opened;
+  std::vector<Shard*> slots(redis::kSlots, nullptr);
+  const auto shard_for = [&](const redis::Node& node) -> Shard* {
+    for (auto& s : next) {
+      if (s->is(node)) return s.get();
+    }
+    auto found = std::find_if(shards_.begin(), shards_.end(),
+                              [&](const ShardPtr& s) { return s->is(node); });
+    if (found != shards_.end()) {
+      next.push_back(*found);
+    } else {
+      next.push_back(make_shard(node));
+      opened.push_back(next.back());
+    }
+    return next.back().get();
+  };
+  const auto learn = [&](const redis::Node& node) {
+    if (std::find(known_.begin(), known_.end(), node) == known_.end()) known_.push_back(node);
+  };
+  for (const auto& range : ranges) {
+    Shard* shard = shard_for(range.master);
+    for (uint32_t slot = range.first; slot <= range.last; ++slot) slots[slot] = shard;
+    learn(range.master);
+    for (const auto& r : range.replicas) learn(r);
+  }
+  if (slots == slots_ && opened.empty()) return;  // nothing moved
+  for (auto& s : shards_) {
+    if (std::find(next.begin(), next.end(), s) == next.end()) {
+      spdlog::info("redis: {}:{} no longer serves slots; its shard is closed", s->address.host,
+                   s->address.port);
+      retire(*s);
+    }
+  }
+  for (auto& s : opened)
+    spdlog::info("redis: master {}:{} joins the shards", s->address.host, s->address.port);
+  shards_ = std::move(next);
+  slots_ = std::move(slots);
+  for (auto& s : opened) connect(s);
+  // Subscriptions held on a shard that no longer owns their slot go; the owner takes them.
+  for (auto& s : shards_) {
+    std::vector<std::string> moved;
+    for (const auto& c : s->subscribed) {
+      if (owner(c) != s.get()) moved.push_back(c);
+    }
+    for (const auto& c : moved) send_unsubscribe(*s, c);
+  }
+  for (const auto& c : channels_) place(c);
   update_health();
 }
 
-void RedisBus::authenticate(Link& l) {
-  const auto on_reply = [](redisAsyncContext* c, void* r, void*) {
-    const auto* reply = static_cast<const redisReply*>(r);
-    if (reply == nullptr) return;
-    if (reply->type != REDIS_REPLY_ERROR) {
-      link_of(c).backoff = kFirstBackoff;
-      return;
-    }
-    // The reply names no secret ("WRONGPASS invalid username-password pair…").
-    spdlog::error("redis refused the credentials of --redis: {}",
-                  std::string_view(reply->str, reply->len));
-    redisAsyncDisconnect(c);
+// ---- shards ----
+
+void RedisBus::connect(const ShardPtr& shard) {
+  if (stopped_ || shard->retired) return;
+  const std::weak_ptr<Shard> weak = shard;
+  const auto handlers = [this, weak](bool sub) {
+    return Connection::Handlers{
+        .on_up =
+            [this, weak, sub] {
+              if (auto s = weak.lock()) on_up(s, sub);
+            },
+        .on_lost =
+            [this, weak, sub] {
+              if (auto s = weak.lock()) on_lost(s, sub);
+            },
+        .on_push = sub ? std::function<void(const redisReply&)>([this, weak](const redisReply& r) {
+          if (auto s = weak.lock()) on_push(*s, r);
+        })
+                       : nullptr};
   };
-  if (address_.username.empty()) {
-    redisAsyncCommand(l.ac, on_reply, nullptr, "AUTH %b", address_.password.data(),
-                      address_.password.size());
+  if (!shard->sub) shard->sub = Connection::open(strand_, shard->address, handlers(true));
+  if (!shard->pub) shard->pub = Connection::open(strand_, shard->address, handlers(false));
+}
+
+void RedisBus::on_up(const ShardPtr& s, bool sub) {
+  if (stopped_ || s->retired) return;
+  if (sub) {
+    for (const auto& c : channels_) {
+      if (owner(c) == s.get()) send_subscribe(*s, c);
+    }
   } else {
-    redisAsyncCommand(l.ac, on_reply, nullptr, "AUTH %b %b", address_.username.data(),
-                      address_.username.size(), address_.password.data(), address_.password.size());
+    sample_memory(s);
   }
+  if (s->up()) s->backoff = kFirstBackoff;
+  update_health();
 }
 
-void RedisBus::on_lost(Link& l) {
-  l.connected = false;
-  if (&l == sub_.get()) unconfirmed_ = 0;
-  healthy_ = false;
-  schedule_reconnect(l);
-}
-
-void RedisBus::schedule_reconnect(Link& l) {
+void RedisBus::on_lost(const ShardPtr& s, bool sub) {
+  if (s->retired) return;
+  if (sub) {
+    s->sub.reset();
+    s->subscribed.clear();
+    s->unsubscribing.clear();
+    s->unconfirmed = 0;
+  } else {
+    s->pub.reset();
+    s->awaiting_pong = false;
+  }
+  update_health();
   if (stopped_) return;
-  l.retry.expires_after(l.backoff);
-  l.backoff =
-      std::min(l.backoff * 2, std::chrono::duration_cast<std::chrono::milliseconds>(kMaxBackoff));
-  l.retry.async_wait([this, &l](boost::system::error_code ec) {
-    if (!ec && l.ac == nullptr) connect(l);
+  refresh_wanted_ = mode_ == Mode::kCluster;  // its master may have failed over
+  s->retry.expires_after(s->backoff);
+  s->backoff = std::min(s->backoff * 2, std::chrono::milliseconds(kMaxBackoff));
+  s->retry.async_wait([this, weak = std::weak_ptr<Shard>(s)](boost::system::error_code ec) {
+    if (auto shard = weak.lock(); !ec && shard) connect(shard);
   });
 }
 
-void RedisBus::update_health() {
-  const bool now = sub_->connected && pub_->connected && unconfirmed_ == 0;
-  if (now == healthy_.load()) return;
-  healthy_ = now;
-  if (!now) return;
-  // Up again after a loss, or up for the first time: either way what was published meanwhile was
-  // dropped (publish() sends nothing while disconnected). That includes the first start: an
-  // instance serves before its links are up (a restarted one gets clients at once), and the rooms
-  // loaded then must ask their peers for what they missed, as after a reconnect.
-  if (handlers_.on_reconnect) handlers_.on_reconnect();
+void RedisBus::retire(Shard& s) {
+  s.retired = true;
+  s.retry.cancel();
+  for (auto* c : {&s.sub, &s.pub}) {
+    if (*c) (*c)->close();
+    c->reset();
+  }
 }
 
-void RedisBus::send_subscribe(const std::string& channel) {
-  ++unconfirmed_;
-  redisAsyncCommand(
-      sub_->ac,
-      [](redisAsyncContext* c, void* r, void*) {
-        const auto* reply = static_cast<const redisReply*>(r);
-        if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) return;
-        const redisReply* kind = reply->element[0];
-        if (kind->type != REDIS_REPLY_STRING) return;
-        const std::string_view what(kind->str, kind->len);
-        if (what == "subscribe") {
-          RedisBus& bus = link_of(c).bus;
-          const bool was_up = bus.healthy_.load();
-          if (bus.unconfirmed_ > 0 && --bus.unconfirmed_ == 0) bus.update_health();
-          // While restoring subscriptions after a loss, on_reconnect (from update_health) speaks.
-          const redisReply* chan = reply->element[1];
-          if (was_up && !bus.stopped_ && bus.handlers_.on_subscribed &&
-              chan->type == REDIS_REPLY_STRING)
-            bus.handlers_.on_subscribed(std::string(chan->str, chan->len));
-          return;
-        }
-        if (what != "message") return;
-        const redisReply* chan = reply->element[1];
-        const redisReply* data = reply->element[2];
-        if (chan->type != REDIS_REPLY_STRING || data->type != REDIS_REPLY_STRING) return;
-        RedisBus& bus = link_of(c).bus;
-        if (bus.stopped_ || !bus.handlers_.on_message) return;
-        const auto* bytes = reinterpret_cast<const uint8_t*>(data->str);
-        bus.handlers_.on_message(
-            std::string(chan->str, chan->len),
-            std::make_shared<const std::vector<uint8_t>>(bytes, bytes + data->len));
-      },
-      nullptr, "SUBSCRIBE %b", channel.data(), channel.size());
+void RedisBus::on_push(Shard& s, const redisReply& push) {
+  if (push.elements < 3 || push.element[1]->type != REDIS_REPLY_STRING) return;
+  std::string kind(text(*push.element[0]));
+  std::transform(kind.begin(), kind.end(), kind.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  const std::string channel(text(*push.element[1]));
+  if (kind == "message" || kind == "smessage") {
+    const redisReply& data = *push.element[2];
+    if (data.type != REDIS_REPLY_STRING || stopped_ || !handlers_.on_message) return;
+    const auto* bytes = reinterpret_cast<const uint8_t*>(data.str);
+    handlers_.on_message(channel,
+                         std::make_shared<const std::vector<uint8_t>>(bytes, bytes + data.len));
+    return;
+  }
+  if (kind == "subscribe" || kind == "ssubscribe") {
+    const bool was_up = healthy_.load();
+    if (s.unconfirmed > 0 && --s.unconfirmed == 0) update_health();
+    // While restoring subscriptions after a loss, on_reconnect (from update_health) speaks.
+    if (was_up && !stopped_ && handlers_.on_subscribed) handlers_.on_subscribed(channel);
+    return;
+  }
+  if (kind == "unsubscribe" || kind == "sunsubscribe") {
+    if (auto it = s.unsubscribing.find(channel); it != s.unsubscribing.end()) {
+      if (--it->second == 0) s.unsubscribing.erase(it);
+      return;  // ours
+    }
+    // The server ended it: its slot moved to another master.
+    if (s.subscribed.erase(channel) > 0) {
+      spdlog::info("redis: {}:{} ended the subscription of {}; asking for the slot map",
+                   s.address.host, s.address.port, channel);
+      refresh_wanted_ = true;
+      update_health();
+    }
+  }
+}
+
+// ---- channels ----
+
+RedisBus::Shard* RedisBus::owner(const std::string& channel) const {
+  if (mode_ == Mode::kStandalone) return shards_.empty() ? nullptr : shards_.front().get();
+  if (mode_ == Mode::kCluster) return slots_[redis::key_slot(channel)];
+  return nullptr;
+}
+
+// Subscribes on the channel's owner when it can and has not yet.
+void RedisBus::place(const std::string& channel) {
+  Shard* s = owner(channel);
+  if (s == nullptr || !s->sub || !s->sub->up() || s->subscribed.count(channel) > 0) return;
+  send_subscribe(*s, channel);
+}
+
+void RedisBus::send_subscribe(Shard& s, const std::string& channel) {
+  if (!s.subscribed.insert(channel).second) return;
+  ++s.unconfirmed;
+  s.sub->subscription(mode_ == Mode::kCluster ? "SSUBSCRIBE" : "SUBSCRIBE", channel);
+}
+
+void RedisBus::send_unsubscribe(Shard& s, const std::string& channel) {
+  if (s.subscribed.erase(channel) == 0 || !s.sub || !s.sub->up()) return;
+  ++s.unsubscribing[channel];
+  s.sub->subscription(mode_ == Mode::kCluster ? "SUNSUBSCRIBE" : "UNSUBSCRIBE", channel);
 }
 
 void RedisBus::subscribe(const std::string& channel) {
   asio::post(strand_, [this, channel] {
     if (!channels_.insert(channel).second) return;
-    if (sub_->connected) send_subscribe(channel);
+    Shard* s = owner(channel);
+    if (s != nullptr && s->sub && s->sub->up()) {
+      // Made while up, the bus stays healthy; on_subscribed says when it is in place.
+      send_subscribe(*s, channel);
+      return;
+    }
+    update_health();  // it cannot be placed yet: the bus is not healthy until it is
   });
 }
 
 void RedisBus::unsubscribe(const std::string& channel) {
   asio::post(strand_, [this, channel] {
     if (channels_.erase(channel) == 0) return;
-    if (sub_->connected)
-      redisAsyncCommand(sub_->ac, nullptr, nullptr, "UNSUBSCRIBE %b", channel.data(),
-                        channel.size());
+    for (auto& s : shards_) send_unsubscribe(*s, channel);
+    update_health();
   });
 }
 
 void RedisBus::publish(const std::string& channel, Payload payload) {
   asio::post(strand_, [this, channel, payload = std::move(payload)] {
-    if (!pub_->connected) return;  // lost; anti-entropy recovers it after the reconnect
-    if (!handlers_.on_published) {
-      redisAsyncCommand(pub_->ac, nullptr, nullptr, "PUBLISH %b %b", channel.data(), channel.size(),
-                        payload->data(), payload->size());
-      return;
-    }
-    // The send time travels as the reply's privdata (a heap copy, freed by the reply callback,
-    // which hiredis also calls with no reply when the connection goes).
-    auto* sent = new std::chrono::steady_clock::time_point(std::chrono::steady_clock::now());
-    redisAsyncCommand(
-        pub_->ac,
-        [](redisAsyncContext* c, void* r, void* p) {
-          const std::unique_ptr<std::chrono::steady_clock::time_point> at(
-              static_cast<std::chrono::steady_clock::time_point*>(p));
-          RedisBus& bus = link_of(c).bus;
-          if (r == nullptr || bus.stopped_) return;
-          bus.handlers_.on_published(std::chrono::steady_clock::now() - *at);
-        },
-        sent, "PUBLISH %b %b", channel.data(), channel.size(), payload->data(), payload->size());
+    Shard* s = owner(channel);
+    // Down: dropped; anti-entropy recovers it once the bus is healthy again.
+    if (s == nullptr || !s->pub || !s->pub->up()) return;
+    const bool cluster = mode_ == Mode::kCluster;
+    const auto sent = std::chrono::steady_clock::now();
+    s->pub->command(
+        {cluster ? "SPUBLISH" : "PUBLISH", channel,
+         std::string_view(reinterpret_cast<const char*>(payload->data()), payload->size())},
+        [this, sent](const redisReply* reply) {
+          if (reply == nullptr || stopped_) return;
+          if (reply->type == REDIS_REPLY_ERROR) {
+            // MOVED/ASK (a slot on its way to another master), CLUSTERDOWN, TRYAGAIN: the message
+            // is lost; the new map, then a state-vector exchange, make up for it.
+            spdlog::debug("redis: a publication was refused: {}", text(*reply));
+            refresh_wanted_ = true;
+            resync_ = true;
+            return;
+          }
+          if (handlers_.on_published)
+            handlers_.on_published(std::chrono::steady_clock::now() - sent);
+        });
   });
 }
 
-// A PING on `pub` every kPingEvery; one still unanswered at the next tick means Redis hangs, and
-// the connection is dropped to reconnect (and report unhealthy meanwhile).
+// ---- health, liveness, metrics ----
+
+void RedisBus::update_health() {
+  size_t up = 0;
+  bool now = mode_ != Mode::kUnknown && !shards_.empty() && !stopped_;
+  for (const auto& s : shards_) {
+    const bool shard_up = s->up();
+    up += shard_up;
+    now = now && shard_up && s->unconfirmed == 0;
+  }
+  shards_up_ = up;
+  // Only with every connection up is it worth looking at each channel.
+  for (auto it = channels_.begin(); now && it != channels_.end(); ++it) {
+    const Shard* s = owner(*it);
+    now = s != nullptr && s->subscribed.count(*it) > 0;
+  }
+  const bool was = healthy_.load();
+  healthy_ = now;
+  if (!now) return;
+  // Up again after a loss, up for the first time, or after a refused publication: what was
+  // published meanwhile was dropped. That includes the first start: an instance serves before
+  // its connections are up (a restarted one gets clients at once), and the rooms loaded then must
+  // ask their peers for what they missed, as after a reconnect.
+  if (was && !resync_) return;
+  resync_ = false;
+  if (handlers_.on_reconnect) handlers_.on_reconnect();
+}
+
+// A PING on each `pub` every kPingEvery; one still unanswered at the next tick means Redis hangs,
+// and the connection is dropped to reconnect (and report unhealthy meanwhile).
 void RedisBus::ping() {
   if (stopped_) return;
-  if (pub_->connected && ++pings_ % kInfoEveryPings == 1) sample_info();
-  if (pub_->connected) {
-    if (pub_->awaiting_pong) {
-      // Not redisAsyncDisconnect: it would wait for the replies a hung server never sends.
-      redisAsyncFree(pub_->ac);
-    } else {
-      pub_->awaiting_pong = true;
-      redisAsyncCommand(
-          pub_->ac,
-          [](redisAsyncContext* c, void* r, void*) {
-            if (r != nullptr) link_of(c).awaiting_pong = false;
-          },
-          nullptr, "PING");
+  const bool sample = ++pings_ % kInfoEveryPings == 1;
+  for (const auto& s : std::vector<ShardPtr>(shards_)) {
+    if (!s->pub || !s->pub->up()) continue;
+    if (s->awaiting_pong) {
+      spdlog::warn("redis: {}:{} did not answer PING; reconnecting", s->address.host,
+                   s->address.port);
+      s->pub->close();
+      on_lost(s, false);
+      continue;
     }
+    s->awaiting_pong = true;
+    const std::weak_ptr<Shard> weak = s;
+    s->pub->command({"PING"}, [weak](const redisReply* r) {
+      if (auto shard = weak.lock(); shard && r != nullptr) shard->awaiting_pong = false;
+    });
+    if (sample) sample_memory(s);
   }
   ping_timer_.expires_after(kPingEvery);
   ping_timer_.async_wait([this](boost::system::error_code ec) {
@@ -393,27 +457,29 @@ void RedisBus::ping() {
   });
 }
 
-void RedisBus::sample_info() {
-  redisAsyncCommand(
-      pub_->ac,
-      [](redisAsyncContext* c, void* r, void*) {
-        const auto* reply = static_cast<const redisReply*>(r);
-        if (reply == nullptr || reply->type != REDIS_REPLY_STRING) return;  // or INFO refused
-        constexpr std::string_view kField = "used_memory:";
-        const std::string_view info(reply->str, reply->len);
-        const size_t at = info.find(kField);
-        if (at == std::string_view::npos) return;
-        const char* first = info.data() + at + kField.size();
-        uint64_t bytes = 0;
-        if (std::from_chars(first, info.data() + info.size(), bytes).ec == std::errc())
-          link_of(c).bus.server_memory_bytes_ = bytes;
-      },
-      nullptr, "INFO memory");
+// INFO memory on the shard's `pub`: on connecting, then every kInfoEveryPings pings.
+void RedisBus::sample_memory(const ShardPtr& s) {
+  const std::weak_ptr<Shard> weak = s;
+  s->pub->command({"INFO", "memory"}, [this, weak](const redisReply* r) {
+    auto shard = weak.lock();
+    if (!shard || r == nullptr || r->type != REDIS_REPLY_STRING) return;  // or INFO refused
+    constexpr std::string_view kField = "used_memory:";
+    const std::string_view info = text(*r);
+    const size_t at = info.find(kField);
+    if (at == std::string_view::npos) return;
+    const char* first = info.data() + at + kField.size();
+    uint64_t bytes = 0;
+    if (std::from_chars(first, info.data() + info.size(), bytes).ec != std::errc()) return;
+    shard->memory_bytes = bytes;
+    uint64_t total = 0;
+    for (const auto& each : shards_) total += each->memory_bytes;
+    server_memory_bytes_ = total;
+  });
 }
 
 Bus::Stats RedisBus::stats() const {
   return {.server_memory_bytes = server_memory_bytes_.load(std::memory_order_relaxed),
-          .shards = healthy() ? size_t{1} : size_t{0}};
+          .shards = shards_up_.load(std::memory_order_relaxed)};
 }
 
 }  // namespace bus

@@ -28,10 +28,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string redis_url() {
-  const char* url = std::getenv("WEFT_TEST_REDIS_URL");
-  return url != nullptr ? url : "";
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "";
 }
+std::string redis_url() { return env("WEFT_TEST_REDIS_URL"); }
+// tests/redis/with-redis-cluster.sh: every node of a 3-master, 3-replica cluster.
+std::string cluster_url() { return env("WEFT_TEST_REDIS_CLUSTER_URL"); }
 
 // What one bus received, readable from the test thread.
 struct Inbox {
@@ -92,6 +95,7 @@ struct Backend {
   std::string name;
   std::function<std::unique_ptr<Bus>(boost::asio::io_context&, std::shared_ptr<Hub>)> make;
   bool needs_redis = false;
+  bool needs_cluster = false;
 };
 void PrintTo(const Backend& b, std::ostream* os) { *os << b.name; }
 
@@ -100,6 +104,9 @@ class BusTest : public testing::TestWithParam<Backend> {
   void SetUp() override {
     if (GetParam().needs_redis && redis_url().empty())
       GTEST_SKIP() << "WEFT_TEST_REDIS_URL is not set; run under tests/redis/with-redis.sh";
+    if (GetParam().needs_cluster && cluster_url().empty())
+      GTEST_SKIP() << "WEFT_TEST_REDIS_CLUSTER_URL is not set; run under "
+                      "tests/redis/with-redis-cluster.sh";
     thread_ = std::thread([this] { ioc_.run(); });
   }
   void TearDown() override {
@@ -205,21 +212,31 @@ TEST_P(BusTest, DeliversToSubscribersOnlyInOrderWithBinaryPayloads) {
 }
 
 TEST_P(BusTest, UnsubscribeStopsDelivery) {
+  // In doc 7's hash slot (its {tag}), so that on a Redis Cluster both are on one shard too.
+  const std::string kMarker = "weft:doc:8{weft:doc:7}";
   Inbox& a_in = inbox();
   Inbox& b_in = inbox();
   Bus& a = bus(a_in, {});
-  Bus& b = bus(b_in, {"weft:doc:7", "weft:doc:8"});
+  Bus& b = bus(b_in, {"weft:doc:7", kMarker});
   settle(a, b_in, "weft:doc:7");
-  settle(a, b_in, "weft:doc:8");
+  settle(a, b_in, kMarker);
   b.unsubscribe("weft:doc:7");
-  // doc 8 is still subscribed: once a doc-8 message published after the doc-7 one arrived, the
-  // doc-7 one would have arrived before it (one publisher, one connection: ordered).
-  for (int i = 0; i < 20 && b_in.count("weft:doc:7") + b_in.count("weft:doc:8") < 1; ++i) {
-    a.publish("weft:doc:7", bytes("after"));
-    a.publish("weft:doc:8", bytes("marker"));
-    b_in.wait([&] { return b_in.count_locked("weft:doc:8") > 0; }, 100ms);
+  // b's unsubscription and a's publications travel on different connections, so a first round
+  // may still find doc 7 subscribed. Once a marker sent after the unsubscription arrived, Redis
+  // has long read it: what a publishes from then on on doc 7 must not arrive (the marker channel
+  // is still subscribed, and what a publishes in one hash slot arrives in order).
+  for (int round = 0; round < 2; ++round) {
+    {
+      std::lock_guard lock(b_in.mu);
+      b_in.messages.clear();
+    }
+    for (int i = 0; i < 20 && b_in.count(kMarker) == 0; ++i) {
+      a.publish("weft:doc:7", bytes("after"));
+      a.publish(kMarker, bytes("marker"));
+      b_in.wait([&] { return b_in.count_locked(kMarker) > 0; }, 100ms);
+    }
   }
-  ASSERT_GT(b_in.count("weft:doc:8"), 0u);
+  ASSERT_GT(b_in.count(kMarker), 0u);
   EXPECT_EQ(b_in.count("weft:doc:7"), 0u);
 }
 
@@ -234,7 +251,13 @@ INSTANTIATE_TEST_SUITE_P(
                               return std::unique_ptr<Bus>(
                                   new RedisBus(ioc, parse_redis_url(redis_url())));
                             },
-                            true}),
+                            true},
+                    Backend{"RedisCluster",
+                            [](boost::asio::io_context& ioc, std::shared_ptr<Hub>) {
+                              return std::unique_ptr<Bus>(
+                                  new RedisBus(ioc, parse_redis_nodes(cluster_url())));
+                            },
+                            false, true}),
     [](const testing::TestParamInfo<Backend>& info) { return info.param.name; });
 
 // ---- Redis only ----
@@ -327,6 +350,247 @@ INSTANTIATE_TEST_SUITE_P(
                             },
                             true}),
     [](const testing::TestParamInfo<Backend>& info) { return info.param.name; });
+
+// ---- Redis Cluster only ----
+
+// A synchronous command to one node of the test cluster; the reply as text (integers too), or
+// the elements of an array reply joined by '\n'.
+std::string node_command(int port, const std::vector<std::string>& args) {
+  redisContext* c = redisConnect("127.0.0.1", port);
+  if (c == nullptr || c->err) {
+    if (c != nullptr) redisFree(c);
+    return "(cannot connect)";
+  }
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  for (const auto& a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  auto* reply = static_cast<redisReply*>(
+      redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
+  std::string out;
+  const auto one = [](const redisReply* r) {
+    if (r->type == REDIS_REPLY_INTEGER) return std::to_string(r->integer);
+    if (r->str != nullptr) return std::string(r->str, r->len);
+    return std::string();
+  };
+  if (reply != nullptr) {
+    if (reply->type == REDIS_REPLY_ARRAY) {
+      for (size_t i = 0; i < reply->elements; ++i) out += (i ? "\n" : "") + one(reply->element[i]);
+    } else {
+      out = one(reply);
+    }
+    freeReplyObject(reply);
+  }
+  redisFree(c);
+  return out;
+}
+
+std::vector<int> cluster_ports() {
+  std::vector<int> ports;
+  for (const auto& node : parse_redis_nodes(cluster_url())) ports.push_back(node.port);
+  return ports;
+}
+
+// The masters as CLUSTER NODES says: port → node id.
+std::map<int, std::string> masters() {
+  std::map<int, std::string> out;
+  for (int port : cluster_ports()) {
+    const std::string nodes = node_command(port, {"CLUSTER", "NODES"});
+    size_t at = 0;
+    while (at < nodes.size()) {
+      const size_t end = std::min(nodes.find('\n', at), nodes.size());
+      const std::string line = nodes.substr(at, end - at);
+      at = end + 1;
+      if (line.find("master") == std::string::npos || line.find("fail") != std::string::npos)
+        continue;
+      const size_t colon = line.find(':');
+      const size_t atsign = line.find('@');
+      if (colon == std::string::npos || atsign == std::string::npos) continue;
+      out[std::stoi(line.substr(colon + 1, atsign - colon - 1))] = line.substr(0, line.find(' '));
+    }
+    if (!out.empty()) return out;
+  }
+  return out;
+}
+
+// The master owning the channel's slot: the one that answers a GET of that name (keys and
+// channels hash alike) instead of redirecting with MOVED. No side effect, unlike a SPUBLISH.
+int master_of(const std::string& channel) {
+  for (const auto& [port, id] : masters()) {
+    const std::string r = node_command(port, {"GET", channel});
+    if (r.rfind("MOVED", 0) != 0 && r.rfind("ASK", 0) != 0 && r != "(cannot connect)") return port;
+  }
+  return 0;
+}
+
+bool cluster_ok() {
+  for (int port : cluster_ports()) {
+    const std::string info = node_command(port, {"CLUSTER", "INFO"});
+    if (info != "(cannot connect)" && info.find("cluster_state:ok") == std::string::npos)
+      return false;
+  }
+  return true;
+}
+
+bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return cond();
+}
+
+// Channels whose slots fall on every master: `per_master` for each.
+std::vector<std::string> channels_on_every_master(size_t per_master) {
+  std::map<int, std::vector<std::string>> by_master;
+  for (int i = 0; i < 1000; ++i) {
+    const std::string c = "weft:doc:" + std::to_string(1000 + i);
+    auto& list = by_master[master_of(c)];
+    if (list.size() < per_master) list.push_back(c);
+    bool done = by_master.size() >= 3;
+    for (const auto& [port, l] : by_master) done = done && port != 0 && l.size() >= per_master;
+    if (done) break;
+  }
+  std::vector<std::string> out;
+  for (const auto& [port, l] : by_master) out.insert(out.end(), l.begin(), l.end());
+  return out;
+}
+
+class RedisClusterTest : public BusTest {
+ protected:
+  void SetUp() override {
+    BusTest::SetUp();
+    if (IsSkipped()) return;
+    ASSERT_TRUE(eventually(cluster_ok, 20s)) << "the test cluster is not ok";
+  }
+};
+
+TEST(RedisSlots, MatchRedis) {
+  if (cluster_url().empty()) GTEST_SKIP() << "run under tests/redis/with-redis-cluster.sh";
+  const int port = cluster_ports().front();
+  for (const std::string key :
+       {"weft:doc:1", "weft:doc:123456", "weft:project:7", "foo", "{user1000}.following", "a{}b",
+        "{}x", "x{y}z{w}", "", "\xff\x00"}) {
+    EXPECT_EQ(std::to_string(redis::key_slot(key)), node_command(port, {"CLUSTER", "KEYSLOT", key}))
+        << key;
+  }
+  EXPECT_EQ(redis::key_slot("123456789"), 0x31C3 % redis::kSlots);  // the spec's check value
+  EXPECT_EQ(redis::key_slot("{user1000}.following"), redis::key_slot("{user1000}.followers"));
+}
+
+// Each document's channel is a sharded channel on the master owning its slot: every master holds
+// some, none is a classic (cluster-wide broadcast) channel, and messages arrive on each.
+TEST_P(RedisClusterTest, ShardsChannelsOverEveryMaster) {
+  Inbox& a_in = inbox();
+  Inbox& b_in = inbox();
+  const auto channels = channels_on_every_master(2);
+  ASSERT_EQ(channels.size(), 6u);
+  Bus& a = bus(a_in, {});
+  Bus& b = bus(b_in, channels);
+  EXPECT_TRUE(static_cast<RedisBus&>(b).clustered());
+  EXPECT_EQ(b.stats().shards, 3u);
+  for (const auto& c : channels) settle(a, b_in, c);
+  for (const auto& [port, id] : masters()) {
+    const std::string sharded = node_command(port, {"PUBSUB", "SHARDCHANNELS", "weft:*"});
+    EXPECT_FALSE(sharded.empty()) << "no sharded channel on master " << port;
+    for (const auto& c : channels) {
+      EXPECT_EQ(sharded.find(c) != std::string::npos, master_of(c) == port) << c << " on " << port;
+    }
+    EXPECT_EQ(node_command(port, {"PUBSUB", "CHANNELS", "weft:*"}), "") << port;
+  }
+  for (const auto& c : channels) a.publish(c, bytes("hello " + c));
+  for (const auto& c : channels) EXPECT_TRUE(b_in.wait([&] { return b_in.count_locked(c) == 1; }));
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (b.stats().server_memory_bytes < 3 * 100'000u &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  EXPECT_GT(b.stats().server_memory_bytes, 3 * 100'000u);  // summed over the three masters
+}
+
+// kill -9 of a master: its replica is promoted, the buses move to it, report on_reconnect (for
+// the server's anti-entropy) and deliver on every channel again. The node is started again
+// afterwards (it rejoins as a replica) so that the cluster is whole for the next test.
+TEST_P(RedisClusterTest, FollowsAFailover) {
+  Inbox& a_in = inbox();
+  Inbox& b_in = inbox();
+  const auto channels = channels_on_every_master(1);
+  Bus& a = bus(a_in, channels);
+  Bus& b = bus(b_in, channels);
+  for (const auto& c : channels) settle(a, b_in, c);
+  const int victim = master_of(channels.front());
+  const std::string dir = env("WEFT_TEST_REDIS_CLUSTER_DIR");
+  const std::string pid = node_command(victim, {"INFO", "server"});
+  const size_t at = pid.find("process_id:");
+  ASSERT_NE(at, std::string::npos);
+  const int before = b_in.reconnects;
+  ASSERT_EQ(std::system(("kill -9 " + std::to_string(std::stoi(pid.substr(at + 11)))).c_str()), 0);
+  ASSERT_TRUE(b_in.wait([&] { return b_in.reconnects > before; }, 20s)) << "no on_reconnect";
+  ASSERT_TRUE(eventually([&] { return a.healthy() && b.healthy(); }, 10s));
+  EXPECT_NE(master_of(channels.front()), victim);
+  EXPECT_EQ(b.stats().shards, 3u);
+  for (const auto& c : channels) settle(a, b_in, c);  // delivered again, on every shard
+  ASSERT_EQ(
+      std::system(("redis-server " + dir + "/" + std::to_string(victim) + "/redis.conf").c_str()),
+      0);
+  EXPECT_TRUE(eventually(cluster_ok, 20s));
+}
+
+// A slot moved to another master (CLUSTER SETSLOT … NODE, as a resharding does): the old owner
+// ends the subscription (sunsubscribe), the bus subscribes on the new one, and says so.
+TEST_P(RedisClusterTest, FollowsASlotMove) {
+  Inbox& a_in = inbox();
+  Inbox& b_in = inbox();
+  const auto channels = channels_on_every_master(1);
+  const std::string& moved = channels.front();
+  Bus& a = bus(a_in, {});
+  Bus& b = bus(b_in, channels);
+  for (const auto& c : channels) settle(a, b_in, c);
+  const auto ms = masters();
+  const int from = master_of(moved);
+  ASSERT_NE(from, 0);
+  int to = 0;
+  for (const auto& [port, id] : ms) {
+    if (port != from) to = port;
+  }
+  const std::string slot = std::to_string(redis::key_slot(moved));
+  EXPECT_EQ(node_command(to, {"CLUSTER", "SETSLOT", slot, "IMPORTING", ms.at(from)}), "OK");
+  EXPECT_EQ(node_command(from, {"CLUSTER", "SETSLOT", slot, "MIGRATING", ms.at(to)}), "OK");
+  const int before = b_in.reconnects;
+  for (const auto& [port, id] : ms)
+    EXPECT_EQ(node_command(port, {"CLUSTER", "SETSLOT", slot, "NODE", ms.at(to)}), "OK");
+  ASSERT_TRUE(eventually([&] { return master_of(moved) == to; }, 10s));
+  ASSERT_TRUE(b_in.wait([&] { return b_in.reconnects > before; }, 10s)) << "no on_reconnect";
+  settle(a, b_in, moved);
+  EXPECT_TRUE(eventually([&] { return b.healthy(); }, 5s));
+  EXPECT_NE(node_command(to, {"PUBSUB", "SHARDCHANNELS", moved}), "");
+  EXPECT_EQ(node_command(from, {"PUBSUB", "SHARDCHANNELS", moved}), "");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    RedisCluster, RedisClusterTest,
+    testing::Values(Backend{"RedisCluster",
+                            [](boost::asio::io_context& ioc, std::shared_ptr<Hub>) {
+                              return std::unique_ptr<Bus>(
+                                  new RedisBus(ioc, parse_redis_nodes(cluster_url())));
+                            },
+                            false, true}),
+    [](const testing::TestParamInfo<Backend>& info) { return info.param.name; });
+
+TEST(RedisNodes, ParsesSeveralNodesWithTheFirstOnesCredentials) {
+  const auto nodes = parse_redis_nodes("redis://:pw@10.0.0.1:7000, 10.0.0.2:7001,redis://h3");
+  ASSERT_EQ(nodes.size(), 3u);
+  EXPECT_EQ(nodes[1].host, "10.0.0.2");
+  EXPECT_EQ(nodes[1].port, 7001);
+  EXPECT_EQ(nodes[1].password, "pw");
+  EXPECT_EQ(nodes[2].host, "h3");
+  EXPECT_EQ(nodes[2].password, "");
+  EXPECT_EQ(parse_redis_nodes("redis://h").size(), 1u);
+  EXPECT_THROW(parse_redis_nodes("redis://h,,x"), std::invalid_argument);
+  EXPECT_THROW(parse_redis_nodes("redis://h,:hunter2@x"), std::invalid_argument);
+}
 
 }  // namespace
 }  // namespace bus
