@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { scenario, waitFor, freePort, tmpDir, rng, seedFromEnv, delay, TEST_TIMEOUT } from '../server/harness.mjs'
-import { SECRET, startRedis, cluster } from './harness.mjs'
+import { SECRET, startRedis, cluster, typeMarkers, converged } from './harness.mjs'
 import { freshPostgresDatabase } from '../server/harness.mjs'
 import { zip } from '../server/archives.mjs'
 
@@ -62,34 +62,6 @@ async function sessionsOf (srv, id) {
   const r = await srv.api('GET', `/api/documents/${id}/sessions`)
   assert.equal(r.status, 200, r.text)
   return r.json
-}
-
-// Each client types `count` unique markers at random marker boundaries (never inside another
-// marker, so each stays findable); returns the markers.
-async function typeMarkers (clients, r, count, label) {
-  const markers = []
-  for (let k = 0; k < count; k++) {
-    for (const [i, c] of clients.entries()) {
-      const m = `<${label}${i}.${k}>`
-      const text = c.text()
-      const boundaries = [0]
-      for (let p = text.indexOf('>'); p !== -1; p = text.indexOf('>', p + 1)) boundaries.push(p + 1)
-      c.ytext.insert(boundaries[r.int(boundaries.length)], m)
-      markers.push(m)
-    }
-    await new Promise((resolve) => setImmediate(resolve))
-  }
-  return markers
-}
-
-async function converged (clients, markers, what) {
-  await waitFor(() => {
-    const t = clients[0].text()
-    return clients.every((c) => c.text() === t) && markers.every((m) => t.includes(m))
-  }, 20000, what, () => JSON.stringify({
-    lengths: clients.map((c) => c.text().length),
-    missing: markers.filter((m) => !clients[0].text().includes(m)).slice(0, 5)
-  }))
 }
 
 test('three instances behind nginx: clients spread over them converge, awareness crosses, kill -9 loses nothing', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {

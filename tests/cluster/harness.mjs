@@ -55,3 +55,31 @@ export async function cluster (s, { n = 3, redis, flags = {} } = {}) {
   }
   return { database, instances }
 }
+
+// Each client types `count` unique markers at random marker boundaries (never inside another
+// marker, so each stays findable); returns the markers.
+export async function typeMarkers (clients, r, count, label) {
+  const markers = []
+  for (let k = 0; k < count; k++) {
+    for (const [i, c] of clients.entries()) {
+      const m = `<${label}${i}.${k}>`
+      const text = c.text()
+      const boundaries = [0]
+      for (let p = text.indexOf('>'); p !== -1; p = text.indexOf('>', p + 1)) boundaries.push(p + 1)
+      c.ytext.insert(boundaries[r.int(boundaries.length)], m)
+      markers.push(m)
+    }
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  return markers
+}
+
+export async function converged (clients, markers, what) {
+  await waitFor(() => {
+    const t = clients[0].text()
+    return clients.every((c) => c.text() === t) && markers.every((m) => t.includes(m))
+  }, 20000, what, () => JSON.stringify({
+    lengths: clients.map((c) => c.text().length),
+    missing: markers.filter((m) => !clients[0].text().includes(m)).slice(0, 5)
+  }))
+}
