@@ -35,7 +35,10 @@ store::Merged merge(const std::optional<store::Bytes>& state,
   return {doc.encode_state_as_update(), doc.text("content")};
 }
 
-size_t logged(store::Store& store, int64_t id) { return store.load(id)->updates.size(); }
+size_t logged(store::Store& store, int64_t id) {
+  const auto stored = store.load(id);
+  return stored ? stored->updates.size() : 0;
+}
 
 TEST(Snapshot, FinishesInOnePageStepsWhileAnotherConnectionWrites) {
   TempDir dir;
@@ -94,7 +97,9 @@ TEST(Snapshot, RestoreRefusesAnExistingDatabaseAndFilesThatAreNotWeftDatabases) 
   weft::backup::restore_snapshot(backup, target);
   auto restored = store::open_sqlite(target);
   crdt::Doc doc;
-  for (const auto& u : restored->load(7)->updates) doc.apply_update(u);
+  const auto stored = restored->load(7);
+  ASSERT_TRUE(stored.has_value());
+  for (const auto& u : stored->updates) doc.apply_update(u);
   EXPECT_EQ(doc.text("content"), "kept");
   EXPECT_THROW(weft::backup::restore_snapshot(backup, target), weft::backup::UsageError);
 }
