@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <thread>
 
@@ -54,7 +55,10 @@ TEST(Snapshot, FinishesInOnePageStepsWhileAnotherConnectionWrites) {
   std::thread writer([&] {
     auto other = store::open_sqlite(db);  // another connection, as the server's would be
     crdt::Doc d2;
-    while (!stop) {
+    // Bounded, so that a backup that restarts on every write ends (and fails the step count)
+    // instead of hanging.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (!stop && std::chrono::steady_clock::now() < deadline) {
       append(*other, 1, type(d2, u"x"));
       ++written;
     }
