@@ -196,6 +196,19 @@ std::string CheckReport::to_text() const {
   return out.str();
 }
 
+// A project's file has both project_id and path, a standalone document neither (migration 5).
+void check_file_paths(store::Store& store, CheckReport& report) {
+  store.transact([&](store::Sql& sql) {
+    for (const auto& row : sql.exec("SELECT id, project_id IS NULL FROM documents WHERE "
+                                    "(project_id IS NULL) <> (path IS NULL) ORDER BY id",
+                                    {})) {
+      report.problems.push_back(
+          problem("file_path_mismatch", "documents.path", row.int64(0),
+                  row.boolean(1) ? "a path but no project" : "a project but no path"));
+    }
+  });
+}
+
 CheckReport check_store(store::Store& store, bool repair) {
   CheckReport report;
   std::vector<std::pair<int64_t, std::string>> documents;
@@ -205,6 +218,7 @@ CheckReport check_store(store::Store& store, bool repair) {
     }
   });
   for (const auto& [id, content] : documents) check_document(store, id, content, repair, report);
+  check_file_paths(store, report);
   check_orphans(store, repair, report);
   return report;
 }

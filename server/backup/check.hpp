@@ -16,6 +16,8 @@ struct Problem {
   // "update_undecodable": a row of document_updates is not one (not repairable: the server skips
   //   it, and deleting it is left to a person);
   // "content_mismatch": documents.content is not the text of yjs_state (repair: rewritten);
+  // "file_path_mismatch": a document with a project but no path, or a path but no project (not
+  //   repairable: which one is meant is for a person to say);
   // "orphan_rows": rows pointing at a document, version, project or user that does not exist
   //   (repair: deleted, except documents and projects themselves, which hold text).
   std::string kind;

@@ -228,7 +228,8 @@ test('check finds a tampered content column, orphan rows and undecodable blobs; 
     "INSERT INTO document_members (document_id, user_id, role) SELECT 9002, MIN(id), 'editor' FROM users;" +
     "INSERT INTO document_versions (document_id, kind, state_vector, fingerprint, delta, size, users) VALUES (9003, 'auto', X'00', X'00', X'00', 0, '');" +
     "INSERT INTO project_folders (project_id, path) VALUES (9004, 'src');" +
-    `UPDATE documents SET project_id = 9005, path = 'lost.txt' WHERE id = ${d};`)
+    `UPDATE documents SET project_id = 9005, path = 'lost.txt' WHERE id = ${d};` +
+    `UPDATE documents SET path = 'stray.txt' WHERE id = ${a};`)
 
   const find = (report, kind, table) => report.problems.filter((p) => p.kind === kind && p.table === table)
   r = weft('check', '--data-dir', copyDir, '--json')
@@ -244,27 +245,28 @@ test('check finds a tampered content column, orphan rows and undecodable blobs; 
   assert.deepEqual(find(report, 'orphan_rows', 'document_versions.document_id').map((p) => p.count), [1])
   assert.deepEqual(find(report, 'orphan_rows', 'project_folders.project_id').map((p) => p.count), [1])
   assert.deepEqual(find(report, 'orphan_rows', 'documents.project_id').map((p) => [p.count, p.repairable]), [[1, false]])
-  assert.equal(report.problems.length, 8, JSON.stringify(report.problems))
+  assert.deepEqual(find(report, 'file_path_mismatch', 'documents.path').map((p) => [p.document_id, p.detail, p.repairable]), [[a, 'a path but no project', false]])
+  assert.equal(report.problems.length, 9, JSON.stringify(report.problems))
   assert.ok(report.problems.every((p) => !p.repaired))
   // The human-readable report says the same.
   r = weft('check', '--data-dir', copyDir)
   assert.equal(r.status, 1)
   assert.match(r.stdout, new RegExp(`problem   content_mismatch document ${a} \\(documents\\.content\\)`))
-  assert.match(r.stdout, /8 problem\(s\) found, 0 repaired, 8 remaining \(5 repairable with --repair\)/)
+  assert.match(r.stdout, /9 problem\(s\) found, 0 repaired, 9 remaining \(5 repairable with --repair\)/)
 
   r = weft('check', '--data-dir', copyDir, '--repair', '--json')
   assert.equal(r.status, 1, 'problems that cannot be repaired remain')
   report = json(r)
   assert.deepEqual(report.problems.filter((p) => p.repaired).map((p) => p.table).sort(),
     ['document_members.document_id', 'document_updates.document_id', 'document_versions.document_id', 'documents.content', 'project_folders.project_id'])
-  assert.equal(report.remaining, 3)
+  assert.equal(report.remaining, 4)
   assert.deepEqual(sqlite(db, `SELECT content FROM documents WHERE id = ${a}`), ['alpha'])
   assert.deepEqual(sqlite(db, 'SELECT COUNT(*) FROM document_updates WHERE document_id = 9001'), ['0'])
 
   r = weft('check', '--data-dir', copyDir, '--json')
   assert.equal(r.status, 1)
   report = json(r)
-  assert.deepEqual(report.problems.map((p) => p.kind).sort(), ['orphan_rows', 'state_undecodable', 'update_undecodable'])
+  assert.deepEqual(report.problems.map((p) => p.kind).sort(), ['file_path_mismatch', 'orphan_rows', 'state_undecodable', 'update_undecodable'])
   // The repair took nothing else: d's text and log as they were, c's undecodable row left alone.
   assert.equal(storedDocs(db, d).get(d).getText('content').toString(), 'live delta\n')
   assert.deepEqual(sqlite(db, `SELECT COUNT(*) FROM document_updates WHERE document_id = ${c}`), ['1'])
