@@ -13,6 +13,7 @@
 
 #include <array>
 #include <exception>
+#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -93,7 +94,7 @@ void check_orphans(store::Store& store, bool repair, CheckReport& report) {
 }
 
 // Applies `update` to `doc`; the decoder's message, or "" when it applied.
-std::string apply(crdt::Doc& doc, const store::Bytes& update) {
+std::string apply_stored(crdt::Doc& doc, const store::Bytes& update) {
   try {
     doc.apply_update(update);
     return "";
@@ -102,22 +103,48 @@ std::string apply(crdt::Doc& doc, const store::Bytes& update) {
   }
 }
 
-void check_document(store::Store& store, int64_t id, const std::string& content, bool repair,
+// The state and content column of one moment, for a document whose listed content differed from
+// its loaded state: a compaction between the listing and the load (a server may be running) writes
+// both, so the content is read between two loads and kept once both loads saw the same state.
+// nullopt when the document is gone or keeps changing.
+std::optional<std::pair<store::StoredDocument, std::string>> reread(store::Store& store,
+                                                                    int64_t id) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto before = store.load(id);
+    const auto content = store.content(id);
+    const auto after = store.load(id);
+    if (!before || !content || !after) return std::nullopt;
+    if (before->yjs_state == after->yjs_state) return std::make_pair(std::move(*before), *content);
+  }
+  return std::nullopt;
+}
+
+void check_document(store::Store& store, int64_t id, std::string content, bool repair,
                     CheckReport& report) {
-  const auto stored = store.load(id);
+  auto stored = store.load(id);
   if (!stored) return;  // deleted since it was listed
   ++report.documents;
   crdt::Doc state_doc;
   bool state_ok = true;
   if (stored->yjs_state) {
-    if (const std::string error = apply(state_doc, *stored->yjs_state); !error.empty()) {
+    if (const std::string error = apply_stored(state_doc, *stored->yjs_state); !error.empty()) {
       state_ok = false;
       report.problems.push_back(problem("state_undecodable", "documents.yjs_state", id,
                                         "the stored state does not decode: " + error));
     }
   }
   if (state_ok && stored->yjs_state) {
-    const std::string text = state_doc.text("content");
+    std::string text = state_doc.text("content");
+    if (text != content) {
+      if (auto again = reread(store, id); again && again->first.yjs_state) {
+        crdt::Doc reread_doc;
+        if (apply_stored(reread_doc, *again->first.yjs_state).empty()) {
+          stored = std::move(again->first);
+          content = std::move(again->second);
+          text = reread_doc.text("content");
+        }
+      }
+    }
     if (text != content) {
       Problem p = problem("content_mismatch", "documents.content", id,
                           "the content column (" + std::to_string(content.size()) +
@@ -137,10 +164,10 @@ void check_document(store::Store& store, int64_t id, const std::string& content,
   }
   // The log on top of the state, as the server loads it.
   crdt::Doc doc;
-  if (stored->yjs_state && state_ok) apply(doc, *stored->yjs_state);
+  if (stored->yjs_state && state_ok) apply_stored(doc, *stored->yjs_state);
   for (size_t i = 0; i < stored->updates.size(); ++i) {
     ++report.updates;
-    if (const std::string error = apply(doc, stored->updates[i]); !error.empty()) {
+    if (const std::string error = apply_stored(doc, stored->updates[i]); !error.empty()) {
       report.problems.push_back(problem("update_undecodable", "document_updates.data", id,
                                         "logged update #" + std::to_string(i + 1) + " of " +
                                             std::to_string(stored->updates.size()) +

@@ -44,7 +44,8 @@ struct CheckReport {
 // the content column with the state's text, and counts orphan rows; with `repair`, rewrites the
 // content columns that differ (only where the row is unchanged since it was read) and deletes
 // orphan rows. Meant for a database no server is writing to when repairing; a plain check may run
-// beside a server (a document compacted meanwhile can then show as a mismatch).
+// beside a server (a content mismatch is confirmed by rereading the content between two loads
+// that see the same state, so a compaction meanwhile is not reported as one).
 CheckReport check_store(store::Store& store, bool repair);
 
 }  // namespace weft::backup
