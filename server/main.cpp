@@ -1,7 +1,9 @@
-// main.cpp — the `weft` binary: `weft serve` (the collaboration server) and `weft doc` (update
-// tools). This is the only place that wires the parts together.
+// main.cpp — the `weft` binary: `weft serve` (the collaboration server), `weft doc` (update
+// tools) and `weft backup` / `restore` / `check` (server/backup/). This is the only place that
+// wires the parts together.
 #include <CLI/CLI.hpp>
 
+#include "server/backup/commands.hpp"
 #include "server/config.hpp"
 #include "server/doc_command.hpp"
 #include "server/server.hpp"
@@ -10,6 +12,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Weft: a real-time collaborative code editor server (Yjs-compatible)"};
   app.require_subcommand(1);
   weft::add_doc_command(app);
+  weft::add_backup_commands(app);
 
   weft::Config config;
   int exit_code = 0;
