@@ -72,10 +72,33 @@ test('three instances of the Dockerfile\'s image, one database, Redis and secret
     }
     assert.match(s.environment.WEFT_DATABASE, /^postgresql:\/\/[^@]+@postgres:5432\//)
     assert.match(s.environment.WEFT_REDIS, /^redis:\/\/redis:6379$/)
+    assert.equal(s.environment.WEFT_DATABASE_REPLICA, weft[0][1].environment.WEFT_DATABASE_REPLICA, `${name}: replica differs`)
+    assert.match(s.environment.WEFT_DATABASE_REPLICA, /^postgresql:\/\/[^@]+@postgres-replica:5432\//)
     for (const dep of Object.keys(s.depends_on)) assert.ok(c.services[dep], `${name} depends on missing ${dep}`)
   }
   assert.equal(ids.size, 3)
   for (const dep of Object.keys(c.services.nginx.depends_on)) assert.ok(c.services[dep], `nginx depends on missing ${dep}`)
+})
+
+test('the replica is a standby cloned from the primary, which allows replication from the network', () => {
+  const c = compose()
+  const replica = c.services['postgres-replica']
+  assert.equal(replica.image, c.services.postgres.image)
+  assert.equal(replica.depends_on.postgres.condition, 'service_healthy')
+  const script = replica.entrypoint.join(' ')
+  assert.match(script, /pg_basebackup -h postgres -U weft -D "\$\$PGDATA" -R -X stream/)
+  assert.match(script, /exec postgres/)
+  const mount = c.services.postgres.volumes.find((v) => v.includes('/docker-entrypoint-initdb.d/'))
+  // The script runs here as the image runs it: against a pg_hba.conf in $PGDATA.
+  const pgdata = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-compose-pgdata-'))
+  try {
+    fs.writeFileSync(path.join(pgdata, 'pg_hba.conf'), 'local all all trust\n')
+    const r = spawnSync('sh', [path.resolve(DIR, mount.split(':')[0])], { env: { ...process.env, PGDATA: pgdata }, encoding: 'utf8' })
+    assert.equal(r.status, 0, r.stderr)
+    assert.match(fs.readFileSync(path.join(pgdata, 'pg_hba.conf'), 'utf8'), /^host replication all all scram-sha-256$/m)
+  } finally {
+    fs.rmSync(pgdata, { recursive: true, force: true })
+  }
 })
 
 test('nginx runs deploy/nginx.conf rendered for the three instances, and nginx -t accepts it', () => {
