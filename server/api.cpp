@@ -414,10 +414,37 @@ void fence_writes(Call& c) {
   };
 }
 
+// --api-rate-limit: a signed-in caller is counted by the token's user, whatever address it comes
+// from; anyone else by address. A token that does not verify counts as none (the route then says
+// 401). Logins and registrations are counted by auth_limiter too (limit()).
+void limit_api(Call& c) {
+  std::string key = "api-ip:" + c.req.client_ip;
+  constexpr std::string_view kBearer = "Bearer ";
+  const std::string_view authorization = c.req.authorization;
+  if (authorization.substr(0, kBearer.size()) == kBearer) {
+    if (const auto claims = auth::verify_token(authorization.substr(kBearer.size()), c.s.jwt_secret,
+                                               std::chrono::system_clock::now()))
+      key = "api-user:" + std::to_string(claims->user_id);
+  }
+  if (const auto wait = c.s.api_limiter.attempt(key)) {
+    ++c.s.metrics.api_rate_limited;
+    throw ApiError{429,
+                   "rate_limited",
+                   "too many requests; try again in " + std::to_string(wait->count()) + " s",
+                   {},
+                   {{"Retry-After", std::to_string(wait->count())}}};
+  }
+}
+
 }  // namespace
 
 void handle_api(Services& services, ApiRequest req, Respond respond) {
   Call c{services, std::move(req), std::move(respond), {}, {}};
+  try {
+    limit_api(c);
+  } catch (const ApiError& e) {
+    return c.respond(error_response(e));
+  }
   fence_writes(c);
   try {
     auto segments = split_path(path_of(c.req.target).substr(std::string_view("/api/").size()));

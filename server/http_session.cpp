@@ -52,6 +52,17 @@ bool origin_listed(const std::string& list, std::string_view origin) {
   return false;
 }
 
+// Password requests that may wait for each --bcrypt-threads thread (4 s of bcrypt); more are
+// refused at once (503, Retry-After: 1) rather than answered after the client gave up.
+constexpr int64_t kBcryptQueuePerThread = 16;
+
+// The API routes that check or hash a password (bcrypt).
+bool hashes_a_password(std::string_view method, std::string_view path) {
+  if (method == "POST")
+    return path == "/api/auth/login" || path == "/api/auth/register" || path == "/api/me/password";
+  return method == "DELETE" && path == "/api/me";
+}
+
 }  // namespace
 
 template <class Stream>
@@ -219,21 +230,44 @@ void HttpSession<Stream>::call_api(HttpRequest req) {
   const bool keep_alive = req.keep_alive();
   const std::string origin = allowed_origin(req);
   auto self = this->shared_from_this();
-  asio::post(services_.blocking, [self, api = std::move(api), version, keep_alive, origin] {
-    handle_api(self->services_, std::move(api), [self, version, keep_alive, origin](ApiResponse r) {
-      HttpResponse res{static_cast<http::status>(r.status), version};
-      if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
-      res.set(http::field::cache_control, "no-store");
-      for (const auto& [name, value] : r.headers) res.set(name, value);
-      if (!origin.empty()) {
-        res.set(http::field::access_control_allow_origin, origin);
-        res.set(http::field::vary, "Origin");
-      }
-      res.keep_alive(keep_alive);
-      res.body() = std::move(r.body);
-      res.prepare_payload();
-      asio::dispatch(self->stream_.get_executor(),
-                     [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
+  auto respond = [self, version, keep_alive, origin](ApiResponse r) {
+    HttpResponse res{static_cast<http::status>(r.status), version};
+    if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
+    res.set(http::field::cache_control, "no-store");
+    for (const auto& [name, value] : r.headers) res.set(name, value);
+    if (!origin.empty()) {
+      res.set(http::field::access_control_allow_origin, origin);
+      res.set(http::field::vary, "Origin");
+    }
+    res.keep_alive(keep_alive);
+    res.body() = std::move(r.body);
+    res.prepare_payload();
+    asio::dispatch(self->stream_.get_executor(),
+                   [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
+  };
+  if (!hashes_a_password(api.method, path_of(api.target))) {
+    asio::post(services_.blocking, [self, api = std::move(api), respond]() mutable {
+      handle_api(self->services_, std::move(api), std::move(respond));
+    });
+    return;
+  }
+  // A password to check or hash (~0.25 s of bcrypt): on the --bcrypt-threads pool, which a flood
+  // of logins fills without touching `blocking`; beyond kBcryptQueuePerThread a thread, refused.
+  Metrics& m = services_.metrics;
+  const auto bound = static_cast<int64_t>(services_.config.bcrypt_threads) * kBcryptQueuePerThread;
+  if (m.bcrypt_queued.fetch_add(1) >= bound) {
+    --m.bcrypt_queued;
+    ++m.bcrypt_refused_busy;
+    respond({503,
+             error_body("busy", "too many sign-ins at once; try again in a moment"),
+             "application/json",
+             {{"Retry-After", "1"}}});
+    return;
+  }
+  asio::post(services_.bcrypt, [self, api = std::move(api), respond]() mutable {
+    handle_api(self->services_, std::move(api), [self, respond](ApiResponse r) {
+      --self->services_.metrics.bcrypt_queued;
+      respond(std::move(r));
     });
   });
 }

@@ -306,6 +306,14 @@ std::string Metrics::render(const Scrape& scrape) const {
   f.counter("weft_rate_limited_disconnects_total",
             "Connections closed with 4429 for sending messages faster than --ws-rate-limit",
             rate_limited_disconnects);
+  f.counter("weft_api_rate_limited_total",
+            "REST API requests refused with 429 for exceeding --api-rate-limit", api_rate_limited);
+  f.counter("weft_bcrypt_refused_busy_total",
+            "Password requests (login, registration) refused with 503: 16 a --bcrypt-threads "
+            "thread waited",
+            bcrypt_refused_busy);
+  f.gauge("weft_bcrypt_queue_depth",
+          "Password requests waiting for or in a --bcrypt-threads thread", bcrypt_queued);
   f.gauge("weft_persist_queue_depth", "Updates waiting to be written to the database",
           persist_queue_depth);
   f.counter("weft_persist_errors_total", "Failed database writes (retried)", persist_errors);

@@ -77,13 +77,16 @@ struct Metrics {
   std::atomic<uint64_t> rejected_messages{0};
   std::atomic<uint64_t> viewer_updates_dropped{0};
   std::atomic<uint64_t> versions_captured{0};  // captures stored (new versions or the head again)
-  std::atomic<uint64_t> rejected_connections{0};       // refused with 4401/4403
-  std::atomic<uint64_t> connections_refused_ip{0};     // over --max-connections-per-ip (4429)
-  std::atomic<uint64_t> connections_refused_user{0};   // over --max-connections-per-user (4429)
-  std::atomic<uint64_t> updates_refused_too_large{0};  // over --max-document-bytes (4413)
+  std::atomic<uint64_t> rejected_connections{0};         // refused with 4401/4403
+  std::atomic<uint64_t> connections_refused_ip{0};       // over --max-connections-per-ip (4429)
+  std::atomic<uint64_t> connections_refused_user{0};     // over --max-connections-per-user (4429)
+  std::atomic<uint64_t> updates_refused_too_large{0};    // over --max-document-bytes (4413)
   std::atomic<uint64_t> awareness_refused_too_large{0};  // over --max-awareness-bytes (4413)
   std::atomic<uint64_t> slow_consumer_disconnects{0};
   std::atomic<uint64_t> rate_limited_disconnects{0};
+  std::atomic<uint64_t> api_rate_limited{0};     // REST requests refused by --api-rate-limit (429)
+  std::atomic<uint64_t> bcrypt_refused_busy{0};  // password requests refused, queue full (503)
+  std::atomic<int64_t> bcrypt_queued{0};         // password requests waiting or being hashed
   std::atomic<int64_t> persist_queue_depth{0};
   std::atomic<uint64_t> persist_errors{0};
   std::atomic<uint64_t> compactions{0};

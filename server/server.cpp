@@ -196,13 +196,15 @@ int run_server(const Config& config) {
   const unsigned threads =
       config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context ioc(static_cast<int>(threads));
-  // Blocking work: database reads, compaction, and bcrypt (~0.25 s a login) — enough threads that
-  // a burst of logins does not stall room loads.
+  // Blocking work: database reads and writes of the API, room loads, compaction. bcrypt (~0.25 s
+  // a login) has threads of its own, so that a flood of logins cannot stall any of that.
   asio::thread_pool blocking(4);
+  asio::thread_pool bcrypt(config.bcrypt_threads);
   Persister persister(*store, metrics, std::chrono::milliseconds(config.batch_window_ms));
   StaticFiles files(config.static_dir);
   RoomRegistry rooms;
   RateLimiter auth_limiter(config.auth_rate_limit);
+  RateLimiter api_limiter(config.api_rate_limit);
   // Destroyed before ioc (declared after it), once the loop has stopped.
   std::unique_ptr<bus::Bus> bus;
   try {
@@ -222,8 +224,9 @@ int run_server(const Config& config) {
   ReadFences read_fences(std::chrono::milliseconds(config.replica_max_lag_ms) +
                          std::chrono::seconds(10));
   Services services{
-      config,   metrics,      *store,  persister,         ioc,         blocking, rooms,
-      accounts, auth_limiter, cluster, connection_limits, read_fences, secret,   instance_id};
+      config,   metrics,      *store,  persister,         ioc,         blocking,    rooms,
+      accounts, auth_limiter, cluster, connection_limits, read_fences, api_limiter, bcrypt,
+      secret,   instance_id};
   rooms.bind(services);
   cluster.start();
 
@@ -299,6 +302,7 @@ int run_server(const Config& config) {
   ioc.run();
   for (auto& t : pool) t.join();
   blocking.join();
+  bcrypt.join();
   // Sessions whose close handshake did not finish (or whose leave was still queued) when the loop
   // stopped are still members of their rooms, and hold them: break those cycles so that every
   // room and session is freed.

@@ -1,7 +1,7 @@
 // services.hpp — what rooms and sessions share: configuration, metrics, the store and the
 // accounts on it, the batch writer, the I/O context, a small pool for blocking work (database
-// reads, compaction, bcrypt), the JWT secret, the login rate limiter, the connection limits and
-// the callers' read fences (read-your-writes over replicas).
+// reads, compaction) and one for bcrypt, the JWT secret, the login and API rate limiters, the
+// connection limits and the callers' read fences (read-your-writes over replicas).
 // Owned by Server; everything else holds a reference that the server outlives.
 #pragma once
 
@@ -37,6 +37,9 @@ struct Services {
   Cluster& cluster;
   ConnectionLimits& connection_limits;
   ReadFences& read_fences;
+  RateLimiter& api_limiter;  // --api-rate-limit, per user or per IP
+  // --bcrypt-threads: password checks and hashes, apart from `blocking` (http_session.cpp).
+  boost::asio::thread_pool& bcrypt;
   std::string jwt_secret;
   std::string instance_id;  // this instance's name in the sessions table
   // Set at SIGTERM: /readyz answers 503 and WebSocket upgrades are refused while the instance

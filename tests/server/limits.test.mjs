@@ -109,3 +109,56 @@ test('an awareness state beyond --max-awareness-bytes: 4413 with a reason, nothi
     assert.ok((await srv.metrics()).weft_awareness_refused_too_large_total >= 1)
     b.destroy()
   }))
+
+test('--api-rate-limit: a caller beyond it gets 429 with Retry-After, another user from the same address does not; counted',
+  { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+    const srv = await s.server({ 'api-rate-limit': 5 })
+    const bob = await srv.account('bob')
+    const answers = []
+    for (let i = 0; i < 8; i++) answers.push(await srv.api('GET', '/api/documents'))
+    const ok = answers.filter((r) => r.status === 200).length
+    assert.ok(ok >= 3 && ok <= 5, `the harness user got ${ok} answers within its 5 a minute`)
+    const refused = answers.find((r) => r.status === 429)
+    assert.ok(refused, 'the requests beyond the limit are refused')
+    assert.equal(refused.json.error.code, 'rate_limited')
+    assert.ok(Number(refused.headers.get('retry-after')) >= 1, 'Retry-After says when to come back')
+    assert.equal((await srv.api('GET', '/api/documents', { token: bob.token })).status, 200,
+      'bob, signed in from the same address, has a bucket of his own')
+    assert.ok((await srv.metrics()).weft_api_rate_limited_total >= 3)
+  }))
+
+test('a login flood waits on --bcrypt-threads: the API still answers at once, and beyond 16 a thread it gets 503',
+  { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+    const srv = await s.server({ 'bcrypt-threads': 1, 'auth-rate-limit': 0 })
+    await srv.account('flood')
+    const done = []
+    // fetch itself: the last of 17 logins on one thread may wait longer than srv.api's 15 s on a
+    // busy machine (bcrypt at cost 12 takes 0.25–0.75 s).
+    const login = async () => {
+      const r = await fetch(`${srv.httpUrl}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'flood', password: 'pw-flood-secret' }),
+        signal: AbortSignal.timeout(60000)
+      })
+      const answer = { status: r.status, headers: r.headers, json: await r.json() }
+      done.push(answer.status)
+      return answer
+    }
+    const logins = Array.from({ length: 28 }, login)
+    await new Promise((resolve) => setTimeout(resolve, 100)) // every login has reached the server
+    const list = await srv.api('GET', '/api/documents')
+    const loginsBefore = done.filter((status) => status === 200).length
+    assert.equal(list.status, 200)
+    assert.ok(loginsBefore <= 2, `the document list waited for ${loginsBefore} logins (each ~0.25 s of bcrypt)`)
+    const answers = await Promise.all(logins)
+    const statuses = answers.map((r) => r.status)
+    const busy = answers.filter((r) => r.status === 503)
+    assert.ok(busy.length >= 28 - 17, `503 beyond 16 waiting: ${statuses}`)
+    assert.equal(busy[0].json.error.code, 'busy')
+    assert.equal(busy[0].headers.get('retry-after'), '1')
+    assert.equal(statuses.filter((x) => x === 200).length + busy.length, 28, `only 200 and 503: ${statuses}`)
+    const m = await srv.metrics()
+    assert.equal(m.weft_bcrypt_refused_busy_total, busy.length)
+    assert.equal(m.weft_bcrypt_queue_depth, 0)
+  }))
