@@ -122,7 +122,8 @@ void add_serve_options(CLI::App& cmd, Config& cfg) {
   opt(cmd, "instance-id", cfg.instance_id,
       "Stable name of this instance in the sessions table (default: hostname:port)");
   opt(cmd, "auth-rate-limit", cfg.auth_rate_limit,
-      "Login and registration attempts allowed per minute per IP and per username (0: no limit)");
+      "Login, registration and password attempts (change password, delete account) allowed "
+      "per minute per IP and per username (0: no limit)");
   opt(cmd, "ws-rate-limit", cfg.ws_rate_limit,
       "WebSocket messages per second a connection may send on average, bursts of 10 s worth "
       "allowed (close 4429 beyond; 0: no limit)");
