@@ -228,7 +228,9 @@ test('an expired token and a missing document end in clear messages, not reconne
     const now = Math.floor(Date.now() / 1000)
     const exp = now + 4
     const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url')
-    const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: String(user.id), name: 'alice', iat: now, exp })}`
+    // Of alice's sign-in (sid) at her token version (tv), as every token the server accepts.
+    const { sid, tv } = JSON.parse(Buffer.from(token.split('.')[1], 'base64url'))
+    const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: String(user.id), name: 'alice', iat: now, exp, sid, tv })}`
     const short = `${unsigned}.${crypto.createHmac('sha256', SECRET).update(unsigned).digest('base64url')}`
 
     const alice = await join('alice')
