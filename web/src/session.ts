@@ -86,7 +86,7 @@ export function useSessionState () {
       const next = load()
       setStored((s) => (s?.token === next?.token ? s : next))
     }
-    const onSignedOut = () => signOut(EXPIRED)
+    const onSignedOut = () => signOut(`${EXPIRED} Your unsent edits are kept in this browser.`)
     window.addEventListener('storage', onStorage)
     window.addEventListener(SIGNED_OUT_EVENT, onSignedOut)
     return () => {
