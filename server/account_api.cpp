@@ -72,15 +72,15 @@ void logout_all(Call& c) {
 }
 
 void list_sign_ins(Call& c) {
-  const int64_t current = (c.signed_in(), c.sign_in_id);
+  const store::User& u = c.signed_in();  // sets c.sign_in_id
   json out = json::array();
-  for (const auto& s : c.s.accounts.sign_ins(c.user->id)) {
+  for (const auto& s : c.s.accounts.sign_ins(u.id)) {
     out.push_back({{"id", s.id},
                    {"created_at", s.created_at},
                    {"last_seen_at", s.last_seen_at},
                    {"user_agent", s.user_agent},
                    {"ip", s.ip},
-                   {"current", s.id == current}});
+                   {"current", s.id == c.sign_in_id}});
   }
   c.reply(200, out);
 }

@@ -135,7 +135,7 @@ void WsSession<Stream>::authorize(int64_t document_id, std::string token) {
       if (project && role) role = Role::kViewer;
       if (!user) {
         a.refusal = close_code::kUnauthorized;
-        a.reason = token.empty() ? "sign in first" : "invalid or expired token";
+        a.reason = token.empty() ? "sign in first" : "invalid, expired or revoked token";
       } else if (!access) {
         a.refusal = close_code::kNotFound;
         a.reason = project ? "no such project" : "no such document";

@@ -24,10 +24,12 @@
 // asks.
 //
 // Before joining a room the session is authorized on the blocking pool: the token of `?token=`
-// must name an existing user (else close 4401), the document must exist (4404) and the user must
-// have access (4403); viewers join read-only. Each admitted connection has a row in the sessions
-// table from join to close. Nothing is read from the peer until the session has joined, so no
-// frame can arrive before the room knows the connection's role.
+// must name an existing user and one of their current sign-ins (else close 4401), the document
+// must exist (4404) and the user must have access (4403); viewers join read-only. The session
+// keeps the token's sign-in (sign_in_id) so that revoking it closes the connection with 4401. Each
+// admitted connection has a row in the sessions table from join to close. Nothing is read from the
+// peer until the session has joined, so no frame can arrive before the room knows the connection's
+// role.
 #pragma once
 
 #include <atomic>
