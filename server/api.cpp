@@ -17,6 +17,7 @@
 #include <set>
 
 #include "crdt/doc.hpp"
+#include "server/account_api.hpp"
 #include "server/api_core.hpp"
 #include "server/auth/jwt.hpp"
 #include "server/auth/password.hpp"
@@ -29,12 +30,6 @@
 #include "server/url.hpp"
 
 namespace weft {
-
-namespace {
-
-constexpr auto kTokenLifetime = std::chrono::hours(24 * 7);
-
-}  // namespace
 
 std::string error_body(std::string_view code, std::string_view message, std::string_view field) {
   json err = {{"code", code}, {"message", message}};
@@ -60,13 +55,6 @@ void check_email(const std::string& v) {
   if (!shape || !clean) invalid("email", "email must look like name@example.com");
 }
 
-void check_password(const std::string& v) {
-  const size_t n = char_count(v);
-  if (n < 8 || n > 256 || v.size() > auth::kMaxPasswordBytes)
-    invalid("password", "password must be 8 to 256 characters");
-  if (v.find('\0') != std::string::npos) invalid("password", "password must not contain NUL");
-}
-
 void check_title(const std::string& v) {
   const size_t n = char_count(v);
   if (n < 1 || n > 255) invalid("title", "title must be 1 to 255 characters");
@@ -77,29 +65,7 @@ void check_title(const std::string& v) {
 
 // ---- JSON shapes ----
 
-json user_json(const store::User& u) {
-  return {{"id", u.id},
-          {"username", u.username},
-          {"email", u.email ? json(*u.email) : json(nullptr)},
-          {"created_at", u.created_at}};
-}
-json auth_json(Services& s, const store::User& u) {
-  return {{"token", auth::issue_token(u.id, u.username, kTokenLifetime, s.jwt_secret)},
-          {"user", user_json(u)}};
-}
-
 // ---- the request being handled ----
-
-// Rate limiting of bcrypt-guarded routes, by key.
-void limit(Services& s, const std::string& key) {
-  if (const auto wait = s.auth_limiter.attempt(key)) {
-    throw ApiError{429,
-                   "rate_limited",
-                   "too many attempts; try again later",
-                   {},
-                   {{"Retry-After", std::to_string(wait->count())}}};
-  }
-}
 
 // A file of a project shares its project's members and public flag and is named by its path:
 // the routes that would set them on the document answer 409 project_file.
@@ -124,7 +90,7 @@ void register_user(Call& c) {
   try {
     const store::User u = c.s.accounts.create_user(username, email, hash);
     spdlog::info("registered user {} ({})", u.id, u.username);
-    c.reply(201, auth_json(c.s, u));
+    c.reply(201, sign_in_json(c, u));
   } catch (const store::Conflict& e) {
     fail(409, "conflict", e.field() + " is already taken", e.field());
   }
@@ -152,7 +118,7 @@ void login(Call& c) {
   }
   if (!auth::verify_password(password, creds->password_hash))
     fail(401, "invalid_credentials", "wrong username or password");
-  c.reply(200, auth_json(c.s, creds->user));
+  c.reply(200, sign_in_json(c, creds->user));
 }
 
 void list_documents(Call& c) {
@@ -313,10 +279,8 @@ void route(Call& c) {
     if (m != "POST") method_not_allowed("POST");
     return seg[1] == "register" ? register_user(c) : login(c);
   }
-  if (n == 1 && seg[0] == "me") {
-    if (m != "GET") method_not_allowed("GET");
-    return c.reply(200, user_json(c.signed_in()));
-  }
+  if ((n >= 1 && seg[0] == "me") || (n == 2 && seg[0] == "auth" && seg[1] == "logout-all"))
+    return route_account(c);
   if (n >= 1 && seg[0] == "projects") return route_projects(c);
   if (n >= 1 && seg[0] == "documents") {
     if (n == 1) {
@@ -379,11 +343,14 @@ std::optional<Role> role_for(store::Access access) {
   return std::nullopt;
 }
 
-std::optional<store::User> authenticate(Services& services, std::string_view token) {
+std::optional<Authenticated> authenticate(Services& services, std::string_view token) {
   const auto claims =
       auth::verify_token(token, services.jwt_secret, std::chrono::system_clock::now());
-  if (!claims) return std::nullopt;
-  return services.accounts.user(claims->user_id);
+  if (!claims || claims->session_id == 0) return std::nullopt;
+  auto user =
+      services.accounts.signed_in_user(claims->user_id, claims->session_id, claims->token_version);
+  if (!user) return std::nullopt;
+  return Authenticated{std::move(*user), claims->session_id};
 }
 
 namespace {
@@ -439,7 +406,7 @@ void limit_api(Call& c) {
 }  // namespace
 
 void handle_api(Services& services, ApiRequest req, Respond respond) {
-  Call c{services, std::move(req), std::move(respond), {}, {}};
+  Call c{services, std::move(req), std::move(respond), {}, {}, {}};
   try {
     limit_api(c);
   } catch (const ApiError& e) {

@@ -31,6 +31,7 @@ struct ApiRequest {
   std::string body;
   std::string authorization;  // the Authorization header, if any
   std::string client_ip;
+  std::string user_agent;  // the User-Agent header (recorded with a sign-in), at most 256 bytes
 };
 
 struct ApiResponse {
@@ -52,9 +53,17 @@ void handle_api(Services& services, ApiRequest req, Respond respond);
 std::string error_body(std::string_view code, std::string_view message,
                        std::string_view field = {});
 
-// The user a bearer token belongs to, or nullopt (bad, expired or alg-none token, deleted user).
-// Blocking (one database read).
-std::optional<store::User> authenticate(Services& services, std::string_view token);
+// Who a bearer token signs in: its user and its sign-in (the sid claim).
+struct Authenticated {
+  store::User user;
+  int64_t session_id = 0;
+};
+
+// The user a bearer token belongs to, or nullopt: a bad, expired or alg-none token, a deleted
+// user, a revoked sign-in (DELETE /api/me/sessions/{id}) or an older token version (a password
+// change, POST /api/auth/logout-all). Blocking (one database read, and a write at most once a
+// minute per sign-in for its last_seen_at).
+std::optional<Authenticated> authenticate(Services& services, std::string_view token);
 
 // A WebSocket role for a document access level; nullopt for none.
 std::optional<Role> role_for(store::Access access);

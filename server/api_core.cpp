@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "crdt/doc.hpp"
+#include "server/auth/password.hpp"
 #include "server/cluster.hpp"
 #include "server/room.hpp"
 #include "server/room_registry.hpp"
@@ -83,7 +84,11 @@ ApiResponse json_response(unsigned status, const json& body) {
 ApiResponse no_content() { return {204, "", "", {}}; }
 
 ApiResponse error_response(const ApiError& e) {
-  return {e.status, error_body(e.code, e.message, e.field), "application/json", e.headers};
+  if (e.details.is_null())
+    return {e.status, error_body(e.code, e.message, e.field), "application/json", e.headers};
+  json body = json::parse(error_body(e.code, e.message, e.field));
+  body["error"]["details"] = e.details;
+  return {e.status, body.dump(), "application/json", e.headers};
 }
 
 json parse_object(const std::string& body, std::initializer_list<std::string_view> allowed,
@@ -156,6 +161,23 @@ std::map<int64_t, std::string> usernames(Services& s, const std::vector<int64_t>
   return names;
 }
 
+void check_password(const std::string& v, const std::string& field) {
+  const size_t n = char_count(v);
+  if (n < 8 || n > 256 || v.size() > auth::kMaxPasswordBytes)
+    invalid(field, "password must be 8 to 256 characters");
+  if (v.find('\0') != std::string::npos) invalid(field, "password must not contain NUL");
+}
+
+void limit(Services& s, const std::string& key) {
+  if (const auto wait = s.auth_limiter.attempt(key)) {
+    throw ApiError{429,
+                   "rate_limited",
+                   "too many attempts; try again later",
+                   {},
+                   {{"Retry-After", std::to_string(wait->count())}}};
+  }
+}
+
 void check_username(const std::string& v, const std::string& field) {
   if (v.size() < 3 || v.size() > 50) invalid(field, "username must be 3 to 50 characters");
   for (const char c : v) {
@@ -224,8 +246,10 @@ const store::User& Call::signed_in() {
     constexpr std::string_view kBearer = "Bearer ";
     if (auth.size() <= kBearer.size() || auth.substr(0, kBearer.size()) != kBearer)
       fail(401, "unauthorized", "sign in first (Authorization: Bearer <token>)");
-    user = authenticate(s, auth.substr(kBearer.size()));
-    if (!user) fail(401, "unauthorized", "the token is invalid or expired");
+    auto signed_in = authenticate(s, auth.substr(kBearer.size()));
+    if (!signed_in) fail(401, "unauthorized", "the token is invalid, expired or revoked");
+    user = std::move(signed_in->user);
+    sign_in_id = signed_in->session_id;
   }
   return *user;
 }

@@ -29,6 +29,7 @@ struct ApiError {
   std::string message;
   std::string field;  // the request field at fault, for validation and conflicts
   std::vector<std::pair<std::string, std::string>> headers;  // Retry-After, Allow
+  json details = nullptr;  // when set, the error object's "details" (what stands in the way)
 };
 
 [[noreturn]] void fail(unsigned status, std::string code, std::string message,
@@ -61,6 +62,10 @@ std::map<int64_t, std::string> usernames(Services& s, const std::vector<int64_t>
 
 // Usernames: 3–50 of [A-Za-z0-9_.-] (400 naming `field`).
 void check_username(const std::string& v, const std::string& field = "username");
+// A new password: 8–256 characters, no NUL (400 naming `field`).
+void check_password(const std::string& v, const std::string& field = "password");
+// Rate limiting of bcrypt-guarded routes, by key (429 with Retry-After when over).
+void limit(Services& s, const std::string& key);
 // A Monaco language id the server knows (400 otherwise).
 void check_language(const std::string& v);
 // The language of a file name's extension ("main.py" → python; plaintext when unknown).
@@ -81,6 +86,7 @@ struct Call {
   Respond respond;
   std::vector<std::string> segments;  // path after /api/, split on '/', %-decoded
   std::optional<store::User> user;
+  int64_t sign_in_id = 0;               // the caller's sign-in (the token's sid), with `user`
   std::optional<FencedReads> fenced{};  // reads(), once asked for
 
   // The caller (401 without a valid token).

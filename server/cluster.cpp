@@ -117,6 +117,13 @@ void Cluster::publish(int64_t document_id, std::vector<Part> parts) {
   metrics_.bus_published.fetch_add(1, std::memory_order_relaxed);
 }
 
+void Cluster::sign_out(const SignOut& s) {
+  for (const auto& room : rooms_.all()) room->sign_out(s);
+  if (!enabled_) return;
+  const Envelope e{instance_id_, {{PartKind::kSignedOut, encode_sign_out(s)}}};
+  bus_.publish(bus::kInstancesChannel, std::make_shared<const crdt::Bytes>(encode_envelope(e)));
+}
+
 void Cluster::on_message(const std::string& channel, const bus::Payload& payload) {
   Envelope e;
   try {
@@ -140,6 +147,13 @@ void Cluster::on_message(const std::string& channel, const bus::Payload& payload
         }
         spdlog::info("instance {} left", e.instance);
         for (const auto& room : rooms_.all()) room->forget_instance(e.instance);
+      } else if (p.kind == PartKind::kSignedOut) {
+        try {
+          const SignOut s = decode_sign_out(p.data);
+          for (const auto& room : rooms_.all()) room->sign_out(s);
+        } catch (const crdt::DecodeError& err) {
+          spdlog::warn("bus: dropping a malformed sign-out from {}: {}", e.instance, err.what());
+        }
       }
     }
     return;

@@ -10,9 +10,10 @@
 //                  (kSyncReply), so that two instances cut off from each other both catch up
 //   removed        the document was deleted: close its connections with 4404
 //   access         a user's access changed (varUint user id, varUint 0 none / 1 viewer / 2 editor)
-// On `weft:instances`: alive (every 5 s) and bye (at shutdown). An instance not heard from for
-// 15 s is presumed dead, and the awareness states its clients had are removed from every room, so
-// nobody keeps seeing the cursors of a crashed instance's users.
+// On `weft:instances`: alive (every 5 s), bye (at shutdown), and signed_out (a user's tokens were
+// revoked: every instance closes the connections it covers with 4401; envelope.hpp's SignOut). An
+// instance not heard from for 15 s is presumed dead, and the awareness states its clients had are
+// removed from every room, so nobody keeps seeing the cursors of a crashed instance's users.
 //
 // Rooms subscribe when they load and unsubscribe when they unload; Cluster routes incoming
 // messages to loaded rooms and, after a bus reconnect, has every room ask for what it missed.
@@ -61,6 +62,8 @@ class Cluster {
   void unsubscribe(int64_t document_id);
   // Publishes `parts` for the document (no-op when disabled or empty).
   void publish(int64_t document_id, std::vector<Part> parts);
+  // Closes the connections `s` covers with 4401, here and on every other instance.
+  void sign_out(const SignOut& s);
 
  private:
   void on_message(const std::string& channel, const bus::Payload& payload);

@@ -123,15 +123,15 @@ void add_serve_options(CLI::App& cmd, Config& cfg) {
   opt(cmd, "instance-id", cfg.instance_id,
       "Stable name of this instance in the sessions table (default: hostname:port)");
   opt(cmd, "auth-rate-limit", cfg.auth_rate_limit,
-      "Login and registration attempts allowed per minute per IP and per username (0: no limit)");
+      "Login, registration and password attempts (change password, delete account) allowed "
+      "per minute per IP and per username (0: no limit)");
   opt(cmd, "api-rate-limit", cfg.api_rate_limit,
       "REST API requests allowed per minute per signed-in user, or per IP address without a "
       "token; bursts of a minute's worth (429 with Retry-After beyond; 0: no limit)");
   opt(cmd, "bcrypt-threads", cfg.bcrypt_threads,
       "Threads that check and hash passwords (login, registration, password change), apart from "
       "the pool serving documents, so a login flood cannot stall them; 16 a thread may wait, "
-      "beyond "
-      "that 503 with Retry-After")
+      "beyond that 503 with Retry-After")
       ->check(CLI::Range(size_t{1}, size_t{64}));
   opt(cmd, "ws-rate-limit", cfg.ws_rate_limit,
       "WebSocket messages per second a connection may send on average, bursts of 10 s worth "

@@ -40,6 +40,8 @@ class Connection {
   virtual void set_role(Role role) = 0;
   // The signed-in user behind the connection.
   virtual int64_t user_id() const = 0;
+  // The sign-in (auth_sessions row, the token's sid) it was opened with; 0 when none.
+  virtual int64_t sign_in_id() const { return 0; }
 };
 
 }  // namespace weft

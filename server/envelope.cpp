@@ -45,6 +45,24 @@ crdt::Bytes encode_access(int64_t user_id, std::optional<Role> role) {
   return enc.take();
 }
 
+crdt::Bytes encode_sign_out(const SignOut& s) {
+  crdt::Encoder enc;
+  enc.write_var_uint(static_cast<uint64_t>(s.user_id));
+  enc.write_var_uint(static_cast<uint64_t>(s.only));
+  enc.write_var_uint(static_cast<uint64_t>(s.except));
+  return enc.take();
+}
+
+SignOut decode_sign_out(crdt::ByteView data) {
+  crdt::Decoder dec(data);
+  SignOut s;
+  s.user_id = static_cast<int64_t>(dec.read_var_uint());
+  s.only = static_cast<int64_t>(dec.read_var_uint());
+  s.except = static_cast<int64_t>(dec.read_var_uint());
+  if (s.user_id <= 0 || s.only < 0 || s.except < 0) throw crdt::DecodeError("sign-out: bad ids");
+  return s;
+}
+
 std::pair<int64_t, std::optional<Role>> decode_access(crdt::ByteView data) {
   crdt::Decoder dec(data);
   const auto user = static_cast<int64_t>(dec.read_var_uint());

@@ -26,6 +26,7 @@ enum class PartKind : uint64_t {
   kBye = 7,
   kTreeChanged = 8,  // project rooms: the tree changed (Room::touch_tree), no data
   kRejoin = 9,       // project rooms: who may connect changed; everyone reconnects (1012)
+  kSignedOut = 10,   // on weft:instances: a user's tokens were revoked; close their sockets (4401)
 };
 
 struct Part {
@@ -46,5 +47,19 @@ Envelope decode_envelope(crdt::ByteView bytes);
 crdt::Bytes encode_access(int64_t user_id, std::optional<Role> role);
 // Throws crdt::DecodeError on malformed input.
 std::pair<int64_t, std::optional<Role>> decode_access(crdt::ByteView data);
+
+// Which connections a revocation closes: those of `user_id` opened with sign-in `only` (0: any),
+// except those opened with sign-in `except` (0: none).
+struct SignOut {
+  int64_t user_id = 0;
+  int64_t only = 0;
+  int64_t except = 0;
+  bool covers(int64_t user, int64_t sign_in) const {
+    return user == user_id && (only == 0 || sign_in == only) && (except == 0 || sign_in != except);
+  }
+};
+crdt::Bytes encode_sign_out(const SignOut& s);
+// Throws crdt::DecodeError on malformed input.
+SignOut decode_sign_out(crdt::ByteView data);
 
 }  // namespace weft

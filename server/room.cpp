@@ -406,6 +406,15 @@ void Room::apply_access(int64_t user_id, std::optional<Role> role) {
   }
 }
 
+void Room::sign_out(SignOut s) {
+  asio::post(strand_, [self = shared_from_this(), s] {
+    for (auto& [ptr, m] : self->members_) {
+      if (s.covers(m.conn->user_id(), m.conn->sign_in_id()))
+        m.conn->close(close_code::kUnauthorized, "signed out");
+    }
+  });
+}
+
 void Room::remove() {
   asio::post(strand_, [self = shared_from_this()] {
     self->mark_gone(self->is_project() ? "project deleted" : "document deleted");

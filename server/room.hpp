@@ -73,6 +73,9 @@ class Room : public std::enable_shared_from_this<Room> {
   // After a change of permissions: `user_id`'s connections get `role`, or are closed with 4403
   // when the user lost access (nullopt).
   void set_access(int64_t user_id, std::optional<Role> role);
+  // A user's tokens were revoked (Cluster::sign_out): the connections `s` covers are closed with
+  // 4401.
+  void sign_out(SignOut s);
   // The document was deleted: every connection is closed with 4404, later joins too, and nothing
   // more is applied or stored.
   void remove();

@@ -121,7 +121,8 @@ void WsSession<Stream>::authorize(int64_t document_id, std::string token) {
                                   token = std::move(token)] {
     Admission a;
     try {
-      const auto user = authenticate(self->services_, token);
+      const auto signed_in = authenticate(self->services_, token);
+      const auto user = signed_in ? std::optional(signed_in->user) : std::nullopt;
       const bool project = document_id < 0;
       std::optional<store::Access> access;
       if (user && project) {
@@ -134,7 +135,7 @@ void WsSession<Stream>::authorize(int64_t document_id, std::string token) {
       if (project && role) role = Role::kViewer;
       if (!user) {
         a.refusal = close_code::kUnauthorized;
-        a.reason = token.empty() ? "sign in first" : "invalid or expired token";
+        a.reason = token.empty() ? "sign in first" : "invalid, expired or revoked token";
       } else if (!access) {
         a.refusal = close_code::kNotFound;
         a.reason = project ? "no such project" : "no such document";
@@ -156,6 +157,7 @@ void WsSession<Stream>::authorize(int64_t document_id, std::string token) {
       } else {
         a.slot.emplace(std::move(*limited.slot));
         a.user_id = user->id;
+        a.sign_in_id = signed_in->session_id;
         a.role = *role;
         // The sessions table lists who edits which document; a project's channel is not one.
         if (!project) {
@@ -178,6 +180,7 @@ void WsSession<Stream>::authorize(int64_t document_id, std::string token) {
 template <class Stream>
 void WsSession<Stream>::on_authorized(int64_t document_id, Admission a) {
   user_id_ = a.user_id;
+  sign_in_id_ = a.sign_in_id;
   role_.store(a.role, std::memory_order_relaxed);
   session_id_ = a.session_id;
   if (a.slot) slot_.emplace(std::move(*a.slot));

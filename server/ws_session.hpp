@@ -24,10 +24,12 @@
 // asks.
 //
 // Before joining a room the session is authorized on the blocking pool: the token of `?token=`
-// must name an existing user (else close 4401), the document must exist (4404) and the user must
-// have access (4403); viewers join read-only. Each admitted connection has a row in the sessions
-// table from join to close. Nothing is read from the peer until the session has joined, so no
-// frame can arrive before the room knows the connection's role.
+// must name an existing user and one of their current sign-ins (else close 4401), the document
+// must exist (4404) and the user must have access (4403); viewers join read-only. The session
+// keeps the token's sign-in (sign_in_id) so that revoking it closes the connection with 4401. Each
+// admitted connection has a row in the sessions table from join to close. Nothing is read from the
+// peer until the session has joined, so no frame can arrive before the room knows the connection's
+// role.
 #pragma once
 
 #include <atomic>
@@ -68,6 +70,7 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
   Role role() const override { return role_.load(std::memory_order_relaxed); }
   void set_role(Role role) override { role_.store(role, std::memory_order_relaxed); }
   int64_t user_id() const override { return user_id_; }
+  int64_t sign_in_id() const override { return sign_in_id_; }
 
  private:
   static constexpr bool kPlain = std::is_same_v<Stream, boost::beast::tcp_stream>;
@@ -100,6 +103,7 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
     uint16_t refusal = 0;  // a close code, 0 when admitted
     std::string reason;
     int64_t user_id = 0;
+    int64_t sign_in_id = 0;
     Role role = Role::kViewer;
     int64_t session_id = 0;
     std::optional<ConnectionLimits::Slot> slot;  // this connection's share of the limits
@@ -173,6 +177,7 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
 
   std::atomic<Role> role_{Role::kViewer};
   int64_t user_id_ = 0;                         // set once, before joining
+  int64_t sign_in_id_ = 0;                      // the token's sign-in; set with user_id_
   int64_t session_id_ = 0;                      // the sessions row, 0 until opened
   std::string remote_ip_;                       // for --max-connections-per-ip
   std::optional<ConnectionLimits::Slot> slot_;  // held while the session lives

@@ -11,6 +11,8 @@
 // only, PostgreSQL follows its locale, so non-ASCII case variants are one name on PostgreSQL only.
 #include "store/accounts.hpp"
 
+#include <chrono>
+#include <ctime>
 #include <initializer_list>
 #include <string_view>
 
@@ -76,6 +78,29 @@ std::optional<DocumentInfo> one_document(Sql& sql, int64_t id) {
       sql.exec(cat({"SELECT ", kDocumentColumns, kDocumentFrom, " WHERE d.id = $1"}), {id});
   if (rows.empty()) return std::nullopt;
   return document_at(rows[0]);
+}
+
+// A sign-in's last_seen_at is written when the stored value is older than this: a request per
+// minute and sign-in writes, the others only read.
+constexpr auto kLastSeenResolution = std::chrono::seconds(60);
+
+// `t` as SqlRow::timestamp spells it ("2026-11-25T17:30:35.000Z"), so the two compare as text.
+std::string iso_utc(std::chrono::system_clock::time_point t) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+  return buf;
+}
+
+int64_t bump_token_version(Sql& sql, int64_t user_id, int64_t keep) {
+  const auto rows = sql.exec(
+      "UPDATE users SET token_version = token_version + 1 WHERE id = $1 RETURNING token_version",
+      {user_id});
+  if (rows.empty()) return 0;
+  sql.exec("DELETE FROM auth_sessions WHERE user_id = $1 AND id <> $2", {user_id, keep});
+  return rows[0].int64(0);
 }
 
 }  // namespace
@@ -146,6 +171,128 @@ std::optional<User> Accounts::user_by_username(const std::string& username) {
   store_.transact(
       [&](Sql& sql) { found = one_user(sql, "lower(u.username) = lower($1)", username); });
   return found;
+}
+
+SignIn Accounts::create_sign_in(int64_t user_id, const std::string& user_agent,
+                                const std::string& ip) {
+  SignIn made;
+  store_.transact([&](Sql& sql) {
+    made.session_id = sql.exec(
+                             "INSERT INTO auth_sessions (user_id, user_agent, ip) "
+                             "VALUES ($1, $2, $3) RETURNING id",
+                             {user_id, user_agent, ip})
+                          .at(0)
+                          .int64(0);
+    made.token_version =
+        sql.exec("SELECT token_version FROM users WHERE id = $1", {user_id}).at(0).int64(0);
+  });
+  return made;
+}
+
+std::optional<User> Accounts::signed_in_user(int64_t user_id, int64_t session_id,
+                                             int64_t token_version) {
+  std::optional<User> found;
+  const std::string stale = iso_utc(std::chrono::system_clock::now() - kLastSeenResolution);
+  store_.transact([&](Sql& sql) {
+    const auto rows =
+        sql.exec(cat({"SELECT ", kUserColumns,
+                      ", s.last_seen_at FROM users u JOIN auth_sessions s ON s.user_id = u.id "
+                      "WHERE u.id = $1 AND s.id = $2 AND u.token_version = $3"}),
+                 {user_id, session_id, token_version});
+    if (rows.empty()) return;
+    if (rows[0].timestamp(4) < stale) {
+      sql.exec(
+          render(sql.dialect(), "UPDATE auth_sessions SET last_seen_at = {{NOW}} WHERE id = $1"),
+          {session_id});
+    }
+    found = user_at(rows[0], 0);
+  });
+  return found;
+}
+
+std::vector<AuthSession> Accounts::sign_ins(int64_t user_id) {
+  std::vector<AuthSession> out;
+  store_.transact([&](Sql& sql) {
+    const auto rows = sql.exec(
+        "SELECT id, created_at, last_seen_at, user_agent, ip FROM auth_sessions "
+        "WHERE user_id = $1 ORDER BY last_seen_at DESC, id DESC",
+        {user_id});
+    out.reserve(rows.size());
+    for (const auto& row : rows) {
+      out.push_back({.id = row.int64(0),
+                     .created_at = row.timestamp(1),
+                     .last_seen_at = row.timestamp(2),
+                     .user_agent = row.text(3),
+                     .ip = row.text(4)});
+    }
+  });
+  return out;
+}
+
+bool Accounts::revoke_sign_in(int64_t user_id, int64_t session_id) {
+  bool revoked = false;
+  store_.transact([&](Sql& sql) {
+    revoked = !sql.exec("DELETE FROM auth_sessions WHERE id = $1 AND user_id = $2 RETURNING id",
+                        {session_id, user_id})
+                   .empty();
+  });
+  return revoked;
+}
+
+int64_t Accounts::revoke_tokens(int64_t user_id, int64_t keep) {
+  int64_t version = 0;
+  store_.transact([&](Sql& sql) { version = bump_token_version(sql, user_id, keep); });
+  return version;
+}
+
+int64_t Accounts::change_password(int64_t user_id, const std::string& password_hash, int64_t keep) {
+  int64_t version = 0;
+  store_.transact([&](Sql& sql) {
+    sql.exec("UPDATE users SET password_hash = $2 WHERE id = $1", {user_id, password_hash});
+    version = bump_token_version(sql, user_id, keep);
+  });
+  return version;
+}
+
+AccountDeletion Accounts::delete_user(int64_t user_id) {
+  AccountDeletion out;
+  store_.transact([&](Sql& sql) {
+    out = {};
+    if (sql.exec("SELECT 1 FROM users WHERE id = $1", {user_id}).empty()) {
+      out.found = false;
+      return;
+    }
+    for (const auto& row : sql.exec(
+             "SELECT d.id, d.title FROM documents d WHERE d.owner_id = $1 AND d.project_id IS NULL "
+             "AND EXISTS (SELECT 1 FROM document_members m "
+             "WHERE m.document_id = d.id AND m.user_id <> $1) ORDER BY d.id",
+             {user_id})) {
+      out.shared_documents.emplace_back(row.int64(0), row.text(1));
+    }
+    for (const auto& row : sql.exec("SELECT p.id, p.name FROM projects p WHERE p.owner_id = $1 "
+                                    "AND EXISTS (SELECT 1 FROM project_members m "
+                                    "WHERE m.project_id = p.id AND m.user_id <> $1) ORDER BY p.id",
+                                    {user_id})) {
+      out.shared_projects.emplace_back(row.int64(0), row.text(1));
+    }
+    if (!out.shared_documents.empty() || !out.shared_projects.empty()) return;
+    for (const auto& row : sql.exec("SELECT id FROM documents WHERE owner_id = $1 OR project_id IN "
+                                    "(SELECT id FROM projects WHERE owner_id = $1) ORDER BY id",
+                                    {user_id})) {
+      out.removed_documents.push_back(row.int64(0));
+    }
+    for (const auto& row :
+         sql.exec("SELECT id FROM projects WHERE owner_id = $1 ORDER BY id", {user_id})) {
+      out.removed_projects.push_back(row.int64(0));
+    }
+    // Files of its projects go with the projects, its documents with it; sign-ins and memberships
+    // too (ON DELETE CASCADE).
+    sql.exec("DELETE FROM projects WHERE owner_id = $1", {user_id});
+    sql.exec("DELETE FROM documents WHERE owner_id = $1", {user_id});
+    sql.exec("DELETE FROM users WHERE id = $1", {user_id});
+    out.deleted = true;
+  });
+  return out;
 }
 
 DocumentInfo Accounts::create_document(const NewDocument& doc) {

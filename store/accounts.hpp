@@ -73,6 +73,35 @@ struct SessionInfo {
   std::string instance_id{};
 };
 
+// A sign-in: the server-side record of one issued token (its `sid` claim), listed by
+// GET /api/me/sessions. Not to be confused with SessionInfo, a WebSocket connection's row.
+struct AuthSession {
+  int64_t id = 0;
+  std::string created_at{};
+  std::string last_seen_at{};  // the last request made with its token, to the minute
+  std::string user_agent{};
+  std::string ip{};
+};
+
+// What a token names: a sign-in of a user at a token version.
+struct SignIn {
+  int64_t session_id = 0;
+  int64_t token_version = 0;
+};
+
+// The outcome of delete_user. The account is kept (deleted false) while it owns a standalone
+// document or a project that has members other than itself: those are listed, nothing changed.
+// Otherwise the user is gone with its sign-ins and memberships, and with every document and
+// project it owned (their ids listed, so the caller can close their rooms).
+struct AccountDeletion {
+  bool deleted = false;
+  bool found = true;                                                // false: there was no such user
+  std::vector<std::pair<int64_t, std::string>> shared_documents{};  // id, title
+  std::vector<std::pair<int64_t, std::string>> shared_projects{};   // id, name
+  std::vector<int64_t> removed_documents{};  // standalone documents and files of its projects
+  std::vector<int64_t> removed_projects{};
+};
+
 struct NewDocument {
   int64_t owner_id = 0;
   std::string title{};
@@ -99,6 +128,25 @@ class Accounts {
   std::optional<UserCredentials> find_login(const std::string& login);
   std::optional<User> user(int64_t id);
   std::optional<User> user_by_username(const std::string& username);  // case-insensitive
+
+  // ---- Sign-ins and revocation (auth_sessions, users.token_version) ----
+  // Records a sign-in of `user_id` (at login or registration) and returns what its token carries.
+  SignIn create_sign_in(int64_t user_id, const std::string& user_agent, const std::string& ip);
+  // The user a token's claims name, when the user exists, `token_version` is theirs and sign-in
+  // `session_id` is one of theirs; else nullopt. Notes the sign-in as used now (written at most
+  // once a minute per sign-in).
+  std::optional<User> signed_in_user(int64_t user_id, int64_t session_id, int64_t token_version);
+  // The user's sign-ins, most recently used first.
+  std::vector<AuthSession> sign_ins(int64_t user_id);
+  // Deletes one of the user's sign-ins; false when it is not theirs (or does not exist).
+  bool revoke_sign_in(int64_t user_id, int64_t session_id);
+  // Bumps the user's token version and deletes every sign-in of theirs but `keep` (0: all).
+  // Returns the new token version (what `keep`'s fresh token must carry).
+  int64_t revoke_tokens(int64_t user_id, int64_t keep);
+  // Sets the password hash and revokes the tokens as revoke_tokens, in one transaction.
+  int64_t change_password(int64_t user_id, const std::string& password_hash, int64_t keep);
+  // Deletes the account by the rules of AccountDeletion, in one transaction.
+  AccountDeletion delete_user(int64_t user_id);
 
   DocumentInfo create_document(const NewDocument& doc);
   std::optional<DocumentInfo> document(int64_t id);

@@ -200,6 +200,25 @@ CREATE TABLE document_checkpoints (
 );
 CREATE INDEX document_checkpoints_document ON document_checkpoints (document_id, version_id);
 )sql"},
+    // Sign-ins (accounts.hpp): a row per token issued at login or registration, named by the
+    // token's `sid` claim; a token is good while its row exists and its `tv` claim equals the
+    // user's token_version. Revoking one sign-in deletes its row; signing out everywhere (and a
+    // password change) bumps token_version and deletes the rows. From this migration on users can
+    // be deleted (DELETE /api/me): their sign-ins and memberships go with them, their documents
+    // and projects too (owner_id ON DELETE CASCADE), document sessions keep a NULL user, and the
+    // user ids of history (document_versions.users, document_clients) stay as they were.
+    Migration{7, R"sql(
+ALTER TABLE users ADD COLUMN token_version BIGINT NOT NULL DEFAULT 0;
+CREATE TABLE auth_sessions (
+  id {{ID}},
+  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  created_at {{TIMESTAMP}} NOT NULL DEFAULT {{NOW}},
+  last_seen_at {{TIMESTAMP}} NOT NULL DEFAULT {{NOW}},
+  user_agent TEXT NOT NULL DEFAULT '',
+  ip TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX auth_sessions_user ON auth_sessions (user_id);
+)sql"},
 };
 
 std::string_view spelling(Dialect dialect, std::string_view name) {

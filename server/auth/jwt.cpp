@@ -70,7 +70,7 @@ std::optional<int64_t> parse_user_id(const char* sub) {
 }  // namespace
 
 std::string issue_token(int64_t user_id, std::string_view username, std::chrono::seconds ttl,
-                        const std::string& secret) {
+                        const std::string& secret, int64_t session_id, int64_t token_version) {
   if (user_id <= 0) throw std::invalid_argument("issue_token: user id must be positive");
   if (secret.empty() || secret.size() > INT_MAX) {
     throw std::invalid_argument("issue_token: bad secret");
@@ -89,7 +89,9 @@ std::string issue_token(int64_t user_id, std::string_view username, std::chrono:
   if (jwt_add_grant(jwt.get(), "sub", sub.c_str()) != 0 ||
       jwt_add_grant(jwt.get(), "name", name.c_str()) != 0 ||
       jwt_add_grant_int(jwt.get(), "iat", static_cast<long>(iat)) != 0 ||
-      jwt_add_grant_int(jwt.get(), "exp", static_cast<long>(iat + ttl.count())) != 0) {
+      jwt_add_grant_int(jwt.get(), "exp", static_cast<long>(iat + ttl.count())) != 0 ||
+      jwt_add_grant_int(jwt.get(), "sid", static_cast<long>(session_id)) != 0 ||
+      jwt_add_grant_int(jwt.get(), "tv", static_cast<long>(token_version)) != 0) {
     throw std::runtime_error("issue_token: could not add claims");
   }
   if (jwt_set_alg(jwt.get(), JWT_ALG_HS256, key_bytes(secret), static_cast<int>(secret.size())) !=
@@ -128,7 +130,16 @@ std::optional<TokenClaims> verify_token(std::string_view token, const std::strin
   const auto expires_at = std::chrono::system_clock::time_point(std::chrono::seconds(exp));
   if (now >= expires_at) return std::nullopt;
 
-  return TokenClaims{*user_id, name, expires_at};
+  // sid and tv: 0 when absent (tokens from before sign-ins were recorded, which then fail the
+  // session check of authenticate).
+  errno = 0;
+  long sid = jwt_get_grant_int(jwt.get(), "sid");
+  if (errno != 0 || sid < 0) sid = 0;
+  errno = 0;
+  long tv = jwt_get_grant_int(jwt.get(), "tv");
+  if (errno != 0 || tv < 0) tv = 0;
+
+  return TokenClaims{*user_id, name, expires_at, sid, tv};
 }
 
 }  // namespace weft::auth

@@ -111,14 +111,16 @@ std::pair<size_t, size_t> project_usage(Services& s, int64_t id) {
            " bytes of text together on this server");
 }
 
-// The documents that went with a file, folder or project: their rooms close everyone with 4404
-// and store nothing more, here and on the other instances.
+}  // namespace
+
 void files_removed(Services& s, const std::vector<int64_t>& ids) {
   for (const int64_t id : ids) {
     if (const auto room = s.rooms.find(id)) room->remove();
     s.cluster.publish(id, {{PartKind::kRemoved, {}}});
   }
 }
+
+namespace {
 
 // Tells the rooms of every file of the project, and the project's own room, that `user_id`'s
 // access may have changed (one access query for all; the role of a file is the project's; in

@@ -22,5 +22,9 @@ void route_projects(Call& c);
 void list_project_members(Call& c, int64_t project_id);
 // Tells everyone in the project, on every instance, that its tree changed.
 void tree_changed(Services& s, int64_t project_id);
+// The documents (or project rooms, by Room::project_key) that went with a file, folder, project or
+// account: their rooms close everyone with 4404 and store nothing more, here and on the other
+// instances.
+void files_removed(Services& s, const std::vector<int64_t>& ids);
 
 }  // namespace weft

@@ -1,11 +1,34 @@
-// server_unit_test.cpp — the server's small pure parts: URL decoding and the login rate limiter.
+// server_unit_test.cpp — the server's small pure parts: URL decoding, the login rate limiter and the
+// sign-out part of the bus (which connections a revocation closes).
 #include <gtest/gtest.h>
 
+#include "server/envelope.hpp"
 #include "server/rate_limiter.hpp"
 #include "server/url.hpp"
 
 namespace weft {
 namespace {
+
+TEST(SignOut, RoundTripsAndCoversTheRightConnections) {
+  const SignOut all{.user_id = 7, .only = 0, .except = 0};
+  const SignOut one{.user_id = 7, .only = 3, .except = 0};
+  const SignOut others{.user_id = 7, .only = 0, .except = 3};
+  for (const SignOut& s : {all, one, others}) {
+    const SignOut back = decode_sign_out(encode_sign_out(s));
+    EXPECT_EQ(back.user_id, s.user_id);
+    EXPECT_EQ(back.only, s.only);
+    EXPECT_EQ(back.except, s.except);
+  }
+  EXPECT_TRUE(all.covers(7, 3));
+  EXPECT_TRUE(all.covers(7, 4));
+  EXPECT_FALSE(all.covers(8, 3));  // another user
+  EXPECT_TRUE(one.covers(7, 3));
+  EXPECT_FALSE(one.covers(7, 4));
+  EXPECT_FALSE(others.covers(7, 3));
+  EXPECT_TRUE(others.covers(7, 4));
+  EXPECT_THROW(decode_sign_out(encode_sign_out({.user_id = 0, .only = 0, .except = 0})),
+               crdt::DecodeError);
+}
 
 TEST(Url, PathAndQuery) {
   EXPECT_EQ(path_of("/ws/12?token=abc"), "/ws/12");

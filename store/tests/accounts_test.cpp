@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "store/projects.hpp"
 #include "store/tests/backends.hpp"
 
 namespace store {
@@ -564,6 +565,101 @@ TEST(SqlRow, TypedReaders) {
   EXPECT_THROW(row.boolean(8), StoreError);
   EXPECT_THROW(row.int64(9), StoreError);
   EXPECT_EQ(row.text(8), "x");
+}
+
+// ---- sign-ins and revocation (migration 7) ----
+
+TEST_P(AccountsTest, ASignInNamesItsUserUntilRevoked) {
+  const User ann = make_user("ann");
+  const User bob = make_user("bob");
+  const SignIn first = accounts_->create_sign_in(ann.id, "Firefox", "203.0.113.5");
+  const SignIn second = accounts_->create_sign_in(ann.id, "Chromium", "203.0.113.6");
+  EXPECT_NE(first.session_id, second.session_id);
+  EXPECT_EQ(first.token_version, 0);
+  ASSERT_TRUE(accounts_->signed_in_user(ann.id, first.session_id, 0));
+  EXPECT_EQ(accounts_->signed_in_user(ann.id, first.session_id, 0)->username, "ann");
+  // Another user's sign-in, a wrong version, no sign-in at all: nobody.
+  EXPECT_FALSE(accounts_->signed_in_user(bob.id, first.session_id, 0));
+  EXPECT_FALSE(accounts_->signed_in_user(ann.id, first.session_id, 1));
+  EXPECT_FALSE(accounts_->signed_in_user(ann.id, 0, 0));
+
+  const auto listed = accounts_->sign_ins(ann.id);
+  ASSERT_EQ(listed.size(), 2u);
+  std::set<std::string> agents;
+  for (const auto& s : listed) {
+    agents.insert(s.user_agent + "@" + s.ip);
+    EXPECT_TRUE(std::regex_match(s.created_at, kIsoMillis)) << s.created_at;
+    EXPECT_TRUE(std::regex_match(s.last_seen_at, kIsoMillis)) << s.last_seen_at;
+  }
+  EXPECT_EQ(agents, (std::set<std::string>{"Firefox@203.0.113.5", "Chromium@203.0.113.6"}));
+  EXPECT_TRUE(accounts_->sign_ins(bob.id).empty());
+
+  EXPECT_FALSE(accounts_->revoke_sign_in(bob.id, first.session_id));  // not bob's
+  EXPECT_TRUE(accounts_->revoke_sign_in(ann.id, first.session_id));
+  EXPECT_FALSE(accounts_->signed_in_user(ann.id, first.session_id, 0));
+  EXPECT_TRUE(accounts_->signed_in_user(ann.id, second.session_id, 0));
+  EXPECT_EQ(accounts_->sign_ins(ann.id).size(), 1u);
+}
+
+TEST_P(AccountsTest, RevokingTokensKeepsOnlyTheGivenSignInAtTheNewVersion) {
+  const User ann = make_user("ann");
+  const SignIn keep = accounts_->create_sign_in(ann.id, "a", "");
+  const SignIn other = accounts_->create_sign_in(ann.id, "b", "");
+  EXPECT_EQ(accounts_->change_password(ann.id, "new-hash", keep.session_id), 1);
+  EXPECT_EQ(accounts_->find_login("ann")->password_hash, "new-hash");
+  EXPECT_FALSE(accounts_->signed_in_user(ann.id, keep.session_id, 0));  // the old token
+  EXPECT_TRUE(accounts_->signed_in_user(ann.id, keep.session_id, 1));   // its fresh one
+  EXPECT_FALSE(accounts_->signed_in_user(ann.id, other.session_id, 1));
+  EXPECT_EQ(accounts_->create_sign_in(ann.id, "c", "").token_version, 1);
+
+  EXPECT_EQ(accounts_->revoke_tokens(ann.id, 0), 2);
+  EXPECT_TRUE(accounts_->sign_ins(ann.id).empty());
+  EXPECT_FALSE(accounts_->signed_in_user(ann.id, keep.session_id, 2));
+}
+
+TEST_P(AccountsTest, DeletingAUserRefusesWhileItSharesAndOtherwiseTakesWhatItOwns) {
+  const User ann = make_user("ann");
+  const User bob = make_user("bob");
+  Projects projects(*store_);
+  const DocumentInfo shared = make_document(ann.id, "shared.txt");
+  const DocumentInfo alone = make_document(ann.id, "alone.txt", /*is_public=*/true);
+  const DocumentInfo bobs = make_document(bob.id, "bobs.txt");
+  accounts_->set_member(shared.id, bob.id, "editor");
+  accounts_->set_member(bobs.id, ann.id, "editor");
+  const ProjectInfo team = projects.create_project(ann.id, "team", false);
+  projects.set_member(team.id, bob.id, "viewer");
+  const ProjectInfo solo = projects.create_project(ann.id, "solo", false);
+  const auto file = projects.create_file(solo.id, {.path = "src/main.c"});
+  ASSERT_TRUE(file);
+  accounts_->create_sign_in(ann.id, "a", "");
+
+  const AccountDeletion refused = accounts_->delete_user(ann.id);
+  EXPECT_FALSE(refused.deleted);
+  EXPECT_EQ(refused.shared_documents,
+            (std::vector<std::pair<int64_t, std::string>>{{shared.id, "shared.txt"}}));
+  EXPECT_EQ(refused.shared_projects,
+            (std::vector<std::pair<int64_t, std::string>>{{team.id, "team"}}));
+  EXPECT_TRUE(accounts_->user(ann.id));
+  EXPECT_TRUE(accounts_->document(alone.id));
+
+  ASSERT_TRUE(accounts_->remove_member(shared.id, bob.id));
+  projects.remove_member(team.id, bob.id);
+  const AccountDeletion done = accounts_->delete_user(ann.id);
+  EXPECT_TRUE(done.deleted);
+  EXPECT_EQ(std::set<int64_t>(done.removed_documents.begin(), done.removed_documents.end()),
+            (std::set<int64_t>{shared.id, alone.id, file->id}));
+  EXPECT_EQ(std::set<int64_t>(done.removed_projects.begin(), done.removed_projects.end()),
+            (std::set<int64_t>{team.id, solo.id}));
+  EXPECT_FALSE(accounts_->user(ann.id));
+  EXPECT_FALSE(accounts_->find_login("ann"));
+  EXPECT_FALSE(accounts_->document(shared.id));
+  EXPECT_FALSE(accounts_->document(alone.id));
+  EXPECT_FALSE(accounts_->document(file->id));
+  EXPECT_TRUE(accounts_->sign_ins(ann.id).empty());
+  // bob's document stays, without ann as a member.
+  EXPECT_TRUE(accounts_->document(bobs.id));
+  EXPECT_TRUE(accounts_->members(bobs.id).empty());
+  EXPECT_FALSE(accounts_->delete_user(ann.id).found);
 }
 
 TEST(SqlConflict, NamesTheFieldFromTheIndexNotTheValue) {

@@ -95,7 +95,7 @@ TEST_F(SqliteSchema, HasTheDesignedTablesInWalMode) {
   const std::set<std::string> names(tables.begin(), tables.end());
   for (const char* t : {"users", "documents", "document_members", "document_updates", "sessions",
                         "document_versions", "schema_migrations", "projects", "project_members",
-                        "project_folders"}) {
+                        "project_folders", "auth_sessions"}) {
     EXPECT_TRUE(names.count(t)) << t;
   }
   EXPECT_EQ(scalar("PRAGMA journal_mode"), "wal");

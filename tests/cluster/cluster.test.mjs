@@ -376,3 +376,20 @@ test('database metrics on PostgreSQL: operations timed by kind, the pool\'s gaug
   await srv.api('POST', '/api/auth/register', { body: { username: 'harness', password: 'another-password' }, token: null })
   assert.ok((await srv.metrics()).weft_db_errors_total >= 1)
 }))
+
+test('signing out everywhere on one instance closes the user\'s connections on another with 4401', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const redis = await startRedis(s)
+  const { instances } = await cluster(s, { n: 2, redis })
+  const [a, b] = instances
+  const ann = await a.account('ann')
+  const bob = await a.account('bob')
+  const id = await a.newDoc({ is_public: true })
+  // Ann's and Bob's providers are on b; Ann signs out everywhere through a, where no room is open.
+  const onB = s.client(b, id, { name: 'ann on b', token: ann.token })
+  const bobOnB = s.client(b, id, { name: 'bob on b', token: bob.token })
+  await Promise.all([onB.waitSynced(), bobOnB.waitSynced()])
+  assert.equal((await a.api('POST', '/api/auth/logout-all', { token: ann.token })).status, 204)
+  await waitFor(() => onB.serverCloses().some((c) => c.code === 4401), 10000, 'ann\'s provider on the other instance to be closed with 4401', () => JSON.stringify(onB.closes))
+  assert.equal((await b.api('GET', '/api/me', { token: ann.token })).status, 401, 'the token is refused on b too')
+  assert.deepEqual(bobOnB.serverCloses(), [], 'bob stays connected')
+}))

@@ -92,7 +92,9 @@ test('tokens: missing, tampered, alg none, expired, deleted user — refused by 
   const doc = await srv.newDoc()
   const now = Math.floor(Date.now() / 1000)
   const sub = String(srv.user.id)
-  const good = signToken({ sub, name: 'harness', iat: now, exp: now + 3600 })
+  // A token names its sign-in (sid) and the user's token version (tv): those of the harness's.
+  const { sid, tv } = JSON.parse(Buffer.from(srv.token.split('.')[1], 'base64url'))
+  const good = signToken({ sub, name: 'harness', iat: now, exp: now + 3600, sid, tv })
   assert.equal((await srv.api('GET', '/api/me', { token: good })).status, 200, 'a token we signed with the secret is accepted')
   const [h, p] = srv.token.split('.')
   const tampered = `${h}.${b64url(JSON.stringify({ sub: '999', name: 'x', iat: now, exp: now + 3600 }))}.${srv.token.split('.')[2]}`
@@ -101,7 +103,10 @@ test('tokens: missing, tampered, alg none, expired, deleted user — refused by 
     tampered,
     wrongSecret: signToken({ sub, iat: now, exp: now + 3600 }, { secret: 'another-secret-0123456789abcdef0123456789' }),
     expired: signToken({ sub, iat: now - 7200, exp: now - 3600 }),
-    deletedUser: signToken({ sub: '424242', iat: now, exp: now + 3600 }),
+    deletedUser: signToken({ sub: '424242', iat: now, exp: now + 3600, sid, tv }),
+    noSignIn: signToken({ sub, name: 'harness', iat: now, exp: now + 3600 }),
+    otherSignIn: signToken({ sub, name: 'harness', iat: now, exp: now + 3600, sid: sid + 1000, tv }),
+    olderVersion: signToken({ sub, name: 'harness', iat: now, exp: now + 3600, sid, tv: tv + 1 }),
     garbage: 'not.a.token',
     truncated: `${h}.${p}`
   }
@@ -114,7 +119,7 @@ test('tokens: missing, tampered, alg none, expired, deleted user — refused by 
   }
   const anonymous = rawWs(srv, doc, null)
   assert.equal((await within(anonymous.closed, 5000))?.code, 4401, 'no token: 4401')
-  assert.ok((await srv.metrics()).weft_rejected_connections_total >= 8)
+  assert.ok((await srv.metrics()).weft_rejected_connections_total >= 11)
 }))
 
 test('documents: create, list, get, patch, delete with owner/editor/viewer/outsider rules', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {

@@ -186,13 +186,24 @@ export interface ActivityPage {
   next_cursor: number | null
 }
 
+// A sign-in of the user (GET /api/me/sessions): one device or browser that holds a token.
+export interface AuthSession {
+  id: number
+  created_at: string
+  last_seen_at: string
+  user_agent: string
+  ip: string
+  current: boolean // the one making the request
+}
+
 export class ApiError extends Error {
   constructor (
     readonly status: number,
     readonly code: string,
     message: string,
     readonly field?: string,
-    readonly retryAfter?: number // seconds, from a 429's Retry-After
+    readonly retryAfter?: number, // seconds, from a 429's Retry-After
+    readonly details?: unknown // what stands in the way (DELETE /api/me's owns_shared)
   ) {
     super(message)
     this.name = 'ApiError'
@@ -200,7 +211,7 @@ export class ApiError extends Error {
 }
 
 interface ErrorBody {
-  error?: { code?: unknown, message?: unknown, field?: unknown }
+  error?: { code?: unknown, message?: unknown, field?: unknown, details?: unknown }
 }
 
 function isErrorBody (v: unknown): v is ErrorBody {
@@ -246,7 +257,7 @@ function failure (res: Response, text: string, opts: RequestOptions): ApiError {
   const field = typeof e?.field === 'string' ? e.field : undefined
   const retry = Number(res.headers.get('retry-after'))
   if (res.status === 401 && opts.token && opts.onUnauthorized) opts.onUnauthorized()
-  return new ApiError(res.status, code, message, field, Number.isFinite(retry) && retry > 0 ? retry : undefined)
+  return new ApiError(res.status, code, message, field, Number.isFinite(retry) && retry > 0 ? retry : undefined, e?.details)
 }
 
 // A binary answer (a project's zip) as a Blob; errors as `send`.
@@ -298,6 +309,13 @@ export function createApi (token: string, onUnauthorized: () => void) {
     return s === '' ? '' : `?${s}`
   }
   return {
+    // The caller's account (server/account_api.hpp).
+    changePassword: (oldPassword: string, newPassword: string) =>
+      call<AuthResult>('POST', '/api/me/password', { old_password: oldPassword, new_password: newPassword }),
+    logoutAll: () => call<null>('POST', '/api/auth/logout-all'),
+    sessions: () => call<AuthSession[]>('GET', '/api/me/sessions'),
+    revokeSession: (id: number) => call<null>('DELETE', `/api/me/sessions/${id}`),
+    deleteAccount: (password: string) => call<null>('DELETE', '/api/me', { password }),
     token,
     listDocuments: () => call<DocumentInfo[]>('GET', '/api/documents'),
     createDocument: (title: string, language?: string) =>

@@ -37,6 +37,8 @@ const BY_MESSAGE: ReadonlyArray<{ code: string, pattern: RegExp, text: string }>
 const BY_CODE: Record<string, string> = {
   network: 'Cannot reach the server. Check your connection.',
   invalid_credentials: 'Wrong username or password.',
+  wrong_password: 'That is not your current password.',
+  owns_shared: 'Other people are members of documents or projects you own. Remove their members or delete those first.',
   unauthorized: 'Your session has expired. Please sign in again.',
   forbidden: 'You do not have access to this document.',
   not_found: 'That no longer exists.',

@@ -1,4 +1,4 @@
-// router.ts — the app's few client-side routes (sign in, documents, /d/<id>, /p/<id>[/<path>]) on the History API. The server answers any path
+// router.ts — the app's few client-side routes (sign in, documents, /account, /d/<id>, /p/<id>[/<path>]) on the History API. The server answers any path
 // without a file extension with index.html, so every route below can be loaded or reloaded directly.
 import { useEffect, useState } from 'react'
 
@@ -6,6 +6,7 @@ export type Route =
   | { name: 'login' }
   | { name: 'register' }
   | { name: 'documents' }
+  | { name: 'account' }
   | { name: 'document', id: number }
   // `path`: the file a deep link opens (/p/<id>/src/main.py), null for the project alone.
   | { name: 'project', id: number, path: string | null }
@@ -15,6 +16,7 @@ export function parseRoute (pathname: string): Route {
   if (pathname === '/' || pathname === '') return { name: 'documents' }
   if (pathname === '/login') return { name: 'login' }
   if (pathname === '/register') return { name: 'register' }
+  if (pathname === '/account') return { name: 'account' }
   const m = /^\/d\/(\d{1,15})\/?$/.exec(pathname)
   if (m) return { name: 'document', id: Number(m[1]) }
   const p = /^\/p\/(\d{1,15})(?:\/(.*))?$/.exec(pathname)

@@ -1,6 +1,8 @@
 // session.ts — who is signed in. The token and user are kept in localStorage so a reload (or a
 // second tab) stays signed in; the signed-in part of the app reads them through SessionContext.
-import { createContext, useCallback, useContext, useMemo, useState } from 'react'
+// Tabs of one browser share the stored session: a tab that signs out, signs in or gets a fresh
+// token (a password change) tells the others through the storage event, so they follow.
+import { createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react'
 import { createApi, tokenExpiry, type Api, type AuthResult, type User } from './api'
 
 const STORAGE_KEY = 'weft.session'
@@ -10,7 +12,9 @@ interface Stored {
   user: User
 }
 
-const EXPIRED = 'Your session has expired. Please sign in again.'
+// A 401 on a signed-in call: the token expired, or was revoked (a password change or "sign out
+// everywhere" on another device, the session revoked, the account deleted).
+const EXPIRED = 'Your session has ended: it expired, or it was signed out from another device or by a password change. Please sign in again.'
 
 function load (): Stored | null {
   try {
@@ -30,6 +34,8 @@ export interface Session {
   user: User
   api: Api
   signOut: (notice?: string) => void
+  // Replaces the token (a password change answers a fresh one for this session).
+  signIn: (result: AuthResult) => void
 }
 
 export const SessionContext = createContext<Session | null>(null)
@@ -38,6 +44,14 @@ export function useSession (): Session {
   const s = useContext(SessionContext)
   if (!s) throw new Error('useSession outside a signed-in page')
   return s
+}
+
+const SIGNED_OUT_EVENT = 'weft:signed-out'
+
+// A WebSocket of this tab was closed with 4401 (its token expired or was revoked): the app goes
+// back to the sign-in screen, saying why, instead of reconnecting.
+export function reportSignedOut (): void {
+  window.dispatchEvent(new Event(SIGNED_OUT_EVENT))
 }
 
 function expired (s: Stored): boolean {
@@ -66,11 +80,26 @@ export function useSessionState () {
     setNotice(null)
   }, [])
 
+  useEffect(() => {
+    const onStorage = (e: StorageEvent) => {
+      if (e.key !== STORAGE_KEY) return
+      const next = load()
+      setStored((s) => (s?.token === next?.token ? s : next))
+    }
+    const onSignedOut = () => signOut(`${EXPIRED} Your unsent edits are kept in this browser.`)
+    window.addEventListener('storage', onStorage)
+    window.addEventListener(SIGNED_OUT_EVENT, onSignedOut)
+    return () => {
+      window.removeEventListener('storage', onStorage)
+      window.removeEventListener(SIGNED_OUT_EVENT, onSignedOut)
+    }
+  }, [signOut])
+
   const session = useMemo<Session | null>(() => {
     if (!stored) return null
     const api = createApi(stored.token, () => signOut(EXPIRED))
-    return { user: stored.user, api, signOut }
-  }, [stored, signOut])
+    return { user: stored.user, api, signOut, signIn }
+  }, [stored, signOut, signIn])
 
   return { session, notice, signIn }
 }

@@ -153,6 +153,19 @@ TEST(Token, RoundTrip) {
   EXPECT_LE(left, seconds(3600));
 }
 
+TEST(Token, SessionAndTokenVersionRoundTrip) {
+  const auto claims =
+      verify_token(issue_token(42, "ada", seconds(60), kSecret, 17, 3), kSecret, Clock::now());
+  ASSERT_TRUE(claims.has_value());
+  EXPECT_EQ(claims->session_id, 17);
+  EXPECT_EQ(claims->token_version, 3);
+  const auto bare =
+      verify_token(issue_token(42, "ada", seconds(60), kSecret), kSecret, Clock::now());
+  ASSERT_TRUE(bare.has_value());
+  EXPECT_EQ(bare->session_id, 0);
+  EXPECT_EQ(bare->token_version, 0);
+}
+
 TEST(Token, LargeUserIdAndUnicodeNameRoundTrip) {
   const std::string name = "Zo\xc3\xab \xe6\x9d\x8e";
   const auto claims =

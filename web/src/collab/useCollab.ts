@@ -19,6 +19,7 @@ import type { Awareness } from 'y-protocols/awareness'
 import { websocketBase } from '../api'
 import { colorForUser } from '../colors'
 import { UnsentEdits, type UnsentState } from './unsentEdits'
+import { reportSignedOut } from '../session'
 
 // 'stopped': the server ended the connection for good (see `failure`); no reconnection follows.
 export type ConnectionStatus = 'connecting' | 'connected' | 'offline' | 'stopped'
@@ -148,6 +149,7 @@ export function useCollab ({ docId, token, userId, username, storageKey }: UseCo
         persistence = null
       }
       setFailure({ code: event.code, ...known })
+      if (event.code === 4401) reportSignedOut()
     }
     provider.on('status', onStatus)
     provider.on('sync', onSync)

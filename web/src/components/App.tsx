@@ -3,6 +3,7 @@
 import { useEffect } from 'react'
 import { parseRoute, navigate, useLocation } from '../router'
 import { SessionContext, useSessionState } from '../session'
+import { AccountPage } from './AccountPage'
 import { AppHeader } from './AppHeader'
 import { AuthPage } from './AuthPage'
 import { DocumentsPage } from './DocumentsPage'
@@ -28,6 +29,7 @@ export function App () {
       {route.name === 'document' && <EditorPage key={route.id} id={route.id} />}
       {route.name === 'project' && <ProjectPage key={route.id} id={route.id} path={route.path} />}
       {(route.name === 'documents' || onAuthRoute) && <DocumentsPage />}
+      {route.name === 'account' && <AccountPage />}
       {route.name === 'not-found' && (
         <div className='page'>
           <AppHeader />

@@ -1,5 +1,5 @@
 // UserMenu.tsx — who is signed in, as an avatar and name, and a menu under it: the documents list
-// and sign out. In the header of every signed-in page (AppHeader) and in the editor's toolbar. The
+// the account page and sign out. In the header of every signed-in page (AppHeader) and in the editor's toolbar. The
 // menu follows the ARIA menu button pattern: Enter/Space/ArrowDown opens it on its first item,
 // arrows move, Escape or a click outside closes it and the focus returns to the button.
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react'
@@ -76,6 +76,11 @@ export function UserMenu ({ compact = false }: { compact?: boolean }) {
             onClick={() => { setOpen(false); navigate('/') }}
           >
             Your documents
+          </button>
+          <button type='button' role='menuitem' className='user-menu-item' tabIndex={-1}
+            onClick={() => { setOpen(false); navigate('/account') }}
+          >
+            Account
           </button>
           <button type='button' role='menuitem' className='user-menu-item' tabIndex={-1}
             onClick={() => { setOpen(false); signOut() }}

@@ -11,6 +11,7 @@ import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { websocketBase } from '../api'
 import { colorForUser } from '../colors'
+import { reportSignedOut } from '../session'
 
 export interface ProjectPeer {
   clientId: number
@@ -66,6 +67,7 @@ export function useProjectChannel ({ projectId, token, userId, username, active,
       if (ev && (ev.code === 4403 || ev.code === 4404 || ev.code === 4401)) {
         provider.shouldConnect = false
         changed.current()
+        if (ev.code === 4401) reportSignedOut()
       }
     }
     provider.on('connection-close', onClose)
