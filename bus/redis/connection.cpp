@@ -92,7 +92,7 @@ void Connection::on_connected() {
     if (reply == nullptr) return;
     if (reply->type == REDIS_REPLY_ERROR) {
       // The reply names no secret ("WRONGPASS invalid username-password pair…").
-      spdlog::error("redis {}:{} refused the credentials of --redis: {}", address_.host,
+      spdlog::error("redis refused the credentials of --redis ({}:{}): {}", address_.host,
                     address_.port, std::string_view(reply->str, reply->len));
       return fail("authentication refused");
     }

@@ -110,6 +110,10 @@ void RedisBus::ask_topology() {
     via = probe_;
   }
   if (!via) {
+    // Refused or unreachable nodes are tried ever more slowly (a wrong password is not retried
+    // twice a second for ever).
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_probe_) return;
     const redis::Node node = known_[next_known_++ % known_.size()];
     RedisAddress address = seeds_.front();
     address.host = node.host;
@@ -119,7 +123,13 @@ void RedisBus::ask_topology() {
                                    [this] {
                                      if (probe_) ask_topology();
                                    },
-                               .on_lost = [this] { probe_.reset(); },
+                               .on_lost =
+                                   [this] {
+                                     probe_.reset();
+                                     next_probe_ =
+                                         std::chrono::steady_clock::now() + probe_backoff_;
+                                     probe_backoff_ = std::min(probe_backoff_ * 2, kMaxBackoff);
+                                   },
                                .on_push = {}});
     return;
   }
@@ -137,6 +147,7 @@ void RedisBus::on_topology(const redisReply* reply, const redis::Node& asked) {
     probe_.reset();
   }
   if (reply == nullptr || stopped_) return;
+  probe_backoff_ = kFirstBackoff;
   if (reply->type == REDIS_REPLY_ERROR) {
     const std::string_view error = text(*reply);
     if (mode_ == Mode::kUnknown && (error.find("cluster support disabled") != std::string::npos ||

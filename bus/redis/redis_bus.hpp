@@ -99,6 +99,8 @@ class RedisBus final : public Bus {
   bool asking_ = false;                       // a CLUSTER SLOTS is on its way
   bool refresh_wanted_ = false;               // Redis said the map changed
   bool resync_ = false;  // a publication was refused: on_reconnect once healthy
+  std::chrono::steady_clock::time_point next_probe_{};
+  std::chrono::milliseconds probe_backoff_{100};
   unsigned ticks_ = 0;
   unsigned pings_ = 0;
   boost::asio::steady_timer tick_timer_;
