@@ -7,7 +7,7 @@
 // PID.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { scenario, waitFor, freePort, tmpDir, rng, seedFromEnv, delay, TEST_TIMEOUT } from '../server/harness.mjs'
@@ -109,10 +109,11 @@ test('three instances behind nginx: clients spread over them converge, awareness
 // clients, everything stored, exit 0) and is started again, while 30 clients keep typing through
 // nginx. Nothing typed is lost; each client's reconnect time (the 1012 close → synced again,
 // through nginx, on another instance) is measured and logged.
-// Known bug (wave 2 · 4, open): in the ASan build of make test the instances sometimes end apart
-// after the restarts (each group of clients on one instance has its own text, for 20 s and more);
-// the Release build passes. Until it is found, the test runs when WEFT_TEST_ROLLING=1 (make
-// test-rolling), not in make test.
+// Known bug (wave 2 · 4, open): in the ASan build some clients end behind after the restarts, for
+// 20 s and more, in groups with one text each; the Release build passes. The instances agree with
+// each other (same content, all three subscribed: the diagnostics below print it on failure), so
+// it is the delivery to those clients after their reconnect, not the bus. Until it is found, the
+// test runs when WEFT_TEST_ROLLING=1 (make test-rolling), not in make test.
 const ROLLING = process.env.WEFT_TEST_ROLLING === '1'
 test('rolling restart of three instances behind nginx while 30 clients type: exit 0 each, 1012, nothing lost', { timeout: TEST_TIMEOUT, skip: ROLLING ? false : 'known bug, see above: make test-rolling runs it' }, (t) => scenario(t, async (s) => {
   const seed = seedFromEnv()
@@ -154,7 +155,20 @@ test('rolling restart of three instances behind nginx while 30 clients type: exi
   await delay(300)
   typing = false
   await typer
-  await converged(clients, markers, 'every marker typed during the rolling restart on every client')
+  try {
+    await converged(clients, markers, 'every marker typed during the rolling restart on every client')
+  } catch (e) {
+    const diag = []
+    for (const inst of instances) {
+      const m = await inst.metrics()
+      const c = await inst.api('GET', `/api/documents/${id}/content`)
+      const sess = await inst.api('GET', `/api/documents/${id}/sessions`)
+      diag.push(`${inst.flags['instance-id']}: channels ${m.weft_bus_channels}, content ${c.text.length} chars, repairs ${m.weft_bus_repairs_total}, ${sess.json.length} sessions`)
+    }
+    const numsub = spawnSync('redis-cli', ['-p', String(redis.port), 'PUBSUB', 'NUMSUB', `weft:doc:${id}`], { encoding: 'utf8' }).stdout
+    e.message = `${diag.join('\n')}\nsubscribers of the channel: ${numsub.trim().split('\n').pop()}\n${e.message}`
+    throw e
+  }
   const codes = new Set(clients.flatMap((c) => c.serverCloses().map((x) => x.code)))
   assert.deepEqual([...codes].filter((c) => c !== 1012), [], 'the only close code clients saw is 1012')
   assert.ok(reconnects.length >= clients.length, `every client reconnected at least once (${reconnects.length} reconnects)`)
