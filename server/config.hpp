@@ -35,12 +35,12 @@ struct Config {
   size_t compact_threshold = 1000;  // logged updates that trigger a compaction
   std::string tls_cert;
   std::string tls_key;
-  std::string cors_origins;     // comma-separated allowed origins; empty: same origin only
-  std::string instance_id;      // empty: <hostname>:<port>
-  size_t auth_rate_limit = 10;  // login/registration attempts per minute per IP and per username
+  std::string cors_origins;      // comma-separated allowed origins; empty: same origin only
+  std::string instance_id;       // empty: <hostname>:<port>
+  size_t auth_rate_limit = 10;   // login/registration attempts per minute per IP and per username
   size_t api_rate_limit = 1200;  // REST API requests per minute per user, or per IP when anonymous
-  size_t bcrypt_threads = 2;    // threads hashing passwords (logins, registrations), apart
-  size_t ws_rate_limit = 200;   // WebSocket messages per second per connection (burst: 10 s worth)
+  size_t bcrypt_threads = 2;     // threads hashing passwords (logins, registrations), apart
+  size_t ws_rate_limit = 200;    // WebSocket messages per second per connection (burst: 10 s worth)
   size_t max_body_bytes = 8u << 20;  // largest HTTP request body (PUT content); JSON bodies 64 KiB
   size_t max_connections_per_ip = 512;     // WebSocket connections at once (0: no limit)
   size_t max_connections_per_user = 128;   // WebSocket connections at once (0: no limit)

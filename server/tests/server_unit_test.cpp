@@ -1,5 +1,5 @@
-// server_unit_test.cpp — the server's small pure parts: URL decoding, the login rate limiter and the
-// sign-out part of the bus (which connections a revocation closes).
+// server_unit_test.cpp — the server's small pure parts: URL decoding, the login rate limiter and
+// the sign-out part of the bus (which connections a revocation closes).
 #include <gtest/gtest.h>
 
 #include "server/envelope.hpp"
