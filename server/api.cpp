@@ -355,21 +355,28 @@ std::optional<Authenticated> authenticate(Services& services, std::string_view t
 
 namespace {
 
+// The user a bearer token names, once its signature and expiry check out — without the database
+// (whether its session still stands is Call::signed_in's question). What the rate limit and the
+// read fences count by.
+std::optional<int64_t> token_user(const Call& c) {
+  constexpr std::string_view kBearer = "Bearer ";
+  const std::string_view authorization = c.req.authorization;
+  if (authorization.substr(0, kBearer.size()) != kBearer) return std::nullopt;
+  const auto claims = auth::verify_token(authorization.substr(kBearer.size()), c.s.jwt_secret,
+                                         std::chrono::system_clock::now());
+  if (!claims) return std::nullopt;
+  return claims->user_id;
+}
+
 // With replicas, a request that may write records its caller's fence (the primary's position after
 // it) before its answer leaves, so that the caller's next read waits for a replica that has it
 // (read_fences.hpp). The answer may come from a room's strand, so the record (one query on the
 // primary) is made on the blocking pool. The caller is the token's user; a request without a
 // valid one wrote nothing of a user's.
-void fence_writes(Call& c) {
+void fence_writes(Call& c, std::optional<int64_t> caller) {
   const std::string& m = c.req.method;
-  if (m == "GET" || m == "HEAD" || c.s.config.database_replicas.empty()) return;
-  constexpr std::string_view kBearer = "Bearer ";
-  const std::string_view authorization = c.req.authorization;
-  if (authorization.substr(0, kBearer.size()) != kBearer) return;
-  const auto claims = auth::verify_token(authorization.substr(kBearer.size()), c.s.jwt_secret,
-                                         std::chrono::system_clock::now());
-  if (!claims) return;
-  c.respond = [&s = c.s, user_id = claims->user_id, inner = std::move(c.respond)](ApiResponse r) {
+  if (m == "GET" || m == "HEAD" || c.s.config.database_replicas.empty() || !caller) return;
+  c.respond = [&s = c.s, user_id = *caller, inner = std::move(c.respond)](ApiResponse r) {
     boost::asio::post(s.blocking, [&s, user_id, inner, r = std::move(r)]() mutable {
       try {
         s.read_fences.wrote(user_id, s.store.write_position());
@@ -384,15 +391,9 @@ void fence_writes(Call& c) {
 // --api-rate-limit: a signed-in caller is counted by the token's user, whatever address it comes
 // from; anyone else by address. A token that does not verify counts as none (the route then says
 // 401). Logins and registrations are counted by auth_limiter too (limit()).
-void limit_api(Call& c) {
-  std::string key = "api-ip:" + c.req.client_ip;
-  constexpr std::string_view kBearer = "Bearer ";
-  const std::string_view authorization = c.req.authorization;
-  if (authorization.substr(0, kBearer.size()) == kBearer) {
-    if (const auto claims = auth::verify_token(authorization.substr(kBearer.size()), c.s.jwt_secret,
-                                               std::chrono::system_clock::now()))
-      key = "api-user:" + std::to_string(claims->user_id);
-  }
+void limit_api(Call& c, std::optional<int64_t> caller) {
+  const std::string key =
+      caller ? "api-user:" + std::to_string(*caller) : "api-ip:" + c.req.client_ip;
   if (const auto wait = c.s.api_limiter.attempt(key)) {
     ++c.s.metrics.api_rate_limited;
     throw ApiError{429,
@@ -407,12 +408,13 @@ void limit_api(Call& c) {
 
 void handle_api(Services& services, ApiRequest req, Respond respond) {
   Call c{services, std::move(req), std::move(respond), {}, {}, {}};
+  const std::optional<int64_t> caller = token_user(c);
   try {
-    limit_api(c);
+    limit_api(c, caller);
   } catch (const ApiError& e) {
     return c.respond(error_response(e));
   }
-  fence_writes(c);
+  fence_writes(c, caller);
   try {
     auto segments = split_path(path_of(c.req.target).substr(std::string_view("/api/").size()));
     if (!segments) fail(400, "bad_request", "malformed %-escape in the path");
