@@ -80,6 +80,7 @@ test('reads go to the replica, the writer reads its writes, the lag bound and a 
 
   // Read-your-writes, made strict: with replay paused the replica cannot have a new document, yet
   // it stays within the lag bound for a while, so only the writer's fence keeps the writer off it.
+  const paused = Date.now()
   psql(replicaDb, 'SELECT pg_wal_replay_pause()')
   const title = `mine-${Date.now()}.txt`
   const wrote = Date.now()
@@ -98,9 +99,11 @@ test('reads go to the replica, the writer reads its writes, the lag bound and a 
     const l = await listed(srv, bob)
     return l.target === 'primary' && l
   }, MAX_LAG_MS * 4, "bob's reads on the primary once the lag exceeds the bound")
-  // The newest LSN sample the replica has reached may predate the write by one monitor round
-  // (a quarter of the bound).
-  assert.ok(Date.now() - wrote >= MAX_LAG_MS * 0.7, `fell back ${Date.now() - wrote} ms after the write, bound ${MAX_LAG_MS} ms`)
+  // The lag is the age of the newest primary LSN sample (one per monitor round, a quarter of the
+  // bound) the replica has replayed. At the pause the replica may not yet have replayed the latest
+  // sample, so the one it stopped at can predate the pause by up to two rounds: it falls back no
+  // sooner than half the bound after the pause (CI once saw 1382 ms after the write with 0.7).
+  assert.ok(Date.now() - paused >= MAX_LAG_MS * 0.5, `fell back ${Date.now() - paused} ms after the pause, bound ${MAX_LAG_MS} ms`)
   assert.ok(fellBack.titles.includes(title), 'the primary has the document')
   assert.ok((await scrape(srv)).lag > MAX_LAG_MS / 1000, 'weft_db_replica_lag_seconds beyond the bound')
   assert.match(srv.stderr(), /replica 0 \(127\.0\.0\.1:\d+\/weft_srv_\w+\) lags [\d.]+ s behind the primary, beyond the bound of 2000 ms/)
