@@ -98,6 +98,13 @@ void add_serve_options(CLI::App& cmd, Config& cfg) {
       "Outgoing bytes queued per connection before it is dropped as a slow consumer");
   opt(cmd, "room-grace-ms", cfg.room_grace_ms,
       "How long a document stays loaded after its last client left");
+  opt(cmd, "max-loaded-rooms", cfg.max_loaded_rooms,
+      "Documents loaded in memory at once: beyond it the longest-idle ones (nobody connected) "
+      "are unloaded first, and a connection that would load one more while all are in use is "
+      "closed with 1013, try again later (0: no limit)");
+  opt(cmd, "rooms-memory-mb", cfg.rooms_memory_mb,
+      "Memory the loaded documents may take together, estimated from their structs and text "
+      "(weft_rooms_memory_bytes): beyond it, as for --max-loaded-rooms (0: no limit)");
   opt(cmd, "drain-delay-ms", cfg.drain_delay_ms,
       "On SIGTERM, how long /readyz answers 503 (and new WebSocket upgrades are refused) before "
       "the listener closes and clients are told 1012");

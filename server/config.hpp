@@ -29,6 +29,10 @@ struct Config {
   size_t max_message_bytes = 32u << 20;
   size_t send_queue_bytes = 64u << 20;
   uint64_t room_grace_ms = 10000;
+  // The loaded rooms' budget (room_registry.hpp): at most this many, and this much estimated
+  // document memory; the longest-idle rooms are unloaded first (0: no bound).
+  size_t max_loaded_rooms = 20000;
+  size_t rooms_memory_mb = 2048;
   uint64_t drain_delay_ms = 0;  // SIGTERM: /readyz 503 this long before connections close
   uint64_t batch_window_ms = 50;
   uint64_t idle_timeout_ms = 30000;

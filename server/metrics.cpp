@@ -249,6 +249,18 @@ std::string Metrics::render(const Scrape& scrape) const {
           scrape.draining ? 1.0 : 0.0);
   f.gauge("weft_connections", "Open WebSocket connections", connections);
   f.gauge("weft_documents", "Documents loaded in memory", documents);
+  f.gauge("weft_rooms_memory_bytes",
+          "Memory of the loaded documents, estimated from their structs and text (the "
+          "--rooms-memory-mb budget counts it)",
+          rooms_memory_bytes);
+  f.counter("weft_rooms_evicted_total",
+            "Idle documents unloaded before their grace ended, to keep within --max-loaded-rooms "
+            "and --rooms-memory-mb",
+            rooms_evicted);
+  f.counter("weft_rooms_refused_total",
+            "WebSocket joins refused with 1013 because loading one more document would exceed "
+            "the room budget and every loaded one is in use",
+            rooms_refused);
   f.counter("weft_connections_total", "WebSocket connections accepted", connections_total);
   f.counter("weft_reconnects_total", "Connections from clients that already had document state",
             reconnects);

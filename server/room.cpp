@@ -113,6 +113,7 @@ void Room::on_loaded(std::optional<store::StoredDocument> stored, std::string er
   for (const auto& u : stored->updates) doc_bytes_ += u.size();
   logged_since_compaction_ = stored->updates.size();
   state_ = State::kReady;
+  note_memory();
   spdlog::debug("document {} loaded ({} logged updates)", document_id_, stored->updates.size());
   for (auto& [ptr, m] : members_) welcome(m);
   auto backlog = std::move(backlog_);
@@ -147,6 +148,7 @@ void Room::join(std::shared_ptr<Connection> conn) {
       return;
     }
     self->grace_timer_.cancel();
+    self->evict_requested_ = false;
     Member& m = self->members_[conn.get()];
     m.conn = conn;
     m.far = (self->joins_++ & 1) != 0;
@@ -273,6 +275,7 @@ void Room::apply_update(const std::shared_ptr<Connection>& conn, crdt::ByteView 
     note_edit(conn->user_id(), inserted, applied.deleted);
   }
   attribute(conn->user_id(), applied);
+  note_memory();
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
   services_.metrics.update_apply_seconds.observe(took.count());
   services_.metrics.updates_applied.fetch_add(1, std::memory_order_relaxed);
@@ -351,6 +354,7 @@ void Room::replace_now(const std::u16string& after, int64_t user_id,
     if (!inserted.empty()) doc_.insert_text(tr, "content", prefix, inserted);
   });
   if (update.empty()) return;
+  note_memory();
   services_.metrics.updates_applied.fetch_add(1, std::memory_order_relaxed);
   publish(update, nullptr, nullptr);
   note_edit(user_id, inserted.size(), removed);
@@ -453,6 +457,7 @@ void Room::apply_bus_part(const std::string& instance, Part& part) {
       case PartKind::kUpdate:
         if (empty_update(part.data)) return;
         attribute(0, doc_.apply_update(part.data));
+        note_memory();
         note_edit(0, 0, 0);
         broadcast(make_frame(protocol::encode_sync_update(part.data)), nullptr);
         repair_if_pending();
@@ -628,21 +633,52 @@ void Room::broadcast(const Frame& frame, const Connection* except,
   lane_done();
 }
 
+void Room::evict() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (!self->members_.empty() || self->shutting_down_) return;
+    self->evict_requested_ = true;
+    if (self->state_ == State::kLoading) return;  // on_loaded schedules the unload
+    self->grace_timer_.cancel();
+    self->unload();
+  });
+}
+
 void Room::schedule_unload() {
   if (shutting_down_) return;
+  if (evict_requested_) return unload();
   grace_timer_.expires_after(std::chrono::milliseconds(services_.config.room_grace_ms));
   grace_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-    if (ec || !self->members_.empty() || self->shutting_down_) return;
-    self->history_timer_.cancel();
-    if (self->edited_ && self->state_ == State::kReady && self->services_.config.history_quiet_ms)
-      self->capture("auto", std::nullopt, nullptr);
-    self->compact([self] {
-      if (self->members_.empty() && self->services_.rooms.try_unload(self.get())) {
-        self->services_.cluster.unsubscribe(self->document_id_);
-        spdlog::debug("document {} unloaded", self->document_id_);
-      }
-    });
+    if (ec) return;
+    self->unload();
   });
+}
+
+void Room::unload() {
+  if (!members_.empty() || shutting_down_ || unloaded_) return;
+  history_timer_.cancel();
+  if (edited_ && state_ == State::kReady && services_.config.history_quiet_ms)
+    capture("auto", std::nullopt, nullptr);
+  compact([self = shared_from_this()] {
+    if (self->members_.empty() && !self->unloaded_ &&
+        self->services_.rooms.try_unload(self.get())) {
+      self->unloaded_ = true;
+      self->services_.metrics.rooms_memory_bytes.fetch_sub(self->memory_.exchange(0),
+                                                           std::memory_order_relaxed);
+      self->services_.cluster.unsubscribe(self->document_id_);
+      spdlog::debug("document {} unloaded{}", self->document_id_,
+                    self->evict_requested_ ? " (the room budget is full)" : "");
+    }
+  });
+}
+
+void Room::note_memory() {
+  if (unloaded_) return;
+  constexpr int64_t kStructBytes = sizeof(crdt::Item) + 16 + sizeof(void*);
+  const int64_t estimate =
+      static_cast<int64_t>(doc_.struct_count()) * kStructBytes +
+      2 * static_cast<int64_t>(doc_.text_length("content") + doc_.text_length("tree"));
+  const int64_t before = memory_.exchange(estimate, std::memory_order_relaxed);
+  services_.metrics.rooms_memory_bytes.fetch_add(estimate - before, std::memory_order_relaxed);
 }
 
 void Room::compact(std::function<void()> then) {

@@ -91,6 +91,12 @@ class Room : public std::enable_shared_from_this<Room> {
   // Schedules the unload if nobody is connected (after a holder that is not a connection, such as
   // an API edit, let go).
   void unload_if_idle();
+  // The budget wants this idle room gone (RoomRegistry): it is stored and unloaded now, without
+  // the grace, unless someone joined meanwhile.
+  void evict();
+  // What the room's document takes in memory, estimated (see note_memory): the --rooms-memory-mb
+  // budget counts it. Any thread.
+  int64_t memory_estimate() const { return memory_.load(std::memory_order_relaxed); }
   // Closes every connection with 1001, stores everything and compacts; then calls `done`.
   void shutdown(std::function<void()> done);
 
@@ -166,6 +172,12 @@ class Room : public std::enable_shared_from_this<Room> {
   // `publish_removal`).
   void remove_presence_of(const PresenceOwner& owner, bool publish_removal);
   void schedule_unload();
+  // Stores, compacts and leaves the registry (the end of the grace, or at once when evicted).
+  void unload();
+  // Re-estimates memory_estimate() after the document changed and adds the difference to
+  // weft_rooms_memory_bytes: each struct as it is laid out in memory (crdt::Item, its allocation
+  // and its slot in the struct store) plus two bytes per UTF-16 unit of text.
+  void note_memory();
   // History: an update was applied (by `user_id`, 0 when it came from another instance), which
   // inserted and deleted that many UTF-16 units.
   void note_edit(int64_t user_id, uint64_t inserted, uint64_t deleted);
@@ -277,6 +289,9 @@ class Room : public std::enable_shared_from_this<Room> {
   std::chrono::steady_clock::time_point
       received_at_{};  // project rooms: touch_tree's count, the next token
   bool shutting_down_ = false;
+  bool evict_requested_ = false;  // evict() came: no grace at the next unload
+  bool unloaded_ = false;         // left the registry: its memory no longer counts
+  std::atomic<int64_t> memory_{0};
 };
 
 }  // namespace weft

@@ -199,7 +199,13 @@ void WsSession<Stream>::on_authorized(int64_t document_id, Admission a) {
     do_read();
     return;
   }
-  room_ = services_.rooms.acquire(document_id);
+  room_ = services_.rooms.try_acquire(document_id);
+  if (!room_) {
+    do_close(close_code::kTryAgainLater,
+             "too many documents are open on this server; try again later");
+    do_read();
+    return;
+  }
   room_->join(this->shared_from_this());
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - upgrade_at_;
   services_.metrics.handshake_seconds->Observe(took.count());

@@ -78,8 +78,18 @@ export async function converged (clients, markers, what) {
   await waitFor(() => {
     const t = clients[0].text()
     return clients.every((c) => c.text() === t) && markers.every((m) => t.includes(m))
-  }, 20000, what, () => JSON.stringify({
-    lengths: clients.map((c) => c.text().length),
-    missing: markers.filter((m) => !clients[0].text().includes(m)).slice(0, 5)
-  }))
+  }, 20000, what, () => {
+    // Per client: connected and synced, how much it lacks, how long since its last message, how
+    // often it failed to reconnect, and the closes it saw.
+    const now = Date.now()
+    const rows = clients.map((c) => {
+      const t = c.text()
+      const p = c.provider
+      const lacks = markers.filter((m) => !t.includes(m)).length
+      return `${c.name}: ${p.wsconnected ? 'connected' : 'disconnected'}${p.synced ? ' synced' : ''}, ${t.length} chars, ` +
+        `lacks ${lacks}, last message ${p.wsLastMessageReceived ? now - p.wsLastMessageReceived : '-'} ms ago, ` +
+        `failed reconnects ${p.wsUnsuccessfulReconnects}, closes ${JSON.stringify(c.closes.map((x) => x?.code ?? null))}`
+    })
+    return `missing on ${clients[0].name}: ${JSON.stringify(markers.filter((m) => !clients[0].text().includes(m)).slice(0, 5))}\n${rows.join('\n')}`
+  })
 }
