@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url'
 export const INSTANCES = ['weft-a:8080', 'weft-b:8080', 'weft-c:8080']
 
 export function render (template, servers = INSTANCES, mode = 'weft_by_document') {
-  const lines = servers.map((s) => `    server ${s} max_fails=1 fail_timeout=5s;`).join('\n')
+  // Each server takes the template's parameters (those of its first upstream server).
+  const params = template.match(/upstream weft_round_robin \{\n(?:\s*#[^\n]*\n)*\s*server \S+([^;\n]*);/)[1]
+  const lines = servers.map((s) => `    server ${s}${params};`).join('\n')
   let conf = template
     .replace(/(upstream weft_round_robin \{\n)(?:\s*server [^\n]+\n)+/, (_, head) => `${head}${lines}\n`)
     .replace(/(upstream weft_by_document \{\n\s*hash [^\n]+\n)(?:\s*server [^\n]+\n)+/, (_, head) => `${head}${lines}\n`)

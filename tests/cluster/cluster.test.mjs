@@ -14,10 +14,12 @@ import { scenario, waitFor, freePort, tmpDir, rng, seedFromEnv, delay, TEST_TIME
 import { SECRET, startRedis, cluster, typeMarkers, converged } from './harness.mjs'
 import { freshPostgresDatabase } from '../server/harness.mjs'
 import { zip } from '../server/archives.mjs'
+import { render, TEMPLATE } from '../../deploy/nginx/render.mjs'
 
 const PG_RESTART = process.env.WEFT_TEST_POSTGRES_RESTART
 
-// nginx with deploy/nginx.conf, its upstream ports and listen port rewritten.
+// nginx with deploy/nginx.conf, rendered for these instances (deploy/nginx/render.mjs, as for
+// Compose) and its listen port rewritten.
 class Nginx {
   constructor (ports, mode) {
     this.ports = ports
@@ -27,13 +29,11 @@ class Nginx {
 
   async start () {
     this.port = await freePort()
-    let conf = fs.readFileSync(new URL('../../deploy/nginx.conf', import.meta.url), 'utf8')
-    const servers = (hash) => this.ports.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=5s;`).join('\n')
-    conf = conf.replace(/(upstream weft_round_robin \{\n)(?:\s*server [^\n]+\n)+/, (_, head) => `${head}${servers()}\n`)
-    conf = conf.replace(/(upstream weft_by_document \{\n\s*hash [^\n]+\n)(?:\s*server [^\n]+\n)+/, (_, head) => `${head}${servers()}\n`)
+    let conf = render(fs.readFileSync(TEMPLATE, 'utf8'), this.ports.map((p) => `127.0.0.1:${p}`), this.mode)
     conf = conf.replace('listen 8080;', `listen 127.0.0.1:${this.port};`)
-    conf = conf.replace('set $weft_upstream weft_round_robin;', `set $weft_upstream ${this.mode};`)
-    conf = conf.replace('worker_processes auto;', `worker_processes 1;\ndaemon off;\npid ${this.dir}/nginx.pid;\nerror_log ${this.dir}/error.log;`)
+    // The test's own log, at [error] (what the deployed one leaves out, for the diagnostics).
+    conf = conf.replace(/error_log [^\n]+\n/, '')
+    conf = conf.replace('worker_processes auto;', `worker_processes 1;\ndaemon off;\npid ${this.dir}/nginx.pid;\nerror_log ${this.dir}/error.log error;`)
     conf = conf.replace('http {', `http {\n  client_body_temp_path ${this.dir}/body;\n  proxy_temp_path ${this.dir}/proxy;\n` +
       `  fastcgi_temp_path ${this.dir}/fastcgi;\n  uwsgi_temp_path ${this.dir}/uwsgi;\n  scgi_temp_path ${this.dir}/scgi;`)
     const file = path.join(this.dir, 'nginx.conf')
@@ -166,7 +166,8 @@ test('rolling restart of three instances behind nginx while 30 clients type: exi
       diag.push(`${inst.flags['instance-id']}: channels ${m.weft_bus_channels}, content ${c.text.length} chars, repairs ${m.weft_bus_repairs_total}, ${sess.json.length} sessions`)
     }
     const numsub = spawnSync('redis-cli', ['-p', String(redis.port), 'PUBSUB', 'NUMSUB', `weft:doc:${id}`], { encoding: 'utf8' }).stdout
-    e.message = `${diag.join('\n')}\nsubscribers of the channel: ${numsub.trim().split('\n').pop()}\n${e.message}`
+    const nginxLog = fs.readFileSync(path.join(nginx.dir, 'error.log'), 'utf8').split('\n').slice(-40).join('\n')
+    e.message = `${diag.join('\n')}\nsubscribers of the channel: ${numsub.trim().split('\n').pop()}\n${e.message}\nnginx error.log (tail):\n${nginxLog}`
     throw e
   }
   const codes = new Set(clients.flatMap((c) => c.serverCloses().map((x) => x.code)))
