@@ -257,6 +257,10 @@ std::string Metrics::render(const Scrape& scrape) const {
             "Idle documents unloaded before their grace ended, to keep within --max-loaded-rooms "
             "and --rooms-memory-mb",
             rooms_evicted);
+  f.counter("weft_sync_step2_reused_total",
+            "Sync step 2 answers (a joiner's missing state) reused from the room's cache: the "
+            "document had not changed since the same state vector was answered",
+            sync_step2_reused);
   f.counter("weft_rooms_refused_total",
             "WebSocket joins refused with 1013 because loading one more document would exceed "
             "the room budget and every loaded one is in use",

@@ -69,6 +69,7 @@ struct Metrics {
   std::atomic<int64_t> documents{0};
   std::atomic<int64_t> rooms_memory_bytes{0};  // the loaded rooms' estimate (--rooms-memory-mb)
   std::atomic<uint64_t> rooms_evicted{0};      // idle rooms unloaded early for the budget
+  std::atomic<uint64_t> sync_step2_reused{0};  // join answers served from a room's cache
   std::atomic<uint64_t> rooms_refused{0};  // joins refused (1013): the budget is full of busy rooms
   std::atomic<uint64_t> connections_total{0};
   std::atomic<uint64_t> reconnects{0};

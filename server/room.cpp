@@ -113,7 +113,7 @@ void Room::on_loaded(std::optional<store::StoredDocument> stored, std::string er
   for (const auto& u : stored->updates) doc_bytes_ += u.size();
   logged_since_compaction_ = stored->updates.size();
   state_ = State::kReady;
-  note_memory();
+  doc_changed();
   spdlog::debug("document {} loaded ({} logged updates)", document_id_, stored->updates.size());
   for (auto& [ptr, m] : members_) welcome(m);
   auto backlog = std::move(backlog_);
@@ -195,14 +195,14 @@ void Room::handle(const std::shared_ptr<Connection>& conn, const Frame& frame) {
   }
   try {
     if (const auto* step1 = std::get_if<protocol::SyncStep1>(&msg)) {
-      const crdt::Bytes reply = doc_.encode_state_as_update(step1->state_vector);
+      const Frame reply = step2_for(step1->state_vector);
       if (!m.synced) {
         m.synced = true;
         if (!crdt::decode_state_vector(step1->state_vector).empty()) {
           services_.metrics.reconnects.fetch_add(1, std::memory_order_relaxed);
         }
       }
-      conn->send(make_frame(protocol::encode_sync_step2(reply)));
+      conn->send(reply);
     } else if (const auto* step2 = std::get_if<protocol::SyncStep2>(&msg)) {
       // Relayed to the others as a plain update carrying the same bytes.
       apply_update(conn, step2->update, nullptr);
@@ -275,11 +275,32 @@ void Room::apply_update(const std::shared_ptr<Connection>& conn, crdt::ByteView 
     note_edit(conn->user_id(), inserted, applied.deleted);
   }
   attribute(conn->user_id(), applied);
-  note_memory();
+  if (changes(applied)) doc_changed();
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
   services_.metrics.update_apply_seconds.observe(took.count());
   services_.metrics.updates_applied.fetch_add(1, std::memory_order_relaxed);
   publish(update, relay, conn.get());
+}
+
+// A sync step 2 from a client that has nothing new (every joiner sends one) or an update the room
+// already has changes nothing: the cached answers stay. Pending structs are part of what
+// encode_state_as_update answers, so while any are pending every update counts as a change.
+bool Room::changes(const crdt::Applied& applied) const {
+  return !applied.added.empty() || applied.deleted != 0 || doc_.has_pending();
+}
+
+Frame Room::step2_for(crdt::ByteView state_vector) {
+  for (const auto& [sv, frame] : step2_cache_) {
+    if (std::equal(sv.begin(), sv.end(), state_vector.begin(), state_vector.end())) {
+      services_.metrics.sync_step2_reused.fetch_add(1, std::memory_order_relaxed);
+      return frame;
+    }
+  }
+  Frame frame =
+      make_frame(protocol::encode_sync_step2(doc_.encode_state_as_update(state_vector)));
+  if (step2_cache_.size() == kStep2Cache) step2_cache_.erase(step2_cache_.begin());
+  step2_cache_.emplace_back(crdt::Bytes(state_vector.begin(), state_vector.end()), frame);
+  return frame;
 }
 
 bool Room::fits(crdt::ByteView update) {
@@ -354,7 +375,7 @@ void Room::replace_now(const std::u16string& after, int64_t user_id,
     if (!inserted.empty()) doc_.insert_text(tr, "content", prefix, inserted);
   });
   if (update.empty()) return;
-  note_memory();
+  doc_changed();
   services_.metrics.updates_applied.fetch_add(1, std::memory_order_relaxed);
   publish(update, nullptr, nullptr);
   note_edit(user_id, inserted.size(), removed);
@@ -377,7 +398,9 @@ void Room::touch_tree() {
       if (length > 0) self->doc_.delete_text(tr, "tree", 0, length);
       self->doc_.insert_text(tr, "tree", 0, crdt::utf8_to_utf16(token));
     });
-    if (!update.empty()) self->publish(update, nullptr, nullptr);
+    if (update.empty()) return;
+    self->doc_changed();
+    self->publish(update, nullptr, nullptr);
   });
 }
 
@@ -456,8 +479,11 @@ void Room::apply_bus_part(const std::string& instance, Part& part) {
     switch (part.kind) {
       case PartKind::kUpdate:
         if (empty_update(part.data)) return;
-        attribute(0, doc_.apply_update(part.data));
-        note_memory();
+      {
+        const crdt::Applied applied = doc_.apply_update(part.data);
+        attribute(0, applied);
+        if (changes(applied)) doc_changed();
+      }
         note_edit(0, 0, 0);
         broadcast(make_frame(protocol::encode_sync_update(part.data)), nullptr);
         repair_if_pending();
@@ -671,7 +697,8 @@ void Room::unload() {
   });
 }
 
-void Room::note_memory() {
+void Room::doc_changed() {
+  step2_cache_.clear();
   if (unloaded_) return;
   constexpr int64_t kStructBytes = sizeof(crdt::Item) + 16 + sizeof(void*);
   const int64_t estimate =

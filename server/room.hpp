@@ -94,7 +94,7 @@ class Room : public std::enable_shared_from_this<Room> {
   // The budget wants this idle room gone (RoomRegistry): it is stored and unloaded now, without
   // the grace, unless someone joined meanwhile.
   void evict();
-  // What the room's document takes in memory, estimated (see note_memory): the --rooms-memory-mb
+  // What the room's document takes in memory, estimated (see doc_changed): the --rooms-memory-mb
   // budget counts it. Any thread.
   int64_t memory_estimate() const { return memory_.load(std::memory_order_relaxed); }
   // Closes every connection with 1001, stores everything and compacts; then calls `done`.
@@ -174,10 +174,17 @@ class Room : public std::enable_shared_from_this<Room> {
   void schedule_unload();
   // Stores, compacts and leaves the registry (the end of the grace, or at once when evicted).
   void unload();
-  // Re-estimates memory_estimate() after the document changed and adds the difference to
-  // weft_rooms_memory_bytes: each struct as it is laid out in memory (crdt::Item, its allocation
-  // and its slot in the struct store) plus two bytes per UTF-16 unit of text.
-  void note_memory();
+  // After every change of the document: forgets the cached sync step 2 answers, and
+  // re-estimates memory_estimate(), adding the difference to weft_rooms_memory_bytes: each struct
+  // as it is laid out in memory (crdt::Item, its allocation and its slot in the struct store) plus
+  // two bytes per UTF-16 unit of text.
+  void doc_changed();
+  // The sync step 2 answering `state_vector`: computed once per document state and state vector,
+  // so that a join storm (many clients with the same, usually empty, state vector) encodes the
+  // document once and every joiner's queue holds the same buffer.
+  Frame step2_for(crdt::ByteView state_vector);
+  // Whether an applied update changed what the document encodes.
+  bool changes(const crdt::Applied& applied) const;
   // History: an update was applied (by `user_id`, 0 when it came from another instance), which
   // inserted and deleted that many UTF-16 units.
   void note_edit(int64_t user_id, uint64_t inserted, uint64_t deleted);
@@ -292,6 +299,9 @@ class Room : public std::enable_shared_from_this<Room> {
   bool evict_requested_ = false;  // evict() came: no grace at the next unload
   bool unloaded_ = false;         // left the registry: its memory no longer counts
   std::atomic<int64_t> memory_{0};
+  // step2_for's answers since the document last changed, by state vector, oldest first.
+  static constexpr size_t kStep2Cache = 4;
+  std::vector<std::pair<crdt::Bytes, Frame>> step2_cache_;
 };
 
 }  // namespace weft

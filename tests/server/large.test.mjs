@@ -53,3 +53,31 @@ test('a 1 MB document syncs to a newly joining client', { timeout: TEST_TIMEOUT 
   assert.equal(fresh.text(), expected)
   s.log(`1 MB document loaded from the store and synced in ${Math.round(restartMs)} ms`)
 }))
+
+// A join storm (wave 2 · 5): many clients opening one large document at once get the same sync
+// step 2 — encoded once per document state and state vector, then reused
+// (weft_sync_step2_reused_total) — and an edit in between makes the next joiner get a fresh one
+// that has it.
+test('a join storm on a large document encodes it once per state; a joiner after an edit gets the edit', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server({ 'batch-window-ms': 20 })
+  const DOC = await srv.newDoc()
+  const body = randomText(rng(7), 512 * 1024)
+  assert.equal((await srv.api('PUT', `/api/documents/${DOC}/content`, { body })).status, 204)
+  const holder = s.client(srv, DOC, { name: 'holder' }) // keeps the room loaded
+  await holder.waitSynced()
+  const before = (await srv.metrics()).weft_sync_step2_reused_total
+  const N = 30
+  const storm = Array.from({ length: N }, (_, i) => s.client(srv, DOC, { name: `joiner ${i}` }))
+  await Promise.all(storm.map((c) => c.waitSynced(30000)))
+  for (const c of storm) assert.equal(c.text(), body)
+  const reused = (await srv.metrics()).weft_sync_step2_reused_total - before
+  // Each fresh joiner sends the same empty state vector; only the first is encoded.
+  assert.ok(reused >= N - 1, `${reused} of ${N} joiners got the shared answer`)
+
+  holder.ytext.insert(0, 'edited: ')
+  await waitFor(() => storm.every((c) => c.text().startsWith('edited: ')), 10000, 'the edit to reach the joiners')
+  const late = s.client(srv, DOC, { name: 'late joiner' })
+  await late.waitSynced()
+  assert.equal(late.text(), 'edited: ' + body, 'the answer after an edit is not the cached one')
+  for (const c of storm) c.destroy()
+}))
