@@ -1,5 +1,5 @@
 // tls.test.mjs — native TLS: with --tls-cert/--tls-key the server speaks https:// and wss://
-// directly (no proxy). A self-signed certificate is made with the openssl CLI for the test.
+// directly (no proxy), with HSTS on its answers. A self-signed certificate is made with the openssl CLI for the test.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, execFileSync } from 'node:child_process'
@@ -20,7 +20,7 @@ const requestHttps = (method, url, { body, token } = {}) => new Promise((resolve
   const req = https.request(url, { method, headers, rejectUnauthorized: false }, (res) => {
     let text = ''
     res.on('data', (c) => { text += c })
-    res.on('end', () => resolve({ status: res.statusCode, body: text }))
+    res.on('end', () => resolve({ status: res.statusCode, body: text, headers: res.headers }))
   })
   req.on('error', reject)
   req.end(body === undefined ? undefined : JSON.stringify(body))
@@ -46,6 +46,10 @@ test('https and wss with --tls-cert/--tls-key', { timeout: TEST_TIMEOUT }, async
       'the TLS server to be ready', () => stderr)
     const health = await getHttps(`https://127.0.0.1:${port}/healthz`)
     assert.equal(health.status, 200)
+    // Over TLS every answer asks the browser to use nothing else (HSTS; docs/SECURITY.md).
+    assert.equal(health.headers['strict-transport-security'], 'max-age=31536000')
+    const page = await getHttps(`https://127.0.0.1:${port}/d/1`)
+    assert.equal(page.headers['strict-transport-security'], 'max-age=31536000')
 
     // The API over https too: an account, and a document to open over wss.
     const reg = await requestHttps('POST', `https://127.0.0.1:${port}/api/auth/register`,
