@@ -20,10 +20,10 @@ void add_security_headers(HttpResponse& res, bool tls) {
   res.set("X-Content-Type-Options", "nosniff");
   res.set(http::field::x_frame_options, "DENY");
   res.set("Referrer-Policy", "no-referrer");
-  // Features the app never uses, refused for it and anything it could embed.
+  // Features the app never uses, refused for it and anything it could embed. Only names Chromium
+  // knows: an unknown one is a console error on every page (csp.test.mjs fails on it).
   res.set("Permissions-Policy",
-          "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
-          "bluetooth=(), hid=()");
+          "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), hid=()");
   res.set("Cross-Origin-Opener-Policy", "same-origin");
   // Other sites may not load these bytes as images, scripts or frames (no-cors); CORS requests
   // from --cors-origins are not affected.

@@ -26,7 +26,8 @@ after(async () => { await browser?.close() })
 const browserScenario = (t, fn, flags) => sharedScenario(t, browser, fn, flags)
 
 // Records every violation a page (any document it loads) reports: the DOM event, which also says
-// what was blocked, and Chromium's console message for it.
+// what was blocked, and Chromium's console message for it (and any complaint about the
+// Permissions-Policy header, such as a feature it does not know).
 async function recordViolations (p) {
   p.violations = []
   await p.context.addInitScript(() => {
@@ -36,7 +37,7 @@ async function recordViolations (p) {
     })
   })
   p.page.on('console', (m) => {
-    if (/Content Security Policy|Refused to/i.test(m.text())) p.violations.push(`console: ${m.text()}`)
+    if (/Content Security Policy|Refused to|Permissions-Policy/i.test(m.text())) p.violations.push(`console: ${m.text()}`)
   })
   p.workers = []
   p.page.on('worker', (w) => {
