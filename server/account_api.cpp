@@ -63,6 +63,15 @@ void change_password(Call& c) {
   c.reply(200, token_json(c.s, u, {.session_id = c.sign_in_id, .token_version = version}));
 }
 
+// Signing out of this device: the caller's own sign-in goes, as if revoked from the session list,
+// so the token stops working on the server and not only in the browser that forgets it.
+void logout(Call& c) {
+  const store::User& u = c.signed_in();  // sets c.sign_in_id
+  c.s.accounts.revoke_sign_in(u.id, c.sign_in_id);
+  c.s.cluster.sign_out({.user_id = u.id, .only = c.sign_in_id, .except = 0});
+  c.reply(no_content());
+}
+
 void logout_all(Call& c) {
   const store::User& u = c.signed_in();
   c.s.accounts.revoke_tokens(u.id, 0);
@@ -131,9 +140,9 @@ void route_account(Call& c) {
   const auto& seg = c.segments;
   const std::string& m = c.req.method;
   const size_t n = seg.size();
-  if (seg[0] == "auth") {  // /api/auth/logout-all
+  if (seg[0] == "auth") {  // /api/auth/logout, /api/auth/logout-all
     if (m != "POST") method_not_allowed("POST");
-    return logout_all(c);
+    return seg[1] == "logout" ? logout(c) : logout_all(c);
   }
   if (n == 1) {
     if (m == "GET") return c.reply(200, user_json(c.signed_in()));

@@ -6,6 +6,8 @@
 //                                      sign-in revoked, the caller's own gets a fresh token
 //   GET    /api/me/sessions            the caller's sign-ins, the current one marked
 //   DELETE /api/me/sessions/{id}       revokes one sign-in (its token 401, its sockets 4401)
+//   POST   /api/auth/logout            this sign-in revoked: the caller's token 401, the
+//                                      sockets opened with it 4401 (the web app's Sign out)
 //   POST   /api/auth/logout-all        every token of the caller revoked, sockets closed 4401
 //   DELETE /api/me                     {password}; 409 owns_shared while the caller owns a document
 //                                      or project that has other members (listed in details),
@@ -25,7 +27,7 @@ namespace weft {
 // JSON: what register and login return.
 json sign_in_json(Call& c, const store::User& u);
 
-// /api/me… and /api/auth/logout-all.
+// /api/me…, /api/auth/logout and /api/auth/logout-all.
 void route_account(Call& c);
 
 }  // namespace weft

@@ -279,7 +279,8 @@ void route(Call& c) {
     if (m != "POST") method_not_allowed("POST");
     return seg[1] == "register" ? register_user(c) : login(c);
   }
-  if ((n >= 1 && seg[0] == "me") || (n == 2 && seg[0] == "auth" && seg[1] == "logout-all"))
+  if ((n >= 1 && seg[0] == "me") ||
+      (n == 2 && seg[0] == "auth" && (seg[1] == "logout" || seg[1] == "logout-all")))
     return route_account(c);
   if (n >= 1 && seg[0] == "projects") return route_projects(c);
   if (n >= 1 && seg[0] == "documents") {

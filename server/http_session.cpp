@@ -13,6 +13,7 @@
 #include "server/api.hpp"
 #include "server/cluster.hpp"
 #include "server/room_registry.hpp"
+#include "server/security_headers.hpp"
 #include "server/url.hpp"
 #include "server/ws_session.hpp"
 
@@ -174,6 +175,7 @@ void HttpSession<Stream>::refuse_body() {
       text(req, http::status::payload_too_large,
            error_body("payload_too_large", "request body too large"), "application/json"));
   response_->keep_alive(false);
+  add_security_headers(*response_, kTls<Stream>);
   http::async_write(
       stream_, *response_,
       [self = this->shared_from_this()](beast::error_code e, size_t) { self->on_refused(e); });
@@ -209,6 +211,7 @@ void HttpSession<Stream>::on_discard(beast::error_code ec, size_t bytes) {
 template <class Stream>
 void HttpSession<Stream>::write(HttpResponse res) {
   response_ = std::make_shared<HttpResponse>(std::move(res));
+  add_security_headers(*response_, kTls<Stream>);
   const bool keep_alive = response_->keep_alive();
   http::async_write(stream_, *response_,
                     [self = this->shared_from_this(), keep_alive](beast::error_code e, size_t n) {
@@ -235,6 +238,9 @@ void HttpSession<Stream>::call_api(HttpRequest req) {
     HttpResponse res{static_cast<http::status>(r.status), version};
     if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
     res.set(http::field::cache_control, "no-store");
+    // Never rendered by a browser that navigates here (ASVS 14.4.2); a route naming a file
+    // (the zip export) replaces it with its own.
+    res.set(http::field::content_disposition, "attachment");
     for (const auto& [name, value] : r.headers) res.set(name, value);
     if (!origin.empty()) {
       res.set(http::field::access_control_allow_origin, origin);

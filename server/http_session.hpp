@@ -3,7 +3,8 @@
 // blocking pool (answering CORS preflights itself), and hands WebSocket upgrades on /ws/<id> to a
 // WsSession. Request bodies are size-limited (--max-body-bytes); nothing about a request's query
 // string (where tokens travel) is ever logged. One request at a time per connection: the next is
-// read only after the answer is written.
+// read only after the answer is written. Every answer leaves with the headers of
+// security_headers.hpp (write and refuse_body add them).
 #pragma once
 
 #include <boost/beast/core.hpp>

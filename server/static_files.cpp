@@ -10,6 +10,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "server/security_headers.hpp"
+
 namespace weft {
 
 namespace http = boost::beast::http;
@@ -134,7 +136,8 @@ HttpResponse StaticFiles::serve(const HttpRequest& req) const {
   res.set(http::field::etag, etag);
   res.set(http::field::cache_control,
           rel_path.rfind("assets/", 0) == 0 ? "public, max-age=31536000, immutable" : "no-cache");
-  res.set("X-Content-Type-Options", "nosniff");
+  // Every file of the app, not only index.html: workers run under their own response's policy.
+  res.set("Content-Security-Policy", kAppPolicy);
   res.keep_alive(req.keep_alive());
   if (req[http::field::if_none_match] == etag) {
     res.result(http::status::not_modified);

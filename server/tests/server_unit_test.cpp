@@ -36,6 +36,7 @@ TEST(Url, PathAndQuery) {
   EXPECT_EQ(query_param("/ws/1?a=1&token=x.y.z&b=2", "token"), "x.y.z");
   EXPECT_EQ(query_param("/ws/1?tokenx=1&token=%41+b", "token"), "A b");
   EXPECT_EQ(query_param("/ws/1?token=", "token"), "");
+  EXPECT_EQ(query_param("/ws/1?token=first&token=second", "token"), "first");  // no pollution
   EXPECT_FALSE(query_param("/ws/1?a=1", "token"));
   EXPECT_FALSE(query_param("/ws/1", "token"));
   EXPECT_FALSE(query_param("/ws/1?token=%zz", "token"));

@@ -180,6 +180,24 @@ test('rolling restart of three instances behind nginx while 30 clients type: exi
   assert.equal(text, clients[0].text(), 'the store holds what the clients hold')
 }))
 
+test('behind deploy/nginx.conf: the security headers pass through, /metrics is not public', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server()
+  const nginx = await new Nginx([srv.port], 'weft_round_robin').start()
+  s.onCleanup(() => nginx.stop())
+  const base = `http://127.0.0.1:${nginx.port}`
+  for (const target of ['/', '/d/1', '/api/me', '/healthz']) {
+    const r = await fetch(`${base}${target}`)
+    await r.arrayBuffer()
+    assert.match(r.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/, `${target}: weft's policy through nginx`)
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff', target)
+    assert.equal(r.headers.get('referrer-policy'), 'no-referrer', target)
+  }
+  const metrics = await fetch(`${base}/metrics`)
+  await metrics.arrayBuffer()
+  assert.equal(metrics.status, 404, 'metrics are for Prometheus on the instances, not through the proxy')
+  assert.equal((await fetch(`${srv.httpUrl}/metrics`)).status, 200, 'the instance itself still answers them')
+}))
+
 test('nginx document sharding keeps a document\'s clients on one instance', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
   const redis = await startRedis(s)
   const { instances } = await cluster(s, { redis })

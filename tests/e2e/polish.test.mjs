@@ -300,6 +300,8 @@ test('a user menu with sign out on every page: documents, editor, a missing page
     await a.getByRole('menuitem', { name: 'Sign out' }).click()
     await a.getByRole('heading', { name: 'Sign in' }).waitFor()
     assert.equal(await a.evaluate(() => window.localStorage.getItem('weft.session')), null)
+    // … and the token is revoked on the server, not only forgotten here (POST /api/auth/logout).
+    await waitFor(async () => (await srv.api('GET', '/api/me', as(alice))).status === 401, 5000, 'the token to be revoked')
   }))
 
 test('indentation: each language\'s default (Python 4 spaces, Go tabs, JavaScript 2 spaces) unless the text already uses its own',

@@ -1,7 +1,7 @@
 // accounts.test.mjs — accounts people can manage (DESIGN.md §7, accounts): changing the password,
-// signing out everywhere, the list of sign-ins with revoking one, and deleting the account. A
-// revoked token is refused by the API (401) and by the WebSocket (4401), and the live connections
-// opened with it — real y-websocket providers — are closed with 4401.
+// signing out (this sign-in, or everywhere), the list of sign-ins with revoking one, and deleting
+// the account. A revoked token is refused by the API (401) and by the WebSocket (4401), and the
+// live connections opened with it — real y-websocket providers — are closed with 4401.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { TEST_TIMEOUT, rawWs, scenario, waitFor, within } from './harness.mjs'
@@ -102,6 +102,30 @@ test('sign out everywhere: every token of the user 401, every live provider clos
   const again = await login(srv, 'ann')
   assert.equal((await me(srv, again)).status, 200)
 }))
+
+test('POST /api/auth/logout revokes this sign-in only: its token 401, its WebSocket 4401, the user\'s other sign-ins untouched',
+  { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+    const srv = await s.server()
+    const doc = await srv.newDoc()
+    const here = await srv.account('dave')
+    const there = await srv.api('POST', '/api/auth/login', { body: { username: 'dave', password: 'pw-dave-secret' }, token: null })
+    assert.equal(there.status, 200, there.text)
+    const socket = rawWs(srv, doc, here.token) // a public document: both may open it
+    const other = rawWs(srv, doc, there.json.token)
+    // Admitted once the server's sync step 1 arrives.
+    await waitFor(() => socket.messages.length > 0 && other.messages.length > 0, 5000, 'both sockets admitted')
+
+    const out = await srv.api('POST', '/api/auth/logout', { token: here.token })
+    assert.equal(out.status, 204, out.text)
+    assert.equal((await srv.api('GET', '/api/me', { token: here.token })).status, 401, 'the token is dead on the server')
+    assert.equal((await within(socket.closed, 5000))?.code, 4401, 'its socket is closed 4401')
+    assert.equal((await srv.api('GET', '/api/me', { token: there.json.token })).status, 200, 'the other sign-in still works')
+    assert.equal(await within(other.closed, 500, 'open'), 'open', 'the other sign-in\'s socket stays')
+    assert.equal((await within(rawWs(srv, doc, here.token).closed, 5000))?.code, 4401, 'a reconnect with it is refused')
+    assert.equal((await srv.api('POST', '/api/auth/logout', { token: here.token })).status, 401, 'twice: 401')
+    assert.equal((await srv.api('GET', '/api/auth/logout', { token: there.json.token })).status, 405)
+    other.ws.close()
+  }))
 
 test('sessions: listed with the current one marked, user agent and address; revoking one ends its token and its sockets only', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
   const srv = await s.server()

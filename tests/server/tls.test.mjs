@@ -1,9 +1,10 @@
 // tls.test.mjs — native TLS: with --tls-cert/--tls-key the server speaks https:// and wss://
-// directly (no proxy). A self-signed certificate is made with the openssl CLI for the test.
+// directly (no proxy), TLS 1.2 and 1.3 only, with HSTS on its answers. A self-signed certificate is made with the openssl CLI for the test.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, execFileSync } from 'node:child_process'
 import https from 'node:https'
+import tls from 'node:tls'
 import fs from 'node:fs'
 import path from 'node:path'
 import { WebSocket, Y, WebsocketProvider, TEST_TIMEOUT, waitFor, freePort, tmpDir, WEFT_BIN } from './harness.mjs'
@@ -20,12 +21,19 @@ const requestHttps = (method, url, { body, token } = {}) => new Promise((resolve
   const req = https.request(url, { method, headers, rejectUnauthorized: false }, (res) => {
     let text = ''
     res.on('data', (c) => { text += c })
-    res.on('end', () => resolve({ status: res.statusCode, body: text }))
+    res.on('end', () => resolve({ status: res.statusCode, body: text, headers: res.headers }))
   })
   req.on('error', reject)
   req.end(body === undefined ? undefined : JSON.stringify(body))
 })
 const getHttps = (url) => requestHttps('GET', url)
+
+// The protocol a handshake offering versions up to `maxVersion` settles on, or 'refused'.
+const handshake = (port, maxVersion) => new Promise((resolve) => {
+  const s = tls.connect({ host: '127.0.0.1', port, minVersion: 'TLSv1', maxVersion, ciphers: 'DEFAULT@SECLEVEL=0', rejectUnauthorized: false },
+    () => { resolve(s.getProtocol()); s.end() })
+  s.on('error', () => resolve('refused'))
+})
 
 test('https and wss with --tls-cert/--tls-key', { timeout: TEST_TIMEOUT }, async () => {
   const dir = tmpDir('weft-tls-')
@@ -46,6 +54,14 @@ test('https and wss with --tls-cert/--tls-key', { timeout: TEST_TIMEOUT }, async
       'the TLS server to be ready', () => stderr)
     const health = await getHttps(`https://127.0.0.1:${port}/healthz`)
     assert.equal(health.status, 200)
+    // Over TLS every answer asks the browser to use nothing else (HSTS; docs/SECURITY.md).
+    assert.equal(health.headers['strict-transport-security'], 'max-age=31536000')
+    const page = await getHttps(`https://127.0.0.1:${port}/d/1`)
+    assert.equal(page.headers['strict-transport-security'], 'max-age=31536000')
+    // TLS 1.2 and 1.3 only: a client offering at most TLS 1.1 (which this Node can speak, at
+    // security level 0) is refused.
+    assert.equal(await handshake(port, 'TLSv1.1'), 'refused', 'TLS 1.1')
+    assert.equal(await handshake(port, 'TLSv1.2'), 'TLSv1.2')
 
     // The API over https too: an account, and a document to open over wss.
     const reg = await requestHttps('POST', `https://127.0.0.1:${port}/api/auth/register`,

@@ -312,6 +312,9 @@ export function createApi (token: string, onUnauthorized: () => void) {
     // The caller's account (server/account_api.hpp).
     changePassword: (oldPassword: string, newPassword: string) =>
       call<AuthResult>('POST', '/api/me/password', { old_password: oldPassword, new_password: newPassword }),
+    // This sign-in revoked on the server. Without onUnauthorized: a token that is dead already
+    // is the outcome wanted, not a reason to say the session expired.
+    logout: () => request<null>('POST', '/api/auth/logout', { token }),
     logoutAll: () => call<null>('POST', '/api/auth/logout-all'),
     sessions: () => call<AuthSession[]>('GET', '/api/me/sessions'),
     revokeSession: (id: number) => call<null>('DELETE', `/api/me/sessions/${id}`),

@@ -1,14 +1,15 @@
-// UserMenu.tsx — who is signed in, as an avatar and name, and a menu under it: the documents list
-// the account page and sign out. In the header of every signed-in page (AppHeader) and in the editor's toolbar. The
-// menu follows the ARIA menu button pattern: Enter/Space/ArrowDown opens it on its first item,
-// arrows move, Escape or a click outside closes it and the focus returns to the button.
+// UserMenu.tsx — who is signed in, as an avatar and name, and a menu under it: the documents list,
+// the account page and sign out (which revokes this sign-in on the server: POST /api/auth/logout).
+// In the header of every signed-in page (AppHeader) and in the editor's toolbar. The menu follows
+// the ARIA menu button pattern: Enter/Space/ArrowDown opens it on its first item, arrows move,
+// Escape or a click outside closes it and the focus returns to the button.
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react'
 import { colorForUser } from '../colors'
 import { navigate } from '../router'
 import { useSession } from '../session'
 
 export function UserMenu ({ compact = false }: { compact?: boolean }) {
-  const { user, signOut } = useSession()
+  const { api, user, signOut } = useSession()
   const [open, setOpen] = useState(false)
   const root = useRef<HTMLDivElement>(null)
   const button = useRef<HTMLButtonElement>(null)
@@ -83,7 +84,13 @@ export function UserMenu ({ compact = false }: { compact?: boolean }) {
             Account
           </button>
           <button type='button' role='menuitem' className='user-menu-item' tabIndex={-1}
-            onClick={() => { setOpen(false); signOut() }}
+            onClick={() => {
+              setOpen(false)
+              // The token is revoked on the server (its sockets closed), then forgotten here. No
+              // network: forgotten only; the Account page of another device can still revoke it.
+              api.logout().catch(() => {})
+              signOut()
+            }}
           >
             Sign out
           </button>
