@@ -145,6 +145,10 @@ void add_serve_options(CLI::App& cmd, Config& cfg) {
       "allowed (close 4429 beyond; 0: no limit)");
   opt(cmd, "max-body-bytes", cfg.max_body_bytes,
       "Largest HTTP request body (PUT content); JSON bodies are limited to 64 KiB");
+  opt(cmd, "trusted-proxies", cfg.trusted_proxies,
+      "Proxies (load balancers, ingress) in front of weft, as comma-separated addresses and CIDR "
+      "networks: a request from one counts as from the address its X-Forwarded-For names, for "
+      "the per-address limits (default: none; the header is ignored)");
   opt(cmd, "max-connections-per-ip", cfg.max_connections_per_ip,
       "WebSocket connections one IP address may hold at once (close 4429 beyond; 0: no limit)");
   opt(cmd, "max-connections-per-user", cfg.max_connections_per_user,

@@ -46,6 +46,7 @@ struct Config {
   size_t bcrypt_threads = 2;     // threads hashing passwords (logins, registrations), apart
   size_t ws_rate_limit = 200;    // WebSocket messages per second per connection (burst: 10 s worth)
   size_t max_body_bytes = 8u << 20;  // largest HTTP request body (PUT content); JSON bodies 64 KiB
+  std::string trusted_proxies;       // --trusted-proxies: networks whose X-Forwarded-For counts
   size_t max_connections_per_ip = 512;     // WebSocket connections at once (0: no limit)
   size_t max_connections_per_user = 128;   // WebSocket connections at once (0: no limit)
   size_t max_document_bytes = 128u << 20;  // encoded Yjs state of one document (0: no limit)

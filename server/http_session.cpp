@@ -228,7 +228,8 @@ void HttpSession<Stream>::call_api(HttpRequest req) {
   api.authorization = std::string(req[http::field::authorization]);
   beast::error_code ec;
   const auto remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
-  api.client_ip = ec ? "unknown" : remote.address().to_string();
+  api.client_ip =
+      ec ? "unknown" : services_.trusted_proxies.client(remote.address(), forwarded_for(req));
   api.user_agent = std::string(req[http::field::user_agent].substr(0, 256));
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive();

@@ -296,8 +296,7 @@ Frame Room::step2_for(crdt::ByteView state_vector) {
       return frame;
     }
   }
-  Frame frame =
-      make_frame(protocol::encode_sync_step2(doc_.encode_state_as_update(state_vector)));
+  Frame frame = make_frame(protocol::encode_sync_step2(doc_.encode_state_as_update(state_vector)));
   if (step2_cache_.size() == kStep2Cache) step2_cache_.erase(step2_cache_.begin());
   step2_cache_.emplace_back(crdt::Bytes(state_vector.begin(), state_vector.end()), frame);
   return frame;
@@ -479,11 +478,11 @@ void Room::apply_bus_part(const std::string& instance, Part& part) {
     switch (part.kind) {
       case PartKind::kUpdate:
         if (empty_update(part.data)) return;
-      {
-        const crdt::Applied applied = doc_.apply_update(part.data);
-        attribute(0, applied);
-        if (changes(applied)) doc_changed();
-      }
+        {
+          const crdt::Applied applied = doc_.apply_update(part.data);
+          attribute(0, applied);
+          if (changes(applied)) doc_changed();
+        }
         note_edit(0, 0, 0);
         broadcast(make_frame(protocol::encode_sync_update(part.data)), nullptr);
         repair_if_pending();

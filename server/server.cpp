@@ -227,6 +227,12 @@ int run_server(const Config& config) {
       config,   metrics,      *store,  persister,         ioc,         blocking,    rooms,
       accounts, auth_limiter, cluster, connection_limits, read_fences, api_limiter, bcrypt,
       secret,   instance_id};
+  try {
+    services.trusted_proxies = TrustedProxies::parse(config.trusted_proxies);
+  } catch (const std::invalid_argument& e) {
+    spdlog::critical("bad --trusted-proxies: {}", e.what());
+    return 1;
+  }
   rooms.bind(services);
   cluster.start();
 

@@ -10,6 +10,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <string>
 
+#include "server/client_address.hpp"
 #include "server/config.hpp"
 #include "server/connection_limits.hpp"
 #include "server/metrics.hpp"
@@ -41,7 +42,8 @@ struct Services {
   // --bcrypt-threads: password checks and hashes, apart from `blocking` (http_session.cpp).
   boost::asio::thread_pool& bcrypt;
   std::string jwt_secret;
-  std::string instance_id;  // this instance's name in the sessions table
+  std::string instance_id;           // this instance's name in the sessions table
+  TrustedProxies trusted_proxies{};  // --trusted-proxies, parsed
   // Set at SIGTERM: /readyz answers 503 and WebSocket upgrades are refused while the instance
   // drains (server.cpp).
   std::atomic<bool> draining{false};

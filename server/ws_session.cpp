@@ -81,6 +81,7 @@ void WsSession<Stream>::run(beast::http::request<beast::http::string_body> req) 
   handshake_->set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(beast::http::field::server, "weft"); }));
   std::string target(req.target());
+  forwarded_for_ = forwarded_for(req);
   handshake_->async_accept(
       req, [self = this->shared_from_this(), target = std::move(target)](
                beast::error_code ec) mutable { self->on_accept(ec, std::move(target)); });
@@ -100,7 +101,9 @@ void WsSession<Stream>::on_accept(beast::error_code ec, std::string target) {
   {
     beast::error_code ignored;
     const auto remote = lowest_socket().remote_endpoint(ignored);
-    remote_ip_ = ignored ? "unknown" : remote.address().to_string();
+    remote_ip_ =
+        ignored ? "unknown" : services_.trusted_proxies.client(remote.address(), forwarded_for_);
+    forwarded_for_.clear();
   }
   services_.metrics.connections.fetch_add(1, std::memory_order_relaxed);
   services_.metrics.connections_total.fetch_add(1, std::memory_order_relaxed);

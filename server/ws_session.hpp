@@ -180,6 +180,7 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
   int64_t sign_in_id_ = 0;                      // the token's sign-in; set with user_id_
   int64_t session_id_ = 0;                      // the sessions row, 0 until opened
   std::string remote_ip_;                       // for --max-connections-per-ip
+  std::string forwarded_for_;                   // the upgrade's X-Forwarded-For, until accepted
   std::optional<ConnectionLimits::Slot> slot_;  // held while the session lives
   std::shared_ptr<Room> room_;
 };

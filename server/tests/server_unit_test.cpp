@@ -2,6 +2,7 @@
 // the sign-out part of the bus (which connections a revocation closes).
 #include <gtest/gtest.h>
 
+#include "server/client_address.hpp"
 #include "server/envelope.hpp"
 #include "server/rate_limiter.hpp"
 #include "server/url.hpp"
@@ -85,3 +86,50 @@ TEST(RateLimiter, ManyKeysStayBounded) {
 
 }  // namespace
 }  // namespace weft
+
+namespace {
+boost::asio::ip::address addr(const char* text) { return boost::asio::ip::make_address(text); }
+}  // namespace
+
+TEST(TrustedProxies, NoneMeansThePeerWhateverTheHeaderSays) {
+  const weft::TrustedProxies none;
+  EXPECT_EQ(none.client(addr("10.1.2.3"), "203.0.113.9"), "10.1.2.3");
+  EXPECT_EQ(none.client(addr("::ffff:10.1.2.3"), ""), "10.1.2.3");  // dual-stack, unmapped
+}
+
+TEST(TrustedProxies, TheRightmostUntrustedHopIsTheClient) {
+  const auto proxies = weft::TrustedProxies::parse(" 10.0.0.0/8, 127.0.0.1 ,fd00::/8");
+  EXPECT_TRUE(proxies.contains(addr("10.255.0.1")));
+  EXPECT_TRUE(proxies.contains(addr("::ffff:127.0.0.1")));
+  EXPECT_TRUE(proxies.contains(addr("fd12::1")));
+  EXPECT_FALSE(proxies.contains(addr("11.0.0.1")));
+  EXPECT_FALSE(proxies.contains(addr("127.0.0.2")));
+  EXPECT_FALSE(proxies.contains(addr("fe80::1")));
+  // nginx on loopback appended the client's address.
+  EXPECT_EQ(proxies.client(addr("127.0.0.1"), "203.0.113.9"), "203.0.113.9");
+  // The client wrote its own entry first: only what trusted hops appended counts.
+  EXPECT_EQ(proxies.client(addr("127.0.0.1"), "1.1.1.1, 203.0.113.9"), "203.0.113.9");
+  // Two proxies: the ingress (10.x) appended by the outer one.
+  EXPECT_EQ(proxies.client(addr("127.0.0.1"), "198.51.100.7, 10.0.0.5"), "198.51.100.7");
+  // A peer that is not a proxy cannot choose its address.
+  EXPECT_EQ(proxies.client(addr("198.51.100.7"), "10.0.0.5"), "198.51.100.7");
+  // No header, or a garbled entry: the last trusted hop stands.
+  EXPECT_EQ(proxies.client(addr("127.0.0.1"), ""), "127.0.0.1");
+  EXPECT_EQ(proxies.client(addr("127.0.0.1"), "203.0.113.9, garbage"), "127.0.0.1");
+  EXPECT_EQ(proxies.client(addr("127.0.0.1"), "garbage, 10.0.0.5"), "10.0.0.5");
+}
+
+TEST(TrustedProxies, BadEntriesAreNamed) {
+  EXPECT_THROW(weft::TrustedProxies::parse("10.0.0.0/33"), std::invalid_argument);
+  EXPECT_THROW(weft::TrustedProxies::parse("fd00::/129"), std::invalid_argument);
+  EXPECT_THROW(weft::TrustedProxies::parse("10.0.0.0/"), std::invalid_argument);
+  EXPECT_THROW(weft::TrustedProxies::parse("nginx"), std::invalid_argument);
+  try {
+    weft::TrustedProxies::parse("127.0.0.1,10.0.0.0/x");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("10.0.0.0/x"), std::string::npos);
+  }
+  EXPECT_TRUE(weft::TrustedProxies::parse("").empty());
+  EXPECT_TRUE(weft::TrustedProxies::parse(" , ").empty());
+}

@@ -6,7 +6,7 @@
 // refusal is counted on /metrics.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { TEST_TIMEOUT, scenario, waitFor, rawWs } from './harness.mjs'
+import { TEST_TIMEOUT, scenario, waitFor, rawWs, WebSocket } from './harness.mjs'
 
 // Opens a raw connection and waits until it is admitted (the server answers sync step 1 once the
 // room has it) or closed.
@@ -161,4 +161,39 @@ test('a login flood waits on --bcrypt-threads: the API still answers at once, an
     const m = await srv.metrics()
     assert.equal(m.weft_bcrypt_refused_busy_total, busy.length)
     assert.equal(m.weft_bcrypt_queue_depth, 0)
+  }))
+
+// Behind a proxy (--trusted-proxies): a connection from a trusted proxy counts as from the address
+// its X-Forwarded-For names, so the per-address limits count clients, not the proxy; a peer that is
+// not a trusted proxy cannot choose its address by writing the header.
+test('--trusted-proxies: per-address limits count the address X-Forwarded-For names, only when the peer is a trusted proxy',
+  { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+    const open = (srv, id, xff) => {
+      const ws = new WebSocket(`${srv.wsBase}/${id}?token=${encodeURIComponent(srv.token)}`, { headers: { 'X-Forwarded-For': xff } })
+      ws.on('error', () => {})
+      const messages = []
+      ws.on('message', (m) => messages.push(m))
+      const closed = new Promise((resolve) => ws.on('close', (code) => resolve(code)))
+      return Promise.race([
+        closed.then((code) => ({ ws, code })),
+        waitFor(() => messages.length > 0, 5000, 'a first message').then(() => ({ ws, code: null }))
+      ])
+    }
+    for (const [flags, counted] of [[{ 'trusted-proxies': '127.0.0.0/8' }, 'forwarded'], [{}, 'peer']]) {
+      const srv = await s.server({ 'max-connections-per-ip': 1, 'max-connections-per-user': 0, ...flags })
+      const id = await srv.newDoc()
+      const first = await open(srv, id, '203.0.113.1')
+      assert.equal(first.code, null, `${counted}: the first connection is admitted`)
+      const other = await open(srv, id, '203.0.113.2')
+      const same = await open(srv, id, '198.51.100.9, 203.0.113.1') // the client's own entry is not trusted
+      if (counted === 'forwarded') {
+        assert.equal(other.code, null, 'another client behind the proxy has its own slot')
+        assert.equal(same.code, 4429, 'the same client again is over its limit')
+      } else {
+        assert.equal(other.code, 4429, 'without trusted proxies the header is ignored: one address')
+        assert.equal(same.code, 4429)
+      }
+      for (const c of [first, other, same]) c.ws.close()
+      await srv.stop()
+    }
   }))
