@@ -55,7 +55,8 @@ WsSession<Stream>::WsSession(Stream&& stream, Services& services)
     : services_(services),
       strand_(*stream.get_executor().template target<Strand>()),
       timer_(strand_),
-      handshake_(std::in_place, std::move(stream)) {}
+      handshake_(std::in_place, std::move(stream)),
+      reader_(services.config.max_message_bytes) {}
 
 template <class Stream>
 WsSession<Stream>::~WsSession() = default;
@@ -222,8 +223,8 @@ void WsSession<Stream>::do_read() {
   // Small reads while idle keep an idle connection's buffer small; a large frame in progress
   // is read in big chunks.
   size_t want = kSmallRead;
-  if (in_frame_ && frame_left_ > want)
-    want = static_cast<size_t>(std::min<uint64_t>(frame_left_, kReadChunk));
+  if (const uint64_t left = reader_.frame_left(); left > want)
+    want = static_cast<size_t>(std::min<uint64_t>(left, kReadChunk));
   io_->async_read_some(
       buffer_.prepare(want),
       [self = this->shared_from_this()](beast::error_code ec, size_t n) { self->on_read(ec, n); });
@@ -245,87 +246,44 @@ void WsSession<Stream>::on_read(beast::error_code ec, size_t bytes) {
   do_read();
 }
 
-// Consumes every complete header and every payload byte in the buffer. A control frame is
-// handled once it is whole (≤ 125 bytes); data payload is unmasked into message_ as it arrives.
+// Consumes every complete header and every payload byte in the buffer (WsReader: a control frame
+// once it is whole, data payload unmasked into the message as it arrives).
 template <class Stream>
 void WsSession<Stream>::parse_frames() {
   if (failed_) {  // after bad input nothing more is parsed, only read until the peer closes
     buffer_.consume(buffer_.size());
     return;
   }
+  using Kind = WsReader::Event::Kind;
   auto* data = static_cast<uint8_t*>(buffer_.data().data());
   const size_t size = buffer_.size();
   size_t pos = 0;
   while (!finished_) {
-    if (!in_frame_) {
-      const auto status = ws::parse_header(data + pos, size - pos, /*from_client=*/true, frame_);
-      if (status == ws::ParseStatus::kNeedMore) break;
-      if (status == ws::ParseStatus::kBadFrame) {
-        if (closing_) {  // a broken stream cannot carry the close handshake further
-          drop();
-        } else {
-          fail(close_code::kProtocolError, "malformed frame");
-          buffer_.consume(size);
-        }
-        return;
-      }
-      if (ws::is_control(frame_.opcode)) {
-        if (size - pos < frame_.size + frame_.length) break;  // wait for the whole frame
-        uint8_t* payload = data + pos + frame_.size;
-        const auto n = static_cast<size_t>(frame_.length);
-        ws::apply_mask(payload, n, frame_.mask, 0);
-        pos += frame_.size + n;
-        on_control(frame_.opcode, payload, n);
-        if (failed_) {
-          buffer_.consume(size);
-          return;
-        }
-        continue;
-      }
-      const bool continuation = frame_.opcode == ws::Opcode::kContinuation;
-      if (!closing_) {
-        uint16_t refusal = 0;
-        std::string reason;
-        if (continuation != in_message_) {
-          refusal = close_code::kProtocolError;
-          reason = "unexpected continuation or unfinished message";
-        } else if (frame_.opcode == ws::Opcode::kText) {
-          refusal = close_code::kUnsupported;
-          reason = "text frames are not supported";
-        } else if (message_.size() + frame_.length > services_.config.max_message_bytes) {
-          refusal = close_code::kTooLarge;
-          reason = "message too large";
-        }
-        if (refusal != 0) {
-          services_.metrics.rejected_messages.fetch_add(1, std::memory_order_relaxed);
-          fail(refusal, std::move(reason));
-          buffer_.consume(size);
-          return;
-        }
-        if (!in_message_) message_.reserve(std::min<uint64_t>(frame_.length, kReadChunk));
-      }
-      in_message_ = !frame_.fin;
-      pos += frame_.size;
-      in_frame_ = true;
-      frame_left_ = frame_.length;
-      frame_offset_ = 0;
-    }
-    const auto take = static_cast<size_t>(std::min<uint64_t>(frame_left_, size - pos));
-    if (!closing_) {  // after our close frame, data is read and dropped
-      ws::apply_mask(data + pos, take, frame_.mask, static_cast<size_t>(frame_offset_));
-      message_.insert(message_.end(), data + pos, data + pos + take);
-    }
-    pos += take;
-    frame_left_ -= take;
-    frame_offset_ += take;
-    if (frame_left_ > 0) break;
-    in_frame_ = false;
-    if (frame_.fin && !closing_) {
-      deliver();
-      if (failed_) {
+    const WsReader::Event e = reader_.next(data, size, pos, /*discard=*/closing_);
+    if (e.kind == Kind::kNeedMore) break;
+    if (e.kind == Kind::kBadFrame) {
+      if (closing_) {  // a broken stream cannot carry the close handshake further
+        drop();
+      } else {
+        fail(close_code::kProtocolError, "malformed frame");
         buffer_.consume(size);
-        return;
       }
+      return;
+    }
+    if (e.kind == Kind::kRefused) {
+      services_.metrics.rejected_messages.fetch_add(1, std::memory_order_relaxed);
+      fail(e.code, e.reason);
+      buffer_.consume(size);
+      return;
+    }
+    if (e.kind == Kind::kControl) {
+      on_control(e.opcode, e.payload, e.size);
+    } else {
+      deliver(reader_.take_message());
+    }
+    if (failed_) {
+      buffer_.consume(size);
+      return;
     }
   }
   buffer_.consume(pos);
@@ -356,15 +314,11 @@ bool WsSession<Stream>::take_token() {
 }
 
 template <class Stream>
-void WsSession<Stream>::deliver() {
-  if (!take_token()) {
-    message_ = {};
-    return;
-  }
+void WsSession<Stream>::deliver(crdt::Bytes message) {
+  if (!take_token()) return;
   services_.metrics.messages_received.fetch_add(1, std::memory_order_relaxed);
-  services_.metrics.bytes_received.fetch_add(message_.size(), std::memory_order_relaxed);
-  auto frame = std::make_shared<const crdt::Bytes>(std::move(message_));
-  message_ = {};
+  services_.metrics.bytes_received.fetch_add(message.size(), std::memory_order_relaxed);
+  auto frame = std::make_shared<const crdt::Bytes>(std::move(message));
   if (room_) room_->receive(this->shared_from_this(), std::move(frame));
 }
 

@@ -15,13 +15,13 @@
 // (SSL state is not thread-safe). When the queued bytes exceed --send-queue-bytes the peer is a
 // slow consumer and is dropped, so one stuck client cannot grow server memory or slow the room.
 //
-// Reads are parsed as they arrive: a message larger than --max-message-bytes is refused with 4413
-// as soon as a frame header announces it, text frames with 1003, malformed frames with 1002.
-// A connection sending more than --ws-rate-limit messages per second (beyond a burst of 10 s
-// worth) is closed with 4429. Pings are answered; a peer silent for --idle-timeout-ms is pinged and
-// then dropped. After bad input the session sends its close frame and half-closes at once;
-// otherwise it waits (two timer ticks at most) for the peer's close frame, as the close handshake
-// asks.
+// Reads are parsed as they arrive (ws_reader.hpp): a message larger than --max-message-bytes is
+// refused with 4413 as soon as a frame header announces it, text frames with 1003, malformed frames
+// with 1002. A connection sending more than --ws-rate-limit messages per second (beyond a burst of
+// 10 s worth) is closed with 4429. Pings are answered; a peer silent for --idle-timeout-ms is
+// pinged and then dropped. After bad input the session sends its close frame and half-closes at
+// once; otherwise it waits (two timer ticks at most) for the peer's close frame, as the close
+// handshake asks.
 //
 // Before joining a room the session is authorized on the blocking pool: the token of `?token=`
 // must name an existing user and one of their current sign-ins (else close 4401), the document
@@ -48,6 +48,7 @@
 #include "protocol/ws_frame.hpp"
 #include "server/connection.hpp"
 #include "server/services.hpp"
+#include "server/ws_reader.hpp"
 
 namespace weft {
 
@@ -114,7 +115,7 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
   void parse_frames();
   void on_control(ws::Opcode op, const uint8_t* payload, size_t size);
   bool take_token();
-  void deliver();
+  void deliver(crdt::Bytes message);
   // Bad input: the close frame, then a half-close without waiting for the peer's answer (the
   // rest of its stream is not worth reading, and may not even be frames).
   void fail(uint16_t code, std::string reason);
@@ -147,12 +148,7 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
 
   // Read side, on the strand.
   boost::beast::flat_buffer buffer_;
-  ws::FrameHeader frame_;
-  bool in_frame_ = false;      // frame_'s payload is still arriving
-  uint64_t frame_left_ = 0;    // its payload bytes not read yet
-  uint64_t frame_offset_ = 0;  // its payload bytes read (for the mask)
-  bool in_message_ = false;    // a fragmented data message continues
-  crdt::Bytes message_;
+  WsReader reader_;  // the frame and the message in progress
   // Token bucket of --ws-rate-limit: whole messages, refilled continuously.
   double tokens_ = 0;
   std::chrono::steady_clock::time_point refilled_at_{};
