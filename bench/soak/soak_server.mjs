@@ -29,7 +29,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as delay } from 'node:timers/promises'
-import { rssSvg } from './plot.mjs'
+import { recordSvg } from './plot.mjs'
 
 const { values: opt } = parseArgs({
   options: {
@@ -230,23 +230,11 @@ function writeResults (name, record) {
   return base
 }
 
-function plot (name, title, record, marks) {
+function plot (name, record) {
   if (!opt.plot) return null
-  const names = [...new Set(record.samples.map((s) => s.instance))]
-  const series = names.map((n) => {
-    const points = []
-    let pid = null
-    for (const s of record.samples.filter((x) => x.instance === n)) {
-      if (pid !== null && s.pid !== pid) points.push(null)
-      pid = s.pid
-      points.push([s.t_s, s.rss_bytes])
-    }
-    return { name: n, points }
-  })
-  const warm = Number(opt['warmup-fraction']) * record.seconds
   fs.mkdirSync(opt.plot, { recursive: true })
   const file = path.join(opt.plot, `soak-${name}-rss.svg`)
-  fs.writeFileSync(file, rssSvg({ title, series, marks, xMax: Math.max(...record.samples.map((s) => s.t_s)), band: { from: 0, to: warm, label: 'warm-up' } }))
+  fs.writeFileSync(file, recordSvg(record, { warmupFraction: Number(opt['warmup-fraction']) }))
   return file
 }
 
@@ -286,7 +274,7 @@ async function single () {
   commonCriteria(criteria, r)
   const record = { phase: 'single', seconds, when: new Date(t0).toISOString(), server: 'weft serve, SQLite, in-process bus', rss, criteria, bench: r, samples: s.samples }
   const base = writeResults('single', record)
-  const svg = plot('single', `weft serve (SQLite): ${r.params.docs * r.params.clients_per_doc} clients, ${Math.round(seconds)} s`, record, [])
+  const svg = plot('single', record)
   log(`results in ${base}.json / .csv${svg ? `, plot ${svg}` : ''}`)
   report('single instance (SQLite)', criteria)
   return criteria.every((c) => c.pass !== false)
@@ -368,8 +356,7 @@ async function cluster () {
   const rssB = rssFigures(s.samples, 'weft-b', seconds)
   const record = { phase: 'cluster', seconds, when: new Date(Date.now() - seconds * 1000).toISOString(), server: 'two weft serve, PostgreSQL, Redis', events, rss: { 'weft-a': rssA, 'weft-b': rssB }, criteria, bench: r, samples: s.samples }
   const out = writeResults('cluster', record)
-  const marks = events.map((e) => ({ t: e.killed_at_s ?? e.stopped_at_s, label: e.killed_at_s !== undefined ? 'weft-b kill -9' : 'Redis restart' }))
-  const svg = plot('cluster', `two instances over Redis (PostgreSQL): ${r.params.docs * r.params.clients_per_doc} clients, ${Math.round(seconds)} s`, record, marks)
+  const svg = plot('cluster', record)
   log(`results in ${out}.json / .csv${svg ? `, plot ${svg}` : ''}`)
   if (rssA) console.log(`  RSS weft-a ${mib(rssA.after_warmup_bytes)} after warm-up → ${mib(rssA.end_bytes)} (${rssA.growth_percent} %, not judged: weft-b's clients move to it)`)
   report('two instances over Redis (PostgreSQL)', criteria)
