@@ -145,10 +145,13 @@ class Redis {
 function procSample (pid) {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
-    const rss = Number(/VmRSS:\s+(\d+)/.exec(status)[1]) * 1024
+    const kb = (key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) * 1024
+    const rss = kb('VmRSS')
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return { rss_bytes: rss, cpu_s: (Number(f[11]) + Number(f[12])) / CLK_TCK }
+    // RssFile is mostly the database SQLite maps (mmap_size), which grows with the file; RssAnon
+    // is the heap.
+    return { rss_bytes: rss, anon_bytes: kb('RssAnon'), file_bytes: kb('RssFile'), cpu_s: (Number(f[11]) + Number(f[12])) / CLK_TCK }
   } catch { return null }
 }
 
@@ -184,6 +187,8 @@ async function runBench (args, jsonPath) {
 
 // ---- criteria -------------------------------------------------------------------------------
 
+const mean = (xs, key) => xs.reduce((a, x) => a + x[key], 0) / xs.length
+
 function rssFigures (samples, instance, seconds) {
   const mine = samples.filter((s) => s.instance === instance && s.t_s <= seconds + SAMPLE_S / 2)
   const warm = Number(opt['warmup-fraction']) * seconds
@@ -199,6 +204,10 @@ function rssFigures (samples, instance, seconds) {
     end_bytes: Math.round(end),
     max_after_warmup_bytes: Math.max(...after.map((s) => s.rss_bytes)),
     growth_percent: +(100 * (end - base) / base).toFixed(2),
+    // The heap alone (RssAnon), and the mapped files (RssFile: the binary, and SQLite's database).
+    anon_growth_percent: +(100 * (mean(last, 'anon_bytes') - after[0].anon_bytes) / after[0].anon_bytes).toFixed(2),
+    file_after_warmup_bytes: after[0].file_bytes,
+    file_end_bytes: Math.round(mean(last, 'file_bytes')),
     cpu_s: +(mine[mine.length - 1].cpu_s - mine[0].cpu_s).toFixed(2),
     cpu_percent: +(100 * (mine[mine.length - 1].cpu_s - mine[0].cpu_s) / (mine[mine.length - 1].t_s - mine[0].t_s)).toFixed(1)
   }
@@ -225,7 +234,7 @@ function writeResults (name, record) {
   fs.mkdirSync(opt.out, { recursive: true })
   const base = path.join(opt.out, `soak-${name}`)
   fs.writeFileSync(`${base}.json`, JSON.stringify(record, null, 1) + '\n')
-  const csv = ['t_s,instance,pid,rss_bytes,cpu_s', ...record.samples.map((s) => `${s.t_s},${s.instance},${s.pid},${s.rss_bytes},${s.cpu_s}`)]
+  const csv = ['t_s,instance,pid,rss_bytes,anon_bytes,file_bytes,cpu_s', ...record.samples.map((s) => `${s.t_s},${s.instance},${s.pid},${s.rss_bytes},${s.anon_bytes ?? ''},${s.file_bytes ?? ''},${s.cpu_s}`)]
   fs.writeFileSync(`${base}.csv`, csv.join('\n') + '\n')
   return base
 }
