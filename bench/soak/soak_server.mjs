@@ -19,7 +19,8 @@
 //
 // RSS and CPU of every server process are read from /proc every 10 s. Results: RESULTS_DIR (default
 // bench/results/soak-<phase>.json and .csv), the plot into --plot DIR (docs/bench for make
-// soak-server). Every process started here is stopped by its PID at the end, also on failure.
+// soak-server). Every process started here is stopped by its PID at the end, also on failure, and
+// its temp directory removed.
 // Exit status: 0 when every phase passed, 1 when one failed, 2 when one could not run.
 import { spawn, spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
@@ -94,7 +95,8 @@ async function waitFor (cond, ms, what) {
   }
 }
 
-const tmp = (prefix) => fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+const dirs = [] // removed at the end, whatever happened
+const tmp = (prefix) => { const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix)); dirs.push(d); return d }
 
 // One `weft serve`, restartable on the same port and data directory.
 class Instance {
@@ -385,4 +387,5 @@ try {
   status = 2
 }
 for (const p of [...started]) await stop(p, 'SIGKILL', 2000)
+for (const d of dirs) fs.rmSync(d, { recursive: true, force: true })
 process.exit(status)
