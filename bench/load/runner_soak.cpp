@@ -588,9 +588,12 @@ json Runner::run_soak() {
   out["machine_busy_percent"] = 100 * (machine_busy_seconds() - s.machine_busy0) / seconds;
   out["timeline"] = std::move(s.timeline);
   out["convergence"] = soak_convergence();
+  // With injected failures (--reconnect) the driver judges disconnects and duplicates by when
+  // they happened.
   out["ok"] = out["connections"]["failed"] == 0 && synced == conns_.size() && missing == 0 &&
-              s.total.duplicates == 0 && out["convergence"]["converged"].get<bool>() &&
-              out["cursors"]["stale_at_end"] == 0 && (opts_.reconnect || s.total.disconnects == 0);
+              out["convergence"]["converged"].get<bool>() && out["cursors"]["stale_at_end"] == 0 &&
+              (opts_.reconnect || (s.total.disconnects == 0 && s.total.duplicates == 0 &&
+                                   s.total.duplicates_in_recovery == 0));
   return out;
 }
 
