@@ -1,7 +1,7 @@
 # The commands of README.md. Everything installs what it needs first (scripts/bootstrap).
 # test-rolling: the rolling-restart cluster test (three instances restarted in turn behind nginx while
 # 30 clients type), kept out of make test while a known bug makes it fail under ASan.
-.PHONY: all bootstrap build build-san run test test-rolling test-cpp test-node bench bench-crdt bench-history bench-projects soak soak-lone-tab check-container fuzz format clean
+.PHONY: all bootstrap build build-san run test test-rolling test-cpp test-node bench bench-crdt bench-history bench-projects soak soak-server soak-lone-tab check-container fuzz format clean
 
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
@@ -54,6 +54,18 @@ bench: build
 
 soak: build
 	WEFT_CRDT_ORACLE=build/bin/crdt-oracle tests/crdt/soak.sh
+
+# 1,000 clients (50 documents × 20) editing and moving cursors for SOAK_SECONDS against a Release
+# server on SQLite, then the same for SOAK_CLUSTER_SECONDS against two instances over Redis and
+# PostgreSQL with a Redis restart and a kill -9 (scripts/soak-server, bench/soak/; results in
+# bench/results/soak-*.json and .csv, plots in docs/bench/, figures in docs/BENCHMARKS.md).
+# SOAK_PHASES: both, single or cluster. make test runs a 100-client smoke of both.
+SOAK_SECONDS ?= 3600
+SOAK_CLUSTER_SECONDS ?= $(SOAK_SECONDS)
+SOAK_PHASES ?= both
+soak-server: build
+	scripts/soak-server --phase $(SOAK_PHASES) --seconds $(SOAK_SECONDS) \
+	  --cluster-seconds $(SOAK_CLUSTER_SECONDS) --plot docs/bench
 
 # One person's idle tab in Chromium for WEFT_SOAK_MINUTES (default 10) of real time: it must stay
 # on one WebSocket (the fast, virtual-clock version runs in make test).

@@ -110,4 +110,18 @@ crdt::Bytes Awareness::encode(const std::vector<uint64_t>& clients) const {
   return enc.take();
 }
 
+uint64_t Awareness::clock(uint64_t client) const {
+  const auto meta = meta_.find(client);
+  return meta == meta_.end() ? 0 : meta->second.clock;
+}
+
+crdt::Bytes Awareness::encode_state(uint64_t client, uint64_t clock, std::string_view state) {
+  crdt::Encoder enc;
+  enc.write_var_uint(1);
+  enc.write_var_uint(client);
+  enc.write_var_uint(clock);
+  enc.write_var_string(state);
+  return enc.take();
+}
+
 }  // namespace protocol

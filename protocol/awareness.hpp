@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -52,6 +53,13 @@ class Awareness {
   // clock with its state, or "null" when it has none. Clients never seen are left out.
   crdt::Bytes encode(const std::vector<uint64_t>& clients) const;
   size_t size() const { return states_.size(); }
+  // The clock known for `client` (0 when never seen), and whether a state is held for it.
+  uint64_t clock(uint64_t client) const;
+  bool has_state(uint64_t client) const { return states_.count(client) > 0; }
+
+  // One client's own state at `clock`: what a y-protocols client sends when its local state
+  // changes (setLocalState, then encodeAwarenessUpdate of itself). weft-bench's cursors.
+  static crdt::Bytes encode_state(uint64_t client, uint64_t clock, std::string_view state);
 
  private:
   struct Meta {

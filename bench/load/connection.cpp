@@ -3,6 +3,7 @@
 
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/write.hpp>
 #include <string_view>
@@ -77,7 +78,19 @@ void Connection::on_handshake() {
 }
 
 void Connection::send_sync_step1() {
-  queue(wire_.wrap(protocol::encode_sync_step1(kEmptyStateVector)));
+  // The first step 1 names what this client holds (a reconnection); later ones ask for the whole
+  // document (request_state).
+  const crdt::ByteView sv =
+      state_ == State::kSyncing ? crdt::ByteView(sync_sv_) : crdt::ByteView(kEmptyStateVector);
+  queue(wire_.wrap(protocol::encode_sync_step1(sv)));
+}
+
+void Connection::continue_from(Connection& previous) {
+  doc_state_ = std::move(previous.doc_state_);
+  text_length_ = previous.text_length_;
+  received = previous.received;
+  sent = previous.sent;
+  next_seq = previous.next_seq;
 }
 
 void Connection::do_read() {
@@ -187,18 +200,27 @@ void Connection::handle_frame(crdt::ByteView frame) {
     }
   } else if (const auto* update = std::get_if<protocol::SyncUpdate>(msg)) {
     events_.on_update(*this, update->update, false);
+  } else if (const auto* aw = std::get_if<protocol::AwarenessUpdate>(msg)) {
+    events_.on_awareness(*this, aw->update);
   }
 }
 
-size_t Connection::send_insert(std::u16string_view text) {
+size_t Connection::send_edit(std::u16string_view text, uint64_t delete_front) {
   if (state_ != State::kSynced) return 0;
   if (!doc_state_) doc_state_ = std::make_unique<crdt::Doc>();
-  const crdt::Bytes update = doc_state_->transact(
-      [&](crdt::Transaction& tr) { doc_state_->insert_text(tr, kText, text_length_, text); });
-  text_length_ += text.size();
+  delete_front = std::min(delete_front, text_length_);
+  const crdt::Bytes update = doc_state_->transact([&](crdt::Transaction& tr) {
+    if (delete_front > 0) doc_state_->delete_text(tr, kText, 0, delete_front);
+    doc_state_->insert_text(tr, kText, text_length_ - delete_front, text);
+  });
+  text_length_ += text.size() - delete_front;
   ++sent;
   queue(wire_.wrap(protocol::encode_sync_update(update)));
   return update.size();
+}
+
+void Connection::send_awareness(crdt::ByteView update) {
+  if (state_ == State::kSynced) queue(wire_.wrap(protocol::encode_awareness(update)));
 }
 
 void Connection::request_state() {

@@ -45,6 +45,8 @@ class ConnectionEvents {
   virtual void on_update(Connection& c, crdt::ByteView update, bool is_state) = 0;
   // The connection failed or was closed; `why` says by whom and with which code.
   virtual void on_closed(Connection& c, const std::string& why) = 0;
+  // An awareness update from the server (the soak's cursors; other scenarios ignore them).
+  virtual void on_awareness(Connection& /*c*/, crdt::ByteView /*update*/) {}
 };
 
 struct Endpoint {
@@ -63,9 +65,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
              Wire wire, std::string token);
 
   void start(Endpoint endpoint);
+  // A reconnection: this connection continues `previous` (closed), taking its document — so it
+  // answers the server's sync step 1 with the edits the server lacks, as a y-websocket provider
+  // does — and its counters. Call before start().
+  void continue_from(Connection& previous);
+  // The state vector of the first sync step 1 (default: empty, i.e. "send me everything"). A
+  // reconnecting client names what it already received, and gets only the rest.
+  void set_sync_state_vector(crdt::Bytes state_vector) { sync_sv_ = std::move(state_vector); }
   // Inserts `text` at the end of this client's Y.Text `content` and sends the update. Returns the
   // update's size in bytes (0 when the connection is not synced).
-  size_t send_insert(std::u16string_view text);
+  size_t send_insert(std::u16string_view text) { return send_edit(text, 0); }
+  // One transaction: deletes the first `delete_front` characters of this client's own text, then
+  // appends `text`; sends the update. Returns its size (0 when not synced).
+  size_t send_edit(std::u16string_view text, uint64_t delete_front);
+  // Sends an awareness update (protocol::Awareness::encode_state) when synced.
+  void send_awareness(crdt::ByteView update);
   // Asks the server for its whole document (sync step 1, empty state vector); the answer arrives as
   // on_update(…, is_state = true).
   void request_state();
@@ -76,6 +90,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   State state() const { return state_; }
   Clock::time_point started_at() const { return started_at_; }
   Clock::time_point synced_at() const { return synced_at_; }
+  const Endpoint& endpoint() const { return endpoint_; }
+  // The Yjs client id of this client's edits (0 before the first edit).
+  uint64_t yjs_client() const { return doc_state_ ? doc_state_->client_id() : 0; }
+  // UTF-16 length of this client's own text.
+  uint64_t text_length() const { return text_length_; }
 
   // Counters the owner reads and resets.
   uint64_t received = 0;  // markers from other clients delivered to this one
@@ -116,6 +135,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Clock::time_point synced_at_{};
   std::unique_ptr<crdt::Doc> doc_state_;  // created on the first edit (idle clients never edit)
   uint64_t text_length_ = 0;              // UTF-16 length of this client's own text
+  crdt::Bytes sync_sv_{0};                // state vector of the first sync step 1
   crdt::Bytes scratch_;
   uint32_t mask_state_;  // xorshift state for the frames' masking keys
 };

@@ -108,6 +108,30 @@ void print_table(const json& r) {
     row("new client: connect→state", latency_line(r["load_ms"]));
     row("new client: apply", latency_line(r["client_apply_ms"]));
     if (!r["server"].is_null()) row("server RSS", mib(r["server"]["rss_bytes"]));
+  } else if (mode == "soak") {
+    row("edits sent", num(r["edits"]["sent"]) + " (" + num(r["edits"]["per_second"], 0) +
+                          "/s), skipped while disconnected " +
+                          num(r["edits"]["skipped_while_disconnected"]));
+    const json& d = r["deliveries"];
+    row("deliveries", num(d["delivered"]) + " / " + num(d["expected"]) + " expected (" +
+                          num(d["via_resync"]) + " via resync), missing " + num(d["missing"]));
+    row("duplicates", num(d["duplicates"]) + " (in recovery " + num(d["duplicates_in_recovery"]) +
+                          ", resync overlap " + num(d["resync_overlap"]) + ")");
+    row("cursors", num(r["cursors"]["sent"]) + " sent, " +
+                       num(r["cursors"]["awareness_messages_received"]) + " received, " +
+                       num(r["cursors"]["stale_at_end"]) + " stale at the end");
+    row("disconnects",
+        num(r["disconnects"]["count"]) + ", reconnected " + num(r["disconnects"]["reconnected"]));
+    row("latency p99 per interval", "median " + num(r["latency_ms"]["interval_p99_median"], 3) +
+                                        ", worst " + num(r["latency_ms"]["interval_p99_worst"], 3) +
+                                        " ms; max " + num(r["latency_ms"]["max"], 3) + " ms");
+    if (!r["server"].is_null()) {
+      row("server", mib(r["server"]["rss_bytes"]) + " RSS, " + num(r["server"]["cpu_seconds"]) +
+                        " CPU s (" + num(r["server"]["cpu_percent"], 0) + " %)");
+    }
+    row("generator", num(r["generator"]["cpu_seconds"]) + " CPU s (" +
+                         num(r["generator"]["cpu_percent"], 0) + " % of a core)");
+    row("converged", r["convergence"].dump());
   }
   row("ok", r["ok"].get<bool>() ? "yes" : "NO");
 }
@@ -118,7 +142,7 @@ int main(int argc, char** argv) {
   bench::Options o;
   std::string json_path;
   CLI::App app{"weft-bench: y-websocket load generator (docs/BENCHMARKS.md)"};
-  app.add_option("--mode", o.mode, "load, idle, ramp or cold")
+  app.add_option("--mode", o.mode, "load, idle, ramp, cold or soak")
       ->transform(CLI::CheckedTransformer(bench::kModeNames));
   app.add_option("--target", o.target,
                  "weft (signs in, creates documents through the API), y-websocket or hocuspocus")
@@ -155,6 +179,25 @@ int main(int argc, char** argv) {
   app.add_option("--cold-unload-wait", o.cold_unload_wait,
                  "cold: the writer leaves; wait this many seconds before each new client "
                  "(longer than the server's room grace: load from storage)")
+      ->capture_default_str();
+  app.add_option("--more-ports", o.more_ports,
+                 "soak: ports of further instances (comma-separated); each document's clients are "
+                 "spread over --port and these, and a reconnection tries the next one")
+      ->delimiter(',');
+  app.add_option("--cursor-rate", o.cursor_rate,
+                 "soak: cursor moves (awareness) per second per "
+                 "client (0: none)")
+      ->capture_default_str();
+  app.add_option("--window", o.window,
+                 "soak: markers each client keeps; beyond it each edit deletes its oldest")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1u << 20));
+  app.add_option("--sample-seconds", o.sample_seconds, "soak: timeline interval")
+      ->capture_default_str();
+  app.add_flag("--reconnect", o.reconnect,
+               "soak: reopen closed connections (counted as disconnects) instead of failing");
+  app.add_option("--recovery-seconds", o.recovery_seconds,
+                 "soak: duplicates this soon after a resync in the document count as in recovery")
       ->capture_default_str();
   app.add_option("--username", o.username, "Weft account")->capture_default_str();
   app.add_option("--password", o.password, "Weft password")->capture_default_str();

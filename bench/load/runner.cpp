@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "bench/load/payload.hpp"
+#include "bench/load/soak.hpp"
 #include "bench/load/weft_api.hpp"
 
 namespace bench {
@@ -127,9 +128,18 @@ void Runner::launch_next_connect() {
   if (connect_next_ >= connect_queue_.size()) return;
   const uint32_t i = connect_queue_[connect_next_++];
   ++connect_in_flight_;
+  conns_[i]->start(endpoint_for(i));
+}
+
+uint16_t Runner::port_of(uint32_t conn) const {
+  return soak_ ? soak_->ports[soak_->clients[conn].port_index] : opts_.port;
+}
+
+Endpoint Runner::endpoint_for(uint32_t i) const {
   Endpoint ep;
-  ep.host = opts_.host + ":" + std::to_string(opts_.port);
-  ep.addr = asio::ip::tcp::endpoint(asio::ip::make_address(opts_.host), opts_.port);
+  const uint16_t port = port_of(i);
+  ep.host = opts_.host + ":" + std::to_string(port);
+  ep.addr = asio::ip::tcp::endpoint(asio::ip::make_address(opts_.host), port);
   if (opts_.source_addresses > 0) {
     const uint32_t k = i % opts_.source_addresses;
     ep.source = asio::ip::make_address_v4((127u << 24) | (k + 1));
@@ -147,10 +157,11 @@ void Runner::launch_next_connect() {
       ep.target = "/";
       break;
   }
-  conns_[i]->start(std::move(ep));
+  return ep;
 }
 
 void Runner::on_synced(Connection& c, crdt::ByteView state) {
+  if (soak_ && soak_->clients[c.index()].reconnecting) return soak_on_resynced(c, state);
   handshake_.add(
       std::chrono::duration_cast<std::chrono::microseconds>(c.synced_at() - c.started_at())
           .count());
@@ -161,6 +172,7 @@ void Runner::on_synced(Connection& c, crdt::ByteView state) {
 }
 
 void Runner::on_closed(Connection& c, const std::string& why) {
+  if (soak_ && soak_on_closed(c, why)) return;
   // Keep the reason's words, not its numbers, so that failures group.
   ++failures_[why.substr(0, 80)];
   if (c.synced_at() == Clock::time_point{}) {
@@ -173,6 +185,12 @@ void Runner::on_closed(Connection& c, const std::string& why) {
 }
 
 void Runner::on_update(Connection& c, crdt::ByteView update, bool is_state) {
+  if (soak_) {
+    if (is_state) return soak_on_state(c, update);
+    const int64_t now = now_us();
+    scan_markers(update, [&](const Marker& m) { soak_record(c.index(), m, true, now); });
+    return;
+  }
   if (is_state) {
     auto& doc = docs_[c.doc()];
     if (!doc.state) {
@@ -351,6 +369,9 @@ json Runner::run() {
       break;
     case Mode::kCold:
       out = run_cold();
+      break;
+    case Mode::kSoak:
+      out = run_soak();
       break;
   }
   close_all();

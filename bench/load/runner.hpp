@@ -7,6 +7,8 @@
 //         update goes undelivered; the highest rate that passed is the sustainable rate.
 //   cold  a document of `cold_bytes` is written by one client; then new clients join it one at a
 //         time and each measures connect → whole document received, and applying it.
+//   soak  hours of editing and cursor moves, optionally over several instances with reconnects;
+//         exactly-once and convergence checked per client (soak.hpp, runner_soak.cpp).
 //
 // Latency: every update's text is a marker (payload.hpp) with the sender's index and the send time
 // on this process's steady clock; a receiver's sample is its receive time minus that. Deliveries:
@@ -21,6 +23,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -30,16 +33,23 @@
 #include <vector>
 
 #include "bench/load/connection.hpp"
+#include "bench/load/payload.hpp"
 #include "bench/load/stats.hpp"
 
 namespace bench {
 
-enum class Mode { kLoad, kIdle, kRamp, kCold };
+struct Soak;
+struct SoakCounters;
+
+enum class Mode { kLoad, kIdle, kRamp, kCold, kSoak };
 enum class Target { kWeft, kYWebsocket, kHocuspocus };
 
 // The names on the command line and in the JSON result, one table per enum.
-inline const std::map<std::string, Mode> kModeNames{
-    {"load", Mode::kLoad}, {"idle", Mode::kIdle}, {"ramp", Mode::kRamp}, {"cold", Mode::kCold}};
+inline const std::map<std::string, Mode> kModeNames{{"load", Mode::kLoad},
+                                                    {"idle", Mode::kIdle},
+                                                    {"ramp", Mode::kRamp},
+                                                    {"cold", Mode::kCold},
+                                                    {"soak", Mode::kSoak}};
 inline const std::map<std::string, Target> kTargetNames{{"weft", Target::kWeft},
                                                         {"y-websocket", Target::kYWebsocket},
                                                         {"hocuspocus", Target::kHocuspocus}};
@@ -66,7 +76,13 @@ struct Options {
   size_t cold_bytes = 1 << 20;
   size_t cold_chunk = 1024;
   uint32_t cold_runs = 5;
-  double cold_unload_wait = 0;  // > 0: the writer leaves and each run waits this long first
+  double cold_unload_wait = 0;       // > 0: the writer leaves and each run waits this long first
+  std::vector<uint16_t> more_ports;  // soak: further instances; clients spread over all
+  double cursor_rate = 1;            // soak: cursor moves (awareness) per second per client
+  uint32_t window = 64;              // soak: markers each client keeps in its text
+  double sample_seconds = 10;        // soak: timeline interval
+  bool reconnect = false;            // soak: reopen closed connections (injected failures)
+  double recovery_seconds = 15;      // soak: duplicates this soon after a resync are "in recovery"
   std::string username = "weft-bench";
   std::string password = "weft-bench-password";
   uint64_t seed = 1;
@@ -85,6 +101,7 @@ class Runner : public ConnectionEvents {
   void on_synced(Connection& c, crdt::ByteView state) override;
   void on_update(Connection& c, crdt::ByteView update, bool is_state) override;
   void on_closed(Connection& c, const std::string& why) override;
+  void on_awareness(Connection& c, crdt::ByteView update) override;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -100,6 +117,28 @@ class Runner : public ConnectionEvents {
   nlohmann::json run_idle();
   nlohmann::json run_ramp();
   nlohmann::json run_cold();
+  nlohmann::json run_soak();
+
+  // The soak (runner_soak.cpp).
+  void soak_setup();
+  // Runs the event loop and the soak's events until done() or `until_us` (on now_us()'s clock).
+  void soak_pump(int64_t until_us, const std::function<bool()>& done);
+  void soak_edit(uint32_t i);
+  void soak_cursor(uint32_t i);
+  void soak_sample();
+  void soak_reopen(uint32_t i);
+  void soak_schedule_reopen(uint32_t i);
+  crdt::Bytes soak_state_vector(uint32_t i) const;
+  void soak_record(uint32_t receiver, const Marker& m, bool live, int64_t now);
+  void soak_on_resynced(Connection& c, crdt::ByteView state);
+  // True when the close was the soak's to handle (a disconnect, or a reopening that failed).
+  bool soak_on_closed(Connection& c, const std::string& why);
+  void soak_on_state(Connection& c, crdt::ByteView state);
+  uint64_t soak_expected() const;
+  uint64_t soak_unique() const;
+  uint64_t soak_stale_cursors() const;
+  nlohmann::json soak_convergence();
+  nlohmann::json soak_counters_json(const SoakCounters& now, const SoakCounters& before) const;
 
   void prepare_documents(uint32_t count);
   uint32_t add_connection(uint32_t doc);
@@ -121,6 +160,9 @@ class Runner : public ConnectionEvents {
   void close_all();
   int64_t now_us() const;
   nlohmann::json server_sample() const;
+  // Where connection `conn` connects: its instance's port (the soak spreads them), its target.
+  Endpoint endpoint_for(uint32_t conn) const;
+  uint16_t port_of(uint32_t conn) const;
 
   Options opts_;
   boost::asio::io_context io_;
@@ -144,6 +186,8 @@ class Runner : public ConnectionEvents {
   uint64_t received_total_ = 0;
   uint64_t echoes_ = 0;
   uint64_t states_pending_ = 0;
+
+  std::unique_ptr<Soak> soak_;  // the soak scenario's state (null in the others)
 };
 
 }  // namespace bench

@@ -33,9 +33,11 @@ struct WeftApi::Impl {
         }
         http::request<http::string_body> req{verb, target, 11};
         req.set(http::field::host, host);
-        req.set(http::field::content_type, "application/json");
         if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-        req.body() = body.dump();
+        if (!body.is_null()) {
+          req.set(http::field::content_type, "application/json");
+          req.body() = body.dump();
+        }
         req.prepare_payload();
         http::write(stream, req);
         beast::flat_buffer buf;
@@ -91,6 +93,15 @@ std::vector<std::string> WeftApi::create_documents(const std::string& token, siz
     ids.push_back(std::to_string(nlohmann::json::parse(res.body()).at("id").get<int64_t>()));
   }
   return ids;
+}
+
+std::string WeftApi::document_content(const std::string& token, const std::string& id) {
+  auto res = impl_->call(http::verb::get, "/api/documents/" + id + "/content", nullptr, token);
+  if (res.result() != http::status::ok) {
+    throw std::runtime_error("reading document " + id + ": HTTP " +
+                             std::to_string(res.result_int()) + " " + res.body());
+  }
+  return res.body();
 }
 
 }  // namespace bench

@@ -1,6 +1,7 @@
 // weft_api.hpp — the few calls of Weft's HTTP API (DESIGN.md §4) that a benchmark needs before it
 // opens WebSockets: sign in (register, or log in when the name is taken) and create documents.
-// Synchronous, over one keep-alive connection; runs before the event loop starts.
+// Synchronous, over one keep-alive connection; runs before the event loop starts (and, in the
+// soak, after it, to read each document's text).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,8 @@ class WeftApi {
   // Creates `count` public documents titled `<prefix><i>.txt`; returns their ids as strings.
   std::vector<std::string> create_documents(const std::string& token, size_t count,
                                             const std::string& prefix);
+  // GET /api/documents/{id}/content: the live text. Throws std::runtime_error.
+  std::string document_content(const std::string& token, const std::string& id);
 
  private:
   struct Impl;

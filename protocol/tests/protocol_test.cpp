@@ -95,6 +95,18 @@ TEST(Awareness, StaleAnnouncementsOfRemovedClientsAreBehind) {
   EXPECT_TRUE(c.behind.empty());
 }
 
+TEST(Awareness, OneOwnStateAndTheClockKept) {
+  EXPECT_EQ(Awareness::encode_state(7, 3, R"({"c":1})"), awareness_update({{7, 3, R"({"c":1})"}}));
+  Awareness a;
+  EXPECT_EQ(a.clock(7), 0u);
+  a.apply(Awareness::encode_state(7, 3, "{}"));
+  EXPECT_EQ(a.clock(7), 3u);
+  EXPECT_TRUE(a.has_state(7));
+  a.remove({7});
+  EXPECT_EQ(a.clock(7), 3u);  // meta outlives state
+  EXPECT_FALSE(a.has_state(7));
+}
+
 TEST(Awareness, MalformedIsRejectedWithoutChange) {
   Awareness a;
   crdt::Bytes bad = awareness_update({{1, 1, "{}"}, {2, 1, "{not json"}});

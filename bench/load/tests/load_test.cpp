@@ -2,10 +2,12 @@
 // real Yjs update (also after the server merges several), and the Hocuspocus envelope round-trips.
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 #include "bench/load/dialect.hpp"
 #include "bench/load/payload.hpp"
+#include "bench/load/soak.hpp"
 #include "crdt/doc.hpp"
 #include "crdt/update.hpp"
 #include "protocol/messages.hpp"
@@ -85,6 +87,51 @@ TEST(Dialect, HocuspocusEnvelopeRoundTrips) {
   enc.write_var_uint(2);
   enc.write_var_string(std::string_view("read-write"));
   EXPECT_TRUE(std::holds_alternative<bench::Authenticated>(wire.unwrap(enc.take(), scratch)));
+}
+
+TEST(Soak, SeqTrackerTellsNewFromSeenAndCountsGaps) {
+  bench::SeqTracker t;
+  EXPECT_TRUE(t.record(0));
+  EXPECT_TRUE(t.record(1));
+  EXPECT_FALSE(t.record(1));  // a duplicate
+  EXPECT_TRUE(t.record(4));   // out of order: 2 and 3 still missing
+  EXPECT_EQ(t.contiguous(), 2u);
+  EXPECT_EQ(t.missing(6), 3u);  // 2, 3, 5
+  EXPECT_FALSE(t.record(4));
+  EXPECT_TRUE(t.record(2));
+  EXPECT_TRUE(t.record(3));
+  EXPECT_EQ(t.contiguous(), 5u);  // 4 joined the run
+  EXPECT_EQ(t.missing(5), 0u);
+  EXPECT_TRUE(t.has(0) && !t.has(5));
+}
+
+// The soak's reconnection names what a client received as clock = markers × kMarkerLength per
+// sender: every edit (append a marker, delete the oldest beyond the window) takes exactly that
+// many clocks, and the server's answer to such a state vector carries the later markers only.
+TEST(Soak, EditsTakeOneMarkerOfClocksAndResyncSendsTheRest) {
+  crdt::Doc writer(11);
+  crdt::Doc server(1);
+  const uint32_t window = 3;
+  uint64_t length = 0;
+  for (uint32_t seq = 0; seq < 10; ++seq) {
+    const auto marker = bench::make_marker(Marker{5, seq, 0});
+    const uint64_t del = length >= window * bench::kMarkerLength ? bench::kMarkerLength : 0;
+    server.apply_update(writer.transact([&](crdt::Transaction& tr) {
+      if (del > 0) writer.delete_text(tr, "content", 0, del);
+      writer.insert_text(tr, "content", length - del, marker);
+    }));
+    length += marker.size() - del;
+  }
+  EXPECT_EQ(server.state_vector().at(11), 10 * bench::kMarkerLength);
+  const std::string text = server.text("content");
+  EXPECT_EQ(scan(crdt::Bytes(text.begin(), text.end())).size(), window);
+  // A receiver that has markers 0..7: the answer brings 8 and 9, nothing else.
+  const auto diff =
+      server.encode_state_as_update(crdt::encode_state_vector({{11, 8 * bench::kMarkerLength}}));
+  const auto found = scan(diff);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].seq, 8u);
+  EXPECT_EQ(found[1].seq, 9u);
 }
 
 }  // namespace
