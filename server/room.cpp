@@ -352,9 +352,17 @@ void Room::read_text(std::function<void(std::optional<std::string>)> done) {
 void Room::replace_text(std::string text, int64_t user_id, std::function<void(bool)> done) {
   when_loaded([self = shared_from_this(), text = std::move(text), user_id, done = std::move(done)] {
     if (self->state_ != State::kReady) return done(false);
-    self->capture("replace", std::nullopt, nullptr);  // the text the PUT replaces
+    // The text the PUT replaces is captured first. The answer waits for both the new text and
+    // that version being stored (on the blocking pool), so that a versions list right after the
+    // PUT has it.
+    const auto left = std::make_shared<std::atomic<int>>(2);
+    const auto finish = [left, done] {
+      if (left->fetch_sub(1, std::memory_order_acq_rel) == 1) done(true);
+    };
+    self->capture("replace", std::nullopt,
+                  [finish](const std::optional<store::Version>&) { finish(); });
     self->replace_now(crdt::utf8_to_utf16(text), user_id, nullptr);
-    done(true);
+    finish();
   });
 }
 
