@@ -214,11 +214,15 @@ Applied Doc::apply_update(ByteView update) {
   DecodedUpdate u = decode_update(update);  // throws before anything changes
   check_update(u);
   check_empty_deletes(u, [this](uint64_t client) { return get_state(client); });
+  Transaction tr{*this, false, state_vector(), {}, {}};
   std::vector<uint64_t> clients;
+  uint64_t known = 0;
   for (const UpdateStruct& s : u.structs) {
     if (s.block_start) clients.push_back(s.id.client);
+    if (s.kind == StructKind::kSkip) continue;
+    const uint64_t have = state_of(tr.before_state, s.id.client);
+    if (have > s.id.clock) known += std::min(have, s.end()) - s.id.clock;
   }
-  Transaction tr{*this, false, state_vector(), {}, {}};
   read_update(tr, std::move(u));
   cleanup(tr);
   Applied applied;
@@ -233,6 +237,8 @@ Applied Doc::apply_update(ByteView update) {
   // Someone else wrote with our client id: pick a new one, as yjs does.
   if (state_of(tr.before_state, client_id_) != get_state(client_id_))
     client_id_ = random_client_id();
+  applied.known = known;
+  applied.before = std::move(tr.before_state);
   return applied;
 }
 

@@ -37,9 +37,16 @@ class Doc;
 // What apply_update changed: the clocks each client of the update gained (its structs that were
 // integrated, not those left pending), and how many clocks were newly deleted. The server
 // attributes both to the connection that sent the update (history: authorship and activity).
+//
+// `known` counts the clocks of the update's structs the doc already had, and `before` is the
+// doc's state vector before the update: an update that repeats what a peer already relayed (a
+// sync answer that overlaps live updates) can be cut to what it added, diff_update(update,
+// before), so nothing reaches the clients twice.
 struct Applied {
   std::vector<std::pair<uint64_t, uint64_t>> added;  // (client, clocks), clients of the update
   uint64_t deleted = 0;
+  uint64_t known = 0;
+  StateVector before;
 };
 
 // A visible run of a Y.Text: the characters of one item, the first at clock id.clock, the next at

@@ -317,6 +317,10 @@ std::string Metrics::render(const Scrape& scrape) const {
       "weft_bus_repairs_total",
       "Sync requests sent because an update from another instance built on one never received",
       bus_repairs);
+  f.counter("weft_bus_updates_overlapping_total",
+            "Updates from another instance that repeated edits this one had: its clients were sent "
+            "only what was new",
+            bus_updates_overlapping);
   f.counter("weft_slow_consumer_disconnects_total",
             "Connections dropped because their send queue overflowed", slow_consumer_disconnects);
   f.counter("weft_rate_limited_disconnects_total",

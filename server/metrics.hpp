@@ -98,10 +98,11 @@ struct Metrics {
   std::atomic<uint64_t> bus_received{0};   // envelopes from other instances
   std::atomic<uint64_t> bus_published_bytes{0};
   std::atomic<uint64_t> bus_received_bytes{0};
-  std::atomic<int64_t> bus_channels{0};      // document and project channels subscribed
-  std::atomic<uint64_t> bus_reconnects{0};   // the bus came back after a loss
-  std::atomic<uint64_t> bus_repairs{0};      // sync requests sent because a bus update left gaps
-  std::atomic<uint64_t> project_imports{0};  // POST …/import that landed
+  std::atomic<int64_t> bus_channels{0};     // document and project channels subscribed
+  std::atomic<uint64_t> bus_reconnects{0};  // the bus came back after a loss
+  std::atomic<uint64_t> bus_repairs{0};     // sync requests sent because a bus update left gaps
+  std::atomic<uint64_t> bus_updates_overlapping{0};  // bus updates partly known here (cut)
+  std::atomic<uint64_t> project_imports{0};          // POST …/import that landed
   Histogram update_apply_seconds;
   Histogram persist_batch_seconds;
   // A client's update from its arrival (read off its socket) until it was written to the last

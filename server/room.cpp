@@ -386,7 +386,7 @@ void Room::replace_now(const std::u16string& after, int64_t user_id,
   services_.metrics.updates_applied.fetch_add(1, std::memory_order_relaxed);
   publish(update, nullptr, nullptr);
   note_edit(user_id, inserted.size(), removed);
-  crdt::Applied applied{.added = {}, .deleted = removed};
+  crdt::Applied applied{.added = {}, .deleted = removed, .known = 0, .before = {}};
   if (!inserted.empty()) applied.added.emplace_back(client, inserted.size());
   attribute(user_id, applied);
   if (origins && !inserted.empty()) {
@@ -489,10 +489,11 @@ void Room::apply_bus_part(const std::string& instance, Part& part) {
         {
           const crdt::Applied applied = doc_.apply_update(part.data);
           attribute(0, applied);
-          if (changes(applied)) doc_changed();
+          const bool changed = changes(applied);
+          if (changed) doc_changed();
+          note_edit(0, 0, 0);
+          relay_bus_update(part.data, applied, changed);
         }
-        note_edit(0, 0, 0);
-        broadcast(make_frame(protocol::encode_sync_update(part.data)), nullptr);
         repair_if_pending();
         return;
       case PartKind::kAwareness: {
@@ -530,6 +531,22 @@ void Room::apply_bus_part(const std::string& instance, Part& part) {
   } catch (const crdt::DecodeError& e) {
     spdlog::warn("document {}: malformed bus part from {}: {}", document_id_, instance, e.what());
   }
+}
+
+// What the clients hear of an update from another instance. Usually all of it is new. But the
+// answer to a sync request (after a Redis reconnect, or a repair) repeats whatever was published
+// live between the request and the answer, and the clients got those already: they are sent only
+// what the doc gained, so no edit reaches a client twice. Deletions stay whole in the cut (Yjs
+// keeps no per-delete clock; a repeated one changes nothing), and so do structs left pending.
+void Room::relay_bus_update(crdt::ByteView update, const crdt::Applied& applied, bool changed) {
+  if (applied.known == 0) {
+    broadcast(make_frame(protocol::encode_sync_update(update)), nullptr);
+    return;
+  }
+  services_.metrics.bus_updates_overlapping.fetch_add(1, std::memory_order_relaxed);
+  if (!changed) return;  // nothing in it the clients lack
+  const crdt::Bytes gained = crdt::diff_update(update, crdt::encode_state_vector(applied.before));
+  broadcast(make_frame(protocol::encode_sync_update(gained)), nullptr);
 }
 
 // Bus delivery is at most once: a message published while this room's subscription was being set

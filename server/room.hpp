@@ -165,6 +165,7 @@ class Room : public std::enable_shared_from_this<Room> {
   // The document is gone: close everyone with 4404, refuse later joins, fail waiting operations.
   void mark_gone(const std::string& reason);
   void apply_bus_part(const std::string& instance, Part& part);
+  void relay_bus_update(crdt::ByteView update, const crdt::Applied& applied, bool changed);
   // Records `owner` as the owner of what `change` added or updated, and forgets the owners of
   // what it removed.
   void own_presence(const protocol::Awareness::Change& change, const PresenceOwner& owner);

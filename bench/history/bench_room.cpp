@@ -189,7 +189,7 @@ bool BenchRoom::restore(int64_t version_id, int64_t user_id, RestoreTimes& times
   std::vector<store::Alias> aliases;
   if (!update.empty()) {
     note_edit(user_id, inserted.size(), removed);
-    crdt::Applied applied{.added = {}, .deleted = removed};
+    crdt::Applied applied{.added = {}, .deleted = removed, .known = 0, .before = {}};
     if (!inserted.empty()) applied.added.emplace_back(client, inserted.size());
     attribute(user_id, applied);
     if (!inserted.empty()) {

@@ -66,6 +66,28 @@ TEST(Doc, ApplyReportsWhatChanged) {
   EXPECT_EQ(server.text("content"), "hy");
 }
 
+// An update that overlaps what the doc has (a sync answer that repeats live updates) reports how
+// many of its clocks were known and the state before it; cut to diff_update(update, before), it
+// holds just what the doc gained.
+TEST(Doc, ApplyReportsWhatWasKnown) {
+  Doc a(1), server(9);
+  const Bytes hello = insert(a, 0, u"hello ");
+  insert(a, 6, u"world");
+  const Bytes whole = a.encode_state_as_update();
+  EXPECT_EQ(server.apply_update(hello).known, 0u);
+  const Applied overlap = server.apply_update(whole);
+  EXPECT_EQ(overlap.known, 6u);
+  ASSERT_EQ(overlap.added.size(), 1u);
+  EXPECT_EQ(overlap.added[0].second, 5u);
+  EXPECT_EQ(state_of(overlap.before, 1), 6u);
+  const DecodedUpdate gained =
+      decode_update(diff_update(whole, encode_state_vector(overlap.before)));
+  ASSERT_EQ(gained.structs.size(), 1u);
+  EXPECT_EQ(gained.structs[0].id.clock, 6u);
+  EXPECT_EQ(gained.structs[0].length, 5u);
+  EXPECT_EQ(server.apply_update(whole).known, 11u);  // all of it, again
+}
+
 // text_runs gives the visible characters with the id of each item's first one; their text is the
 // doc's text.
 TEST(Doc, TextRunsCoverTheTextWithIds) {
