@@ -108,6 +108,11 @@ export function recordSvg (record, { warmupFraction = 0.1 } = {}) {
     }
     return { name: n, points }
   })
+  // A single SQLite instance: also its RSS less the database file's mapped pages (the criterion).
+  for (const n of names) {
+    const mine = record.samples.filter((x) => x.instance === n && x.db_bytes > 0)
+    if (mine.length) series.push({ name: `${n} less the mapped database`, points: mine.map((x) => [x.t_s, x.rss_bytes - x.db_bytes]) })
+  }
   const b = record.bench
   const others = b.params.clients_per_doc - 1
   let edits = 0
