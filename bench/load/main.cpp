@@ -108,6 +108,20 @@ void print_table(const json& r) {
     row("new client: connect→state", latency_line(r["load_ms"]));
     row("new client: apply", latency_line(r["client_apply_ms"]));
     if (!r["server"].is_null()) row("server RSS", mib(r["server"]["rss_bytes"]));
+  } else if (mode == "join-storm") {
+    row("document", num(r["document_update_bytes"]) + " update bytes, written in " +
+                        num(r["write_seconds"]) + " s");
+    row("joiners synced", num(r["connections"]["established"]) + " / " +
+                              num(r["params"]["joiners"]) + " in " +
+                              num(r["connections"]["seconds"]) + " s");
+    row("connect→whole doc", latency_line(r["connections"]["handshake_ms"]));
+    if (r.contains("memory")) {
+      row("server RSS", mib(r["server_before_storm"]["rss_bytes"]) + " before, peak " +
+                            mib(r["memory"]["peak_rss_bytes"]) + " (" +
+                            num(r["memory"]["peak_over_document"]) +
+                            "× the document's in-memory size " +
+                            mib(r["memory"]["document_in_memory_bytes"]) + ")");
+    }
   } else if (mode == "soak") {
     row("edits sent", num(r["edits"]["sent"]) + " (" + num(r["edits"]["per_second"], 0) +
                           "/s), skipped while disconnected " +
@@ -142,7 +156,7 @@ int main(int argc, char** argv) {
   bench::Options o;
   std::string json_path;
   CLI::App app{"weft-bench: y-websocket load generator (docs/BENCHMARKS.md)"};
-  app.add_option("--mode", o.mode, "load, idle, ramp, cold or soak")
+  app.add_option("--mode", o.mode, "load, idle, ramp, cold, join-storm or soak")
       ->transform(CLI::CheckedTransformer(bench::kModeNames));
   app.add_option("--target", o.target,
                  "weft (signs in, creates documents through the API), y-websocket or hocuspocus")

@@ -104,6 +104,20 @@ const coldRows = [
   ['ok (all text arrived)', 'ok']
 ]
 
+const joinRows = [
+  ['document (update bytes)', 'document_update_bytes', 0],
+  ['joiners synced', (r) => r && `${fmt(r.connections.established, 0)} / ${fmt(r.params.joiners, 0)}`],
+  ['connect → whole doc p50 ms', 'connections.handshake_ms.p50', 0, false],
+  ['connect → whole doc p99 ms', 'connections.handshake_ms.p99', 0, false],
+  ['connect → whole doc max ms', 'connections.handshake_ms.max', 0, false],
+  ['document in server memory MiB (RSS after the writes − fresh)', (r) => mib(get(r, 'memory.document_in_memory_bytes')), 1, false],
+  ['server RSS before the storm MiB', (r) => mib(get(r, 'server_before_storm.rss_bytes')), 1, false],
+  ['server RSS peak during the storm MiB', (r) => mib(get(r, 'memory.peak_rss_bytes')), 1, false],
+  ['peak / document in memory', 'memory.peak_over_document', 1, false],
+  ['server CPU s over the storm', 'server_cpu_seconds', 2, false],
+  ['ok (every joiner got the whole document)', 'ok']
+]
+
 // ---- plots -------------------------------------------------------------------------------------
 function plots () {
   fs.mkdirSync(plotsDir, { recursive: true })
@@ -205,7 +219,7 @@ function machine () {
   return [
     `- CPU: ${cpu}, ${os.cpus().length} vCPUs — the servers and weft-bench share them`,
     `- RAM: ${(Number(mem) / 1048576).toFixed(1)} GiB; Linux ${os.release()}; ${sh('sh', ['-c', '. /etc/os-release && echo $PRETTY_NAME'])}`,
-    `- Weft: ${commit}${dirty}, ${sh('sh', ['-c', 'g++ --version | head -1'])}, CMake Release, \`weft serve --log-level warn --auth-rate-limit 0\` (SQLite in a temp dir, in-process bus, ${os.cpus().length} I/O threads)`,
+    `- Weft: ${commit}${dirty}, ${sh('sh', ['-c', 'g++ --version | head -1'])}, CMake Release, \`weft serve --log-level warn --auth-rate-limit 0 --api-rate-limit 0 --max-connections-per-ip 0 --max-connections-per-user 0\` (SQLite in a temp dir, in-process bus, ${os.cpus().length} I/O threads)`,
     `- Node ${process.version}; @y/websocket-server ${pkg('@y/websocket-server')} (yjs ${pkg('yjs')}, ws ${pkg('@y/websocket-server/node_modules/ws') !== '?' ? pkg('@y/websocket-server/node_modules/ws') : pkg('ws')}), @hocuspocus/server ${pkg('@hocuspocus/server')}; both \`node --max-old-space-size=16384\``,
     `- weft-bench: one process, one event-loop thread, 4 loopback source addresses; open-files limit raised to the hard limit by scripts/bench`,
     `- Date: ${new Date().toISOString().slice(0, 10)}`
@@ -254,6 +268,18 @@ has left and the room was unloaded (grace 1 s), so each client's join loads it f
 
 ${table('cold-1mb', coldRows)}
 ${(() => { const r = load('cold-1mb-store', 'weft'); return r ? `Weft from storage: connect → whole doc p50 ${fmt(r.load_ms.p50)} ms, max ${fmt(r.load_ms.max)} ms (${r.load_ms.count} runs), ok: ${fmt(r.ok)}.\n` : '' })()}
+### Join storm: 150 clients join one large document at once
+
+Written by one client as 4 KiB lines; then 150 new clients open their connections in the same
+instant, each connect → sync step 1 → the whole document in sync step 2. Peak RSS is the server's
+VmHWM over the storm (reset before it through /proc/PID/clear_refs).
+
+2 MiB:
+
+${table('join-storm-2mb', joinRows)}
+20 MiB:
+
+${table('join-storm-20mb', joinRows)}
 ### Plots
 
 ${pngs.map((p) => `![${path.basename(p, '.png')}](${path.relative(path.dirname(docPath), p)})`).join('\n\n')}

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <cmath>
+#include <cstdio>
 #include <queue>
 #include <set>
 #include <stdexcept>
@@ -166,6 +167,12 @@ void Runner::on_synced(Connection& c, crdt::ByteView state) {
       std::chrono::duration_cast<std::chrono::microseconds>(c.synced_at() - c.started_at())
           .count());
   if (opts_.mode == Mode::kCold) docs_[c.doc()].state = crdt::Bytes(state.begin(), state.end());
+  if (opts_.mode == Mode::kJoinStorm) {
+    // 150 copies of a 20 MB state would be the generator's memory, not the server's: keep the
+    // first to check, and every size.
+    join_state_bytes_.push_back(state.size());
+    if (!docs_[c.doc()].state) docs_[c.doc()].state = crdt::Bytes(state.begin(), state.end());
+  }
   ++connect_done_;
   --connect_in_flight_;
   launch_next_connect();
@@ -370,6 +377,9 @@ json Runner::run() {
     case Mode::kCold:
       out = run_cold();
       break;
+    case Mode::kJoinStorm:
+      out = run_join_storm();
+      break;
     case Mode::kSoak:
       out = run_soak();
       break;
@@ -566,32 +576,13 @@ json Runner::run_cold() {
                    {"chunk_bytes", opts_.cold_chunk},
                    {"runs", opts_.cold_runs},
                    {"unload_wait_s", opts_.cold_unload_wait}};
-  // The writer: one client types the document in chunks of cold_chunk bytes (lines).
-  const uint32_t writer = add_connection(0);
-  const json c0 = connect({writer});
-  if (c0["established"] != 1) {
-    out["connections"] = c0;
+  const std::optional<uint32_t> writer = write_document(out);
+  if (!writer) {
     out["ok"] = false;
     return out;
   }
-  const auto t0 = Clock::now();
-  std::u16string line;
-  for (size_t written = 0, n = 0; written < opts_.cold_bytes; written += line.size(), ++n) {
-    line.assign(std::min(opts_.cold_chunk, opts_.cold_bytes - written) - 1,
-                static_cast<char16_t>(u'a' + n % 26));
-    line.push_back(u'\n');
-    conns_[writer]->send_insert(line);
-  }
-  // The server answers a sync step 1 after everything sent before it on this connection.
-  states_pending_ = 1;
-  docs_[0].state.reset();
-  conns_[writer]->request_state();
-  run_until([&] { return states_pending_ == 0; }, Clock::now() + std::chrono::seconds(120));
-  out["write_seconds"] = std::chrono::duration<double>(Clock::now() - t0).count();
-  const size_t stored = docs_[0].state ? docs_[0].state->size() : 0;
-  out["document_update_bytes"] = stored;
-  out["server_after_write"] = server_sample();
-  if (opts_.cold_unload_wait > 0) conns_[writer]->close();
+  const size_t stored = out["document_update_bytes"];
+  if (opts_.cold_unload_wait > 0) conns_[*writer]->close();
 
   Latencies load, apply;
   bool all_ok = stored > 0;
@@ -620,6 +611,101 @@ json Runner::run_cold() {
   out["load_ms"] = load.summary_ms();
   out["client_apply_ms"] = apply.summary_ms();
   out["server"] = server_sample();
+  out["ok"] = all_ok;
+  return out;
+}
+
+std::optional<uint32_t> Runner::write_document(json& out) {
+  out["server_before_write"] = server_sample();
+  // The writer: one client types the document in chunks of cold_chunk bytes (lines).
+  const uint32_t writer = add_connection(0);
+  const json c0 = connect({writer});
+  if (c0["established"] != 1) {
+    out["connections"] = c0;
+    return std::nullopt;
+  }
+  const auto t0 = Clock::now();
+  std::u16string line;
+  for (size_t written = 0, n = 0; written < opts_.cold_bytes; written += line.size(), ++n) {
+    line.assign(std::min(opts_.cold_chunk, opts_.cold_bytes - written) - 1,
+                static_cast<char16_t>(u'a' + n % 26));
+    line.push_back(u'\n');
+    conns_[writer]->send_insert(line);
+  }
+  // The server answers a sync step 1 after everything sent before it on this connection.
+  states_pending_ = 1;
+  docs_[0].state.reset();
+  conns_[writer]->request_state();
+  run_until([&] { return states_pending_ == 0; }, Clock::now() + std::chrono::seconds(600));
+  out["write_seconds"] = std::chrono::duration<double>(Clock::now() - t0).count();
+  out["document_update_bytes"] = docs_[0].state ? docs_[0].state->size() : 0;
+  out["server_after_write"] = server_sample();
+  return writer;
+}
+
+namespace {
+
+// Resets the process's peak RSS (VmHWM) so that a later sample's peak is the peak since now
+// (Linux: "5" to /proc/PID/clear_refs). False when not allowed.
+bool reset_peak_rss(pid_t pid) {
+  if (pid == 0) return false;
+  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/clear_refs").c_str(), "w");
+  if (!f) return false;
+  const bool ok = std::fputs("5", f) >= 0;
+  return std::fclose(f) == 0 && ok;
+}
+
+}  // namespace
+
+json Runner::run_join_storm() {
+  prepare_documents(1);
+  json out;
+  out["params"] = {
+      {"bytes", opts_.cold_bytes}, {"chunk_bytes", opts_.cold_chunk}, {"joiners", opts_.clients}};
+  const std::optional<uint32_t> writer = write_document(out);
+  if (!writer || !docs_[0].state) {
+    out["ok"] = false;
+    return out;
+  }
+  const size_t stored = out["document_update_bytes"];
+  run_for(2.0);  // the server's own work after the writes (persisting, compaction) settles
+  const json before = server_sample();
+  out["server_before_storm"] = before;
+  out["peak_reset"] = reset_peak_rss(opts_.server_pid);
+
+  // Everyone at once: the joiners' handshakes all start in this turn of the loop.
+  docs_[0].state.reset();
+  join_state_bytes_.clear();
+  std::vector<uint32_t> joiners;
+  for (uint32_t k = 0; k < opts_.clients; ++k) joiners.push_back(add_connection(0));
+  opts_.connect_concurrency = std::max(opts_.connect_concurrency, opts_.clients);
+  out["connections"] = connect(joiners);
+  const json after = server_sample();
+  out["server_after_storm"] = after;
+  if (!before.is_null() && !after.is_null()) {
+    out["server_cpu_seconds"] = cpu_delta(before, after);
+    // The document's in-memory size as the server holds it: what the writes added to a fresh
+    // server (the writer stays connected, so the document stays loaded).
+    const double fresh = out["server_before_write"]["rss_bytes"];
+    const double loaded = before["rss_bytes"];
+    const double peak = out["peak_reset"].get<bool>() ? after["peak_rss_bytes"].get<double>()
+                                                      : after["rss_bytes"].get<double>();
+    out["memory"] = {{"document_in_memory_bytes", loaded - fresh},
+                     {"peak_rss_bytes", peak},
+                     {"peak_over_document", peak / std::max(1.0, loaded - fresh)},
+                     {"peak_growth_bytes", peak - loaded}};
+  }
+  // Every joiner must have the whole document: the same state, and it decodes to the text.
+  bool all_ok = out["connections"]["established"] == opts_.clients &&
+                join_state_bytes_.size() == opts_.clients;
+  for (const size_t n : join_state_bytes_) all_ok = all_ok && n == stored;
+  if (docs_[0].state) {
+    crdt::Doc doc;
+    doc.apply_update(*docs_[0].state);
+    all_ok = all_ok && doc.text_length("content") == opts_.cold_bytes;
+  } else {
+    all_ok = false;
+  }
   out["ok"] = all_ok;
   return out;
 }

@@ -7,6 +7,9 @@
 //         update goes undelivered; the highest rate that passed is the sustainable rate.
 //   cold  a document of `cold_bytes` is written by one client; then new clients join it one at a
 //         time and each measures connect → whole document received, and applying it.
+//   join-storm  a document of `cold_bytes` is written by one client; then `clients` new clients
+//         connect to it at once, each timing connect → whole document received; the server's
+//         peak RSS over the storm (VmHWM, reset before it).
 //   soak  hours of editing and cursor moves, optionally over several instances with reconnects;
 //         exactly-once and convergence checked per client (soak.hpp, runner_soak.cpp).
 //
@@ -41,7 +44,7 @@ namespace bench {
 struct Soak;
 struct SoakCounters;
 
-enum class Mode { kLoad, kIdle, kRamp, kCold, kSoak };
+enum class Mode { kLoad, kIdle, kRamp, kCold, kJoinStorm, kSoak };
 enum class Target { kWeft, kYWebsocket, kHocuspocus };
 
 // The names on the command line and in the JSON result, one table per enum.
@@ -49,6 +52,7 @@ inline const std::map<std::string, Mode> kModeNames{{"load", Mode::kLoad},
                                                     {"idle", Mode::kIdle},
                                                     {"ramp", Mode::kRamp},
                                                     {"cold", Mode::kCold},
+                                                    {"join-storm", Mode::kJoinStorm},
                                                     {"soak", Mode::kSoak}};
 inline const std::map<std::string, Target> kTargetNames{{"weft", Target::kWeft},
                                                         {"y-websocket", Target::kYWebsocket},
@@ -117,6 +121,11 @@ class Runner : public ConnectionEvents {
   nlohmann::json run_idle();
   nlohmann::json run_ramp();
   nlohmann::json run_cold();
+  nlohmann::json run_join_storm();
+  // cold and join-storm: one client types a document of cold_bytes in cold_chunk lines and asks
+  // for the whole state back; fills out["write_seconds"], ["document_update_bytes"] and the
+  // server's samples. Returns the writer's connection, or nullopt when it could not connect.
+  std::optional<uint32_t> write_document(nlohmann::json& out);
   nlohmann::json run_soak();
 
   // The soak (runner_soak.cpp).
@@ -186,6 +195,7 @@ class Runner : public ConnectionEvents {
   uint64_t received_total_ = 0;
   uint64_t echoes_ = 0;
   uint64_t states_pending_ = 0;
+  std::vector<size_t> join_state_bytes_;  // join-storm: the size of each joiner's sync step 2
 
   std::unique_ptr<Soak> soak_;  // the soak scenario's state (null in the others)
 };
