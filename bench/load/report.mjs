@@ -118,6 +118,22 @@ const joinRows = [
   ['ok (every joiner got the whole document)', 'ok']
 ]
 
+const stormRows = [
+  ['cursor moves sent', 'cursors.sent', 0],
+  ['edits sent', 'edits.sent', 0],
+  ['cursor latency p50 ms', 'cursors.latency_ms.p50', 1, false],
+  ['cursor latency p99 ms', 'cursors.latency_ms.p99', 1, false],
+  ['cursor latency max ms', 'cursors.latency_ms.max', 0, false],
+  ['awareness messages received per s (all clients)', 'cursors.awareness_messages_per_s', 0, false],
+  ['awareness bytes received per s (all clients)', 'cursors.awareness_bytes_per_s', 0, false],
+  ['server CPU % of a core', 'server.cpu_percent', 0, false],
+  ['server CPU s', 'server.cpu_seconds', 1, false],
+  ['generator CPU % of a core', 'generator.cpu_percent', 0],
+  ['edits delivered / expected', (r) => r && `${fmt(r.deliveries.delivered)} / ${fmt(r.deliveries.expected)}`],
+  ['cursors stale at the end', 'cursors.stale_at_end', 0],
+  ['ok (every edit once, converged, every cursor current)', 'ok']
+]
+
 // ---- plots -------------------------------------------------------------------------------------
 function plots () {
   fs.mkdirSync(plotsDir, { recursive: true })
@@ -219,7 +235,7 @@ function machine () {
   return [
     `- CPU: ${cpu}, ${os.cpus().length} vCPUs — the servers and weft-bench share them`,
     `- RAM: ${(Number(mem) / 1048576).toFixed(1)} GiB; Linux ${os.release()}; ${sh('sh', ['-c', '. /etc/os-release && echo $PRETTY_NAME'])}`,
-    `- Weft: ${commit}${dirty}, ${sh('sh', ['-c', 'g++ --version | head -1'])}, CMake Release, \`weft serve --log-level warn --auth-rate-limit 0 --api-rate-limit 0 --max-connections-per-ip 0 --max-connections-per-user 0\` (SQLite in a temp dir, in-process bus, ${os.cpus().length} I/O threads)`,
+    `- Weft: ${commit}${dirty}, ${sh('sh', ['-c', 'g++ --version | head -1'])}, CMake Release, \`weft serve --log-level warn --auth-rate-limit 0 --api-rate-limit 0 --max-connections-per-ip 0 --max-connections-per-user 0 --ws-rate-limit 0\` (SQLite in a temp dir, in-process bus, ${os.cpus().length} I/O threads)`,
     `- Node ${process.version}; @y/websocket-server ${pkg('@y/websocket-server')} (yjs ${pkg('yjs')}, ws ${pkg('@y/websocket-server/node_modules/ws') !== '?' ? pkg('@y/websocket-server/node_modules/ws') : pkg('ws')}), @hocuspocus/server ${pkg('@hocuspocus/server')}; both \`node --max-old-space-size=16384\``,
     `- weft-bench: one process, one event-loop thread, 4 loopback source addresses; open-files limit raised to the hard limit by scripts/bench`,
     `- Date: ${new Date().toISOString().slice(0, 10)}`
@@ -280,6 +296,13 @@ ${table('join-storm-2mb', joinRows)}
 20 MiB:
 
 ${table('join-storm-20mb', joinRows)}
+### Presence storm: 200 clients in one document, cursors at 10 Hz, typing at 1 Hz (30 s)
+
+weft-bench's soak mode: every cursor move is an awareness update carrying its send time; the
+latency is from the send to each other client hearing that state (a server that merges a
+client's moves sends only the latest, which is the one sampled).
+
+${table('awareness-storm', stormRows)}
 ### Plots
 
 ${pngs.map((p) => `![${path.basename(p, '.png')}](${path.relative(path.dirname(docPath), p)})`).join('\n\n')}

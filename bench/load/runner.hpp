@@ -134,6 +134,7 @@ class Runner : public ConnectionEvents {
   void soak_pump(int64_t until_us, const std::function<bool()>& done);
   void soak_edit(uint32_t i);
   void soak_cursor(uint32_t i);
+  void record_cursor_latency(uint64_t own_id, crdt::ByteView update);
   void soak_sample();
   void soak_reopen(uint32_t i);
   void soak_schedule_reopen(uint32_t i);

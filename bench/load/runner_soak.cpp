@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -119,17 +120,41 @@ void Runner::soak_cursor(uint32_t i) {
   std::uniform_int_distribution<uint64_t> pos(0, c.text_length());
   const uint64_t anchor = pos(rng_);
   const uint64_t head = std::min<uint64_t>(c.text_length(), anchor + rng_() % 8);
-  const std::string state = R"({"user":{"name":"bench-)" + std::to_string(i) +
-                            R"(","color":"#30bced"},"cursor":{"anchor":)" + std::to_string(anchor) +
-                            R"(,"head":)" + std::to_string(head) + "}}";
+  // "t": the send time, for the cursor latency (on_awareness).
+  const std::string state = R"({"t":)" + std::to_string(now_us()) + R"(,"user":{"name":"bench-)" +
+                            std::to_string(i) + R"(","color":"#30bced"},"cursor":{"anchor":)" +
+                            std::to_string(anchor) + R"(,"head":)" + std::to_string(head) + "}}";
   c.send_awareness(protocol::Awareness::encode_state(cl.awareness_id, ++cl.cursor_clock, state));
   ++soak_->total.cursors_sent;
+}
+
+// Every other client's state in an awareness update carries its send time ("t", soak_cursor):
+// one latency sample per state heard. A server that merges a client's moves sends only the
+// latest, so a move it superseded is not sampled (its successor is).
+void Runner::record_cursor_latency(uint64_t own_id, crdt::ByteView update) {
+  const int64_t now = now_us();
+  try {
+    crdt::Decoder d(update);
+    for (uint64_t n = d.read_var_uint(); n > 0; --n) {
+      const uint64_t id = d.read_var_uint();
+      d.read_var_uint();  // clock
+      const std::string_view state = d.read_var_string_raw();
+      if (id == own_id || state.substr(0, 5) != R"({"t":)") continue;
+      int64_t sent = 0;
+      std::from_chars(state.data() + 5, state.data() + state.size(), sent);
+      if (sent > 0 && sent <= now) soak_->cursor_latency.add(now - sent);
+    }
+  } catch (const crdt::DecodeError&) {
+    // Counted by on_awareness's own decoding.
+  }
 }
 
 void Runner::on_awareness(Connection& c, crdt::ByteView update) {
   if (!soak_) return;
   SoakClient& cl = soak_->clients[c.index()];
   ++soak_->total.awareness_received;
+  soak_->total.awareness_bytes += update.size();
+  if (soak_->active) record_cursor_latency(cl.awareness_id, update);
   protocol::Awareness::Change change;
   try {
     change = cl.awareness.apply(update);
@@ -547,10 +572,15 @@ json Runner::run_soak() {
   json dups = json::array();
   for (const auto& [at, n] : s.duplicates_by_second) dups.push_back({{"at_ms", at}, {"count", n}});
   out["deliveries"]["duplicate_events"] = dups;
-  out["cursors"] = {{"sent", s.total.cursors_sent},
-                    {"awareness_messages_received", s.total.awareness_received},
-                    {"reannounced", s.total.cursor_reannounced},
-                    {"stale_at_end", soak_stale_cursors()}};
+  out["cursors"] = {
+      {"sent", s.total.cursors_sent},
+      {"awareness_messages_received", s.total.awareness_received},
+      {"awareness_bytes_received", s.total.awareness_bytes},
+      {"awareness_messages_per_s", static_cast<double>(s.total.awareness_received) / seconds},
+      {"awareness_bytes_per_s", static_cast<double>(s.total.awareness_bytes) / seconds},
+      {"latency_ms", s.cursor_latency.summary_ms()},
+      {"reannounced", s.total.cursor_reannounced},
+      {"stale_at_end", soak_stale_cursors()}};
   // Disconnects grouped by second, instance and reason (the driver tells injected ones apart).
   std::map<std::tuple<int64_t, uint16_t, std::string>, uint64_t> groups;
   for (const auto& e : s.disconnect_events) ++groups[{e.at_ms / 1000 * 1000, e.port, e.why}];

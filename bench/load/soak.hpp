@@ -88,6 +88,7 @@ struct SoakCounters {
   uint64_t echoes = 0;          // own markers back (Weft sends none)
   uint64_t cursors_sent = 0;
   uint64_t awareness_received = 0;  // awareness messages
+  uint64_t awareness_bytes = 0;     // … their payload bytes
   uint64_t cursor_reannounced = 0;  // own state removed by a server, announced again
   uint64_t disconnects = 0;
   uint64_t reconnects = 0;       // reopened and synced
@@ -120,6 +121,7 @@ struct Soak {
   Latencies interval_latency;  // live deliveries since the last sample
   std::vector<double> interval_p99_ms;
   double max_latency_ms = 0;
+  Latencies cursor_latency;  // a cursor move sent → each other client of its document hears it
   std::vector<DisconnectEvent> disconnect_events;
   std::map<int64_t, uint64_t> duplicates_by_second;  // wall-clock second (ms) → live duplicates
   nlohmann::json timeline = nlohmann::json::array();
