@@ -175,9 +175,8 @@ class Room : public std::enable_shared_from_this<Room> {
   // Presence storms: the first awareness change after a quiet tick goes out at once (`frame`, to
   // everyone but `origin`); the changes that follow within kPresenceTick are merged into one
   // message at its end (presence_tick: the latest state of each client that changed, to everyone
-  // but its owner),
-  // so a room of N clients moving their cursors sends each receiver one message a tick instead
-  // of one per change. `publish`: the change is this instance's to tell the others.
+  // but its owner), so a room of N clients moving their cursors sends each receiver one message a
+  // tick instead of one per change. `publish`: the change is this instance's to tell the others.
   void relay_presence(const protocol::Awareness::Change& change, const Frame& frame,
                       const Connection* origin, bool publish);
   void presence_tick();
