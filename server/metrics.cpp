@@ -317,10 +317,6 @@ std::string Metrics::render(const Scrape& scrape) const {
       "weft_bus_repairs_total",
       "Sync requests sent because an update from another instance built on one never received",
       bus_repairs);
-  f.counter("weft_awareness_coalesced_total",
-            "Awareness changes merged into the next presence tick's message instead of being "
-            "relayed on their own",
-            awareness_coalesced);
   f.counter("weft_bus_updates_overlapping_total",
             "Updates from another instance that repeated edits this one had: its clients were sent "
             "only what was new",
