@@ -1,7 +1,7 @@
 # The commands of README.md. Everything installs what it needs first (scripts/bootstrap).
 # test-rolling: the rolling-restart cluster test alone (three instances restarted in turn behind nginx
 # while 30 clients type; make test runs it with the other cluster tests).
-.PHONY: all bootstrap build build-san run test test-rolling test-cpp test-node bench bench-crdt bench-history bench-projects soak soak-server soak-lone-tab check-container fuzz format clean
+.PHONY: all bootstrap build build-san run test test-rolling test-cpp test-node bench bench-crdt bench-history bench-projects bench-lists soak soak-server soak-lone-tab check-container fuzz format clean
 
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
@@ -46,6 +46,12 @@ bench-history: build
 # a 10,000-file tree, opening a file in Chromium (bench/projects; figures in docs/BENCHMARKS.md).
 bench-projects: build web
 	node bench/projects/projects_bench.mjs
+
+# Lists (wave 2 · 5): GET /api/documents pages over 100,000 documents of 10,000 users, and startup
+# with them, on SQLite and then PostgreSQL (bench/lists; figures in docs/BENCHMARKS.md "Lists").
+bench-lists: build
+	node bench/lists/lists_bench.mjs
+	tests/postgres/with-postgres.sh sh -c 'node bench/lists/lists_bench.mjs --postgres "$$WEFT_TEST_POSTGRES_URL"'
 
 # The server benchmark: Weft against the reference y-websocket server and Hocuspocus
 # (scripts/bench; writes the server section of docs/BENCHMARKS.md). The CRDT one is bench-crdt.

@@ -14,6 +14,10 @@
 // than the limit, no control payload larger than 125 bytes. Done at the server's limit
 // (--max-message-bytes, reached by a header announcing a huge length) and at 256 bytes (reached
 // by fragments adding up).
+//
+// When byte 0's top bit is set the connection negotiated permessage-deflate: RSV1 may start a
+// message, and a compressed message is inflated as WsSession::deliver does (server/ws_deflate.hpp)
+// — checked never to exceed the limit, however the bytes inflate, and to decode or be refused.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -21,6 +25,7 @@
 
 #include "protocol/messages.hpp"
 #include "server/config.hpp"
+#include "server/ws_deflate.hpp"
 #include "server/ws_reader.hpp"
 
 namespace {
@@ -35,7 +40,8 @@ struct Seen {
   Kind kind;
   uint8_t opcode;
   uint16_t code;
-  crdt::Bytes bytes;  // the message or control payload
+  crdt::Bytes bytes;  // the message or control payload (inflated when it came compressed)
+  int inflated = -1;  // a compressed message: ws_deflate::Inflated; -1 when not compressed
   bool operator==(const Seen&) const = default;
 };
 
@@ -49,8 +55,9 @@ void decode(const crdt::Bytes& message) {
 
 // The stream read in pieces of the sizes `piece(i)` gives, as WsSession::parse_frames does.
 template <class Piece>
-std::vector<Seen> read(const uint8_t* data, size_t size, size_t limit, Piece piece) {
+std::vector<Seen> read(const uint8_t* data, size_t size, size_t limit, bool deflate, Piece piece) {
   weft::WsReader reader(limit);
+  reader.set_deflate(deflate);
   std::vector<Seen> seen;
   std::vector<uint8_t> buffer;
   bool closing = false;
@@ -65,13 +72,13 @@ std::vector<Seen> read(const uint8_t* data, size_t size, size_t limit, Piece pie
       check(pos <= buffer.size());
       if (e.kind == Kind::kNeedMore) break;
       if (e.kind == Kind::kBadFrame || e.kind == Kind::kRefused) {
-        seen.push_back({e.kind, 0, e.code, {}});
+        seen.push_back({e.kind, 0, e.code, {}, -1});
         return seen;  // the session closes and reads nothing more
       }
       if (e.kind == Kind::kControl) {
         check(e.size <= protocol::ws::kMaxControlPayload);
         seen.push_back({e.kind, static_cast<uint8_t>(e.opcode), 0,
-                        crdt::Bytes(e.payload, e.payload + e.size)});
+                        crdt::Bytes(e.payload, e.payload + e.size), -1});
         if (e.opcode == protocol::ws::Opcode::kClose) {
           if (closing) return seen;  // the close handshake is over
           closing = true;
@@ -80,8 +87,21 @@ std::vector<Seen> read(const uint8_t* data, size_t size, size_t limit, Piece pie
       }
       crdt::Bytes message = reader.take_message();
       check(message.size() <= limit);
-      decode(message);
-      seen.push_back({e.kind, 0, 0, std::move(message)});
+      check(deflate || !reader.message_compressed());
+      int inflated = -1;
+      if (reader.message_compressed()) {
+        crdt::Bytes out;
+        const auto status = weft::ws_deflate::inflate(message, limit, out);
+        inflated = static_cast<int>(status);
+        if (status == weft::ws_deflate::Inflated::kOk) {
+          check(out.size() <= limit);
+          message = std::move(out);
+        } else {
+          message.clear();
+        }
+      }
+      if (inflated <= 0) decode(message);
+      seen.push_back({e.kind, 0, 0, std::move(message), inflated});
     }
     buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(pos));
   }
@@ -89,12 +109,13 @@ std::vector<Seen> read(const uint8_t* data, size_t size, size_t limit, Piece pie
 }
 
 void run(const uint8_t* data, size_t size, uint8_t split, size_t limit) {
-  const auto whole = read(data, size, limit, [size](size_t) { return size; });
-  const auto bytewise = read(data, size, limit, [](size_t) { return size_t{1}; });
+  const bool deflate = (split & 0x80) != 0;
+  const auto whole = read(data, size, limit, deflate, [size](size_t) { return size; });
+  const auto bytewise = read(data, size, limit, deflate, [](size_t) { return size_t{1}; });
   check(bytewise == whole);
   // Pieces of 1 to 64 bytes, a different size each time, from the seed in byte 0.
   uint32_t state = split * 2654435761u + 1;
-  const auto pieces = read(data, size, limit, [&state](size_t) {
+  const auto pieces = read(data, size, limit, deflate, [&state](size_t) {
     state = state * 1103515245u + 12345u;
     return size_t{1} + (state >> 16) % 64;
   });

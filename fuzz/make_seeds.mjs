@@ -10,6 +10,7 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
+import zlib from 'node:zlib'
 import * as Y from 'yjs'
 import * as syncProtocol from 'y-protocols/sync'
 import * as awarenessProtocol from 'y-protocols/awareness'
@@ -111,6 +112,15 @@ wsFrames(7, frame(8, Buffer.from([3, 232, 0x62, 0x79, 0x65])), frame(2, messages
 wsFrames(8, Buffer.from([0x82, 0xff, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 1, 2, 3, 4]))  // 2^44 bytes announced
 wsFrames(9, frame(2, Buffer.alloc(70000, 5)).subarray(0, 300))  // a 64-bit length, the payload cut short
 wsFrames(10, frame(2, Buffer.alloc(0)), frame(9, Buffer.alloc(125, 9)))
+// permessage-deflate (byte 0's top bit set): compressed messages (RSV1; raw deflate, the sync
+// flush's 00 00 FF FF removed), one in two fragments, one inflating past both limits, RSV1 on a
+// continuation.
+const rsv1 = (f) => { f[0] |= 0x40; return f }
+const deflated = (m) => { const z = zlib.deflateRawSync(m, { finishFlush: zlib.constants.Z_SYNC_FLUSH }); return z.subarray(0, z.length - 4) }
+wsFrames(0x80, rsv1(frame(2, deflated(big))), frame(2, messages[0]))
+wsFrames(0x81, rsv1(frame(2, deflated(big).subarray(0, 4), false)), frame(0, deflated(big).subarray(4)))
+wsFrames(0x82, rsv1(frame(2, deflated(Buffer.alloc(100000)))))
+wsFrames(0x83, frame(2, messages[0], false), rsv1(frame(0, messages[1])))
 
 // ---- awareness (steps [op][length, 2 bytes LE][payload]: op & 3 = 0 update, 1 message,
 // 2 query, 3 leave; (op >> 2) % 3 = the connection) ----

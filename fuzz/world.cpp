@@ -19,6 +19,7 @@ weft::Config fuzz_config() {
   c.api_rate_limit = 0;
   c.ws_rate_limit = 0;
   c.room_grace_ms = 0;
+  c.presence_tick_ms = 0;  // a tick's end is then ready at once, and settle() runs it
   c.batch_window_ms = 0;
   c.history_quiet_ms = 0;
   c.history_max_interval_ms = 0;

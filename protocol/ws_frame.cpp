@@ -3,9 +3,9 @@
 
 namespace protocol::ws {
 
-Header frame_header(Opcode op, size_t payload_size, const Mask* mask) {
+Header frame_header(Opcode op, size_t payload_size, const Mask* mask, bool rsv1) {
   Header h;
-  h.bytes[0] = static_cast<uint8_t>(0x80 | static_cast<uint8_t>(op));
+  h.bytes[0] = static_cast<uint8_t>(0x80 | (rsv1 ? 0x40 : 0) | static_cast<uint8_t>(op));
   const uint8_t mask_bit = mask ? 0x80 : 0;
   if (payload_size < 126) {
     h.bytes[1] = static_cast<uint8_t>(mask_bit | payload_size);
@@ -28,13 +28,17 @@ Header frame_header(Opcode op, size_t payload_size, const Mask* mask) {
   return h;
 }
 
-ParseStatus parse_header(const uint8_t* data, size_t size, bool from_client, FrameHeader& out) {
+ParseStatus parse_header(const uint8_t* data, size_t size, bool from_client, FrameHeader& out,
+                         bool deflate) {
   if (size < 2) return ParseStatus::kNeedMore;
   const uint8_t b0 = data[0];
   const uint8_t b1 = data[1];
-  if ((b0 & 0x70) != 0) return ParseStatus::kBadFrame;  // no extension was negotiated
+  if ((b0 & 0x30) != 0) return ParseStatus::kBadFrame;  // no extension uses RSV2 or RSV3
   const uint8_t op = b0 & 0x0F;
   if (op > 0xA || (op > 0x2 && op < 0x8)) return ParseStatus::kBadFrame;
+  out.rsv1 = (b0 & 0x40) != 0;
+  // RSV1 only with permessage-deflate, and never on a control frame or a continuation.
+  if (out.rsv1 && (!deflate || op == 0x0 || op >= 0x8)) return ParseStatus::kBadFrame;
   out.masked = (b1 & 0x80) != 0;
   if (out.masked != from_client) return ParseStatus::kBadFrame;  // §5.1
   out.fin = (b0 & 0x80) != 0;

@@ -35,11 +35,13 @@ struct Header {
   std::array<uint8_t, 14> bytes{};
   uint8_t size = 0;
 };
-Header frame_header(Opcode op, size_t payload_size, const Mask* mask = nullptr);
+// `rsv1`: the first frame of a compressed message (permessage-deflate, RFC 7692 §6).
+Header frame_header(Opcode op, size_t payload_size, const Mask* mask = nullptr, bool rsv1 = false);
 
 // A frame's header as read.
 struct FrameHeader {
   bool fin = false;
+  bool rsv1 = false;  // compressed (only where permessage-deflate was negotiated)
   Opcode opcode = Opcode::kContinuation;
   uint64_t length = 0;
   bool masked = false;
@@ -54,8 +56,11 @@ enum class ParseStatus {
 };
 
 // Reads the header at the start of `data` and checks everything the header alone decides;
-// `from_client`: the frame must be masked (else it must not be).
-ParseStatus parse_header(const uint8_t* data, size_t size, bool from_client, FrameHeader& out);
+// `from_client`: the frame must be masked (else it must not be). `deflate`: permessage-deflate was
+// negotiated, so RSV1 may be set — on a data frame that starts a message (RFC 7692 §6.1; whether
+// it starts one is the reader's to check); RSV2 and RSV3 are never.
+ParseStatus parse_header(const uint8_t* data, size_t size, bool from_client, FrameHeader& out,
+                         bool deflate = false);
 
 // XORs `n` payload bytes with the mask, `offset` bytes into the frame's payload (masking and
 // unmasking are the same operation).

@@ -121,11 +121,83 @@ void login(Call& c) {
   c.reply(200, sign_in_json(c, creds->user));
 }
 
+// A page's cursor: the last document's updated_at (as the database spells it) in hex, a dot, its
+// id. Opaque to clients; only what this server wrote parses.
+std::string document_cursor(const store::DocumentCursor& at) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (const unsigned char ch : at.updated_at) {
+    out.push_back(kHex[ch >> 4]);
+    out.push_back(kHex[ch & 15]);
+  }
+  return out.append(".").append(std::to_string(at.id));
+}
+
+store::DocumentCursor parse_document_cursor(std::string_view text) {
+  const auto bad = [] { invalid("cursor", "not a cursor this server gave out"); };
+  const size_t dot = text.find('.');
+  if (dot == std::string_view::npos || dot == 0 || dot % 2 != 0 || dot > 128) bad();
+  store::DocumentCursor at;
+  const auto nibble = [&](char ch) -> int {
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    bad();
+    return 0;
+  };
+  for (size_t i = 0; i < dot; i += 2) {
+    const char ch = static_cast<char>(nibble(text[i]) << 4 | nibble(text[i + 1]));
+    // A timestamp as either database prints it: digits, separators, a zone.
+    if (std::string_view("0123456789-:.+TZ ").find(ch) == std::string_view::npos) bad();
+    at.updated_at.push_back(ch);
+  }
+  const std::string_view id = text.substr(dot + 1);
+  const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), at.id);
+  if (ec != std::errc() || end != id.data() + id.size() || at.id <= 0) bad();
+  return at;
+}
+
+// GET /api/documents. With any of limit, cursor, filter or q: one page, {documents, next_cursor}
+// (filter = all | mine | shared | public, q = part of the title). Without: the whole list as an
+// array, as in the first wave (DESIGN.md §4) — for old clients; the web app reads pages.
 void list_documents(Call& c) {
-  json out = json::array();
-  for (const auto& [doc, access] : store::Accounts(c.reads()).documents_for(c.signed_in().id))
-    out.push_back(document_json(doc, access));
-  c.reply(200, out);
+  const auto limit_param = query_param(c.req.target, "limit");
+  const auto cursor_param = query_param(c.req.target, "cursor");
+  const auto filter_param = query_param(c.req.target, "filter");
+  const auto q_param = query_param(c.req.target, "q");
+  if (!limit_param && !cursor_param && !filter_param && !q_param) {
+    json out = json::array();
+    for (const auto& [doc, access] : store::Accounts(c.reads()).documents_for(c.signed_in().id))
+      out.push_back(document_json(doc, access));
+    return c.reply(200, out);
+  }
+  constexpr int64_t kDefaultLimit = 50;
+  constexpr int64_t kMaxLimit = 200;
+  store::DocumentQuery query;
+  query.user_id = c.signed_in().id;
+  query.limit = kDefaultLimit;
+  if (limit_param && !limit_param->empty())
+    query.limit = static_cast<size_t>(std::min(parse_id(*limit_param, "limit"), kMaxLimit));
+  if (cursor_param && !cursor_param->empty()) query.after = parse_document_cursor(*cursor_param);
+  using Filter = store::DocumentQuery::Filter;
+  const std::string filter = filter_param.value_or("all");
+  if (filter == "all" || filter.empty()) {
+    query.filter = Filter::kAll;
+  } else if (filter == "mine") {
+    query.filter = Filter::kMine;
+  } else if (filter == "shared") {
+    query.filter = Filter::kShared;
+  } else if (filter == "public") {
+    query.filter = Filter::kPublic;
+  } else {
+    invalid("filter", "filter must be all, mine, shared or public");
+  }
+  query.title = q_param.value_or("");
+  if (query.title.size() > 200) invalid("q", "a title search is at most 200 bytes");
+  const store::DocumentPage page = store::Accounts(c.reads()).document_page(query);
+  json items = json::array();
+  for (const auto& [doc, access] : page.documents) items.push_back(document_json(doc, access));
+  c.reply(200, {{"documents", std::move(items)},
+                {"next_cursor", page.next ? json(document_cursor(*page.next)) : json(nullptr)}});
 }
 
 void create_document(Call& c) {

@@ -98,6 +98,14 @@ void add_serve_options(CLI::App& cmd, Config& cfg) {
       "Outgoing bytes queued per connection before it is dropped as a slow consumer");
   opt(cmd, "room-grace-ms", cfg.room_grace_ms,
       "How long a document stays loaded after its last client left");
+  opt(cmd, "ws-deflate", cfg.ws_deflate,
+      "Compress WebSocket messages (permessage-deflate, RFC 7692) for the clients that offer it: "
+      "browsers and ws do; each broadcast is compressed once for every receiver, small messages "
+      "go uncompressed (false: never)");
+  opt(cmd, "presence-tick-ms", cfg.presence_tick_ms,
+      "Awareness changes (cursors, selections) arriving within this window are sent to each "
+      "client as one message at its end, each client's latest state once; the first after a quiet "
+      "window goes out at once (0: merged only with changes handled together)");
   opt(cmd, "max-loaded-rooms", cfg.max_loaded_rooms,
       "Documents loaded in memory at once: beyond it the longest-idle ones (nobody connected) "
       "are unloaded first, and a connection that would load one more while all are in use is "

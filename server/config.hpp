@@ -29,6 +29,11 @@ struct Config {
   size_t max_message_bytes = 32u << 20;
   size_t send_queue_bytes = 64u << 20;
   uint64_t room_grace_ms = 10000;
+  // Awareness changes within one presence tick are merged into one message per receiver
+  // (Room::relay_presence); 0: merged only with those handled in the same turn of the room.
+  uint64_t presence_tick_ms = 50;
+  // permessage-deflate (RFC 7692) with the clients that offer it (server/ws_deflate.hpp).
+  bool ws_deflate = true;
   // The loaded rooms' budget (room_registry.hpp): at most this many, and this much estimated
   // document memory; the longest-idle rooms are unloaded first (0: no bound).
   size_t max_loaded_rooms = 20000;

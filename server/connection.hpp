@@ -22,6 +22,7 @@ namespace close_code {
 inline constexpr uint16_t kServiceRestart = 1012;  // the instance drains (SIGTERM): reconnect
 inline constexpr uint16_t kProtocolError = 1002;   // malformed frame or update
 inline constexpr uint16_t kUnsupported = 1003;     // unknown message type, text frame
+inline constexpr uint16_t kInvalidPayload = 1007;  // a compressed message that does not inflate
 inline constexpr uint16_t kTryAgainLater = 1013;   // overloaded
 inline constexpr uint16_t kUnauthorized = 4401;
 inline constexpr uint16_t kForbidden = 4403;

@@ -317,6 +317,21 @@ std::string Metrics::render(const Scrape& scrape) const {
       "weft_bus_repairs_total",
       "Sync requests sent because an update from another instance built on one never received",
       bus_repairs);
+  f.counter("weft_ws_deflated_messages_total",
+            "Messages sent compressed (permessage-deflate), counted per receiver",
+            ws_deflated_messages);
+  f.counter("weft_ws_deflate_in_bytes_total",
+            "Bytes of the messages sent compressed, before compression (per receiver)",
+            ws_deflate_in_bytes);
+  f.counter("weft_ws_deflate_out_bytes_total",
+            "Bytes of the messages sent compressed, after compression (per receiver)",
+            ws_deflate_out_bytes);
+  f.counter("weft_ws_inflated_messages_total", "Compressed messages received and inflated",
+            ws_inflated_messages);
+  f.counter("weft_awareness_coalesced_total",
+            "Awareness changes merged into the next presence tick's message instead of being "
+            "relayed on their own",
+            awareness_coalesced);
   f.counter("weft_bus_updates_overlapping_total",
             "Updates from another instance that repeated edits this one had: its clients were sent "
             "only what was new",

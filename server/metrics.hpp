@@ -101,8 +101,14 @@ struct Metrics {
   std::atomic<int64_t> bus_channels{0};     // document and project channels subscribed
   std::atomic<uint64_t> bus_reconnects{0};  // the bus came back after a loss
   std::atomic<uint64_t> bus_repairs{0};     // sync requests sent because a bus update left gaps
+  std::atomic<uint64_t> awareness_coalesced{0};  // awareness changes merged into a later message
   std::atomic<uint64_t> bus_updates_overlapping{0};  // bus updates partly known here (cut)
-  std::atomic<uint64_t> project_imports{0};          // POST …/import that landed
+  // permessage-deflate: messages sent compressed, their bytes before and after; received ones.
+  std::atomic<uint64_t> ws_deflated_messages{0};
+  std::atomic<uint64_t> ws_deflate_in_bytes{0};
+  std::atomic<uint64_t> ws_deflate_out_bytes{0};
+  std::atomic<uint64_t> ws_inflated_messages{0};
+  std::atomic<uint64_t> project_imports{0};  // POST …/import that landed
   Histogram update_apply_seconds;
   Histogram persist_batch_seconds;
   // A client's update from its arrival (read off its socket) until it was written to the last

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include <boost/asio/bind_executor.hpp>
@@ -50,6 +51,7 @@ Room::Room(int64_t document_id, Services& services)
       strand_(asio::make_strand(services.ioc)),
       far_lane_(asio::make_strand(services.ioc)),
       grace_timer_(strand_),
+      presence_timer_(strand_),
       history_timer_(strand_) {}
 
 Room::~Room() = default;
@@ -223,12 +225,7 @@ void Room::handle(const std::shared_ptr<Connection>& conn, const Frame& frame) {
         conn->send(make_frame(protocol::encode_awareness(awareness_.encode(change.behind))));
       own_presence(change, {conn.get(), {}});
       if (change.empty()) return;
-      broadcast(frame, conn.get());
-      // Other instances get only what was applied here: entries this room refused (a provider
-      // repeating a state it received, a sender behind a removal) would make their receiver
-      // record this instance as the owner of a state that is not its clients'.
-      if (services_.cluster.enabled())
-        outbox(PartKind::kAwareness, awareness_.encode(applied(change)));
+      relay_presence(change, frame, conn.get(), true);
       // Alone with its presence, a client hears nothing else: its own heartbeat (every 15 s) is
       // then the only message that keeps y-websocket's 30 s liveness rule satisfied. With anyone
       // else's state in the room, their heartbeats do that and nothing is echoed.
@@ -500,7 +497,7 @@ void Room::apply_bus_part(const std::string& instance, Part& part) {
         const protocol::Awareness::Change change = awareness_.apply(part.data);
         own_presence(change, {nullptr, instance});
         if (change.empty()) return;
-        broadcast(make_frame(protocol::encode_awareness(part.data)), nullptr);
+        relay_presence(change, make_frame(protocol::encode_awareness(part.data)), nullptr, false);
         return;
       }
       case PartKind::kSyncRequest:
@@ -602,6 +599,82 @@ void Room::own_presence(const protocol::Awareness::Change& change, const Presenc
     if (const auto m = members_.find(it->second.conn); m != members_.end()) --m->second.presence;
     presence_owner_.erase(it);
   }
+}
+
+void Room::relay_presence(const protocol::Awareness::Change& change, const Frame& frame,
+                          const Connection* origin, bool publish) {
+  // Other instances get only what was applied here: entries this room refused (a provider
+  // repeating a state it received, a sender behind a removal) would make their receiver record
+  // this instance as the owner of a state that is not its clients'.
+  publish = publish && services_.cluster.enabled();
+  if (!presence_timer_armed_) {
+    broadcast(frame, origin);
+    if (publish) outbox(PartKind::kAwareness, awareness_.encode(applied(change)));
+    presence_timer_armed_ = true;
+    presence_timer_.expires_after(std::chrono::milliseconds(services_.config.presence_tick_ms));
+    presence_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec) self->presence_tick();
+    });
+    return;
+  }
+  const std::vector<uint64_t> ids = applied(change);
+  presence_dirty_.insert(presence_dirty_.end(), ids.begin(), ids.end());
+  if (publish) presence_dirty_bus_.insert(presence_dirty_bus_.end(), ids.begin(), ids.end());
+  services_.metrics.awareness_coalesced.fetch_add(1, std::memory_order_relaxed);
+}
+
+// One merged presence message: to each member all of `ids` (sorted) but the states it owns
+// itself — nobody is sent their own state back, as with a change relayed on its own. Members that
+// own none of them share one frame.
+void Room::send_presence(const std::vector<uint64_t>& ids) {
+  std::unordered_map<const Connection*, std::vector<uint64_t>> own;
+  for (const uint64_t id : ids) {
+    const auto it = presence_owner_.find(id);
+    if (it != presence_owner_.end() && it->second.conn != nullptr)
+      own[it->second.conn].push_back(id);
+  }
+  const Frame common = make_frame(protocol::encode_awareness(awareness_.encode(ids)));
+  if (own.empty()) return broadcast(common, nullptr);
+  for (auto& [ptr, m] : members_) {
+    const auto mine = own.find(ptr);
+    if (mine == own.end()) {
+      m.conn->send(common);
+      continue;
+    }
+    std::vector<uint64_t> rest;
+    std::set_difference(ids.begin(), ids.end(), mine->second.begin(), mine->second.end(),
+                        std::back_inserter(rest));
+    if (!rest.empty())
+      m.conn->send(make_frame(protocol::encode_awareness(awareness_.encode(rest))));
+  }
+}
+
+// The end of a presence tick: what changed during it, each client's latest state once (read
+// from the room's states, so a removal made meanwhile is sent as the removal it is). Re-armed
+// while changes keep coming; a quiet tick ends the storm, and the next change goes out at once.
+void Room::presence_tick() {
+  if (presence_dirty_.empty() && presence_dirty_bus_.empty()) {
+    presence_timer_armed_ = false;
+    return;
+  }
+  const auto unique = [](std::vector<uint64_t>& ids) {
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  };
+  if (!presence_dirty_.empty()) {
+    unique(presence_dirty_);
+    send_presence(presence_dirty_);
+    presence_dirty_.clear();
+  }
+  if (!presence_dirty_bus_.empty()) {
+    unique(presence_dirty_bus_);
+    outbox(PartKind::kAwareness, awareness_.encode(presence_dirty_bus_));
+    presence_dirty_bus_.clear();
+  }
+  presence_timer_.expires_after(std::chrono::milliseconds(services_.config.presence_tick_ms));
+  presence_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec) self->presence_tick();
+  });
 }
 
 void Room::remove_presence_of(const PresenceOwner& owner, bool publish_removal) {

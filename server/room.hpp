@@ -172,6 +172,16 @@ class Room : public std::enable_shared_from_this<Room> {
   // Removes every state `owner` owns, and tells the room (and the other instances when
   // `publish_removal`).
   void remove_presence_of(const PresenceOwner& owner, bool publish_removal);
+  // Presence storms: the first awareness change after a quiet tick goes out at once (`frame`, to
+  // everyone but `origin`); the changes that follow within the tick are merged into one
+  // message at its end (presence_tick: the latest state of each client that changed, to everyone
+  // but its owner), so a room of N clients moving their cursors sends each receiver one message a
+  // tick instead of one per change. `publish`: the change is this instance's to tell the others.
+  // The tick is --presence-tick-ms (Config::presence_tick_ms, 50 by default).
+  void relay_presence(const protocol::Awareness::Change& change, const Frame& frame,
+                      const Connection* origin, bool publish);
+  void presence_tick();
+  void send_presence(const std::vector<uint64_t>& ids);
   void schedule_unload();
   // Stores, compacts and leaves the registry (the end of the grace, or at once when evicted).
   void unload();
@@ -259,6 +269,10 @@ class Room : public std::enable_shared_from_this<Room> {
   std::vector<Part> outbox_;                             // for the bus, sent at the end of the turn
   std::chrono::steady_clock::time_point last_repair_{};  // see repair_if_pending()
   std::unordered_map<uint64_t, PresenceOwner> presence_owner_;
+  boost::asio::steady_timer presence_timer_;
+  bool presence_timer_armed_ = false;
+  std::vector<uint64_t> presence_dirty_;      // changed within this tick: for the clients
+  std::vector<uint64_t> presence_dirty_bus_;  // … and, of them, this instance's: for the others
   std::atomic<size_t> connection_count_{0};
   // History: edits since the last capture (when the first came, the latest, and who made them).
   boost::asio::steady_timer history_timer_;

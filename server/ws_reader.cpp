@@ -17,7 +17,8 @@ WsReader::Event WsReader::next(uint8_t* data, size_t size, size_t& pos, bool dis
   using Kind = Event::Kind;
   while (true) {
     if (!in_frame_) {
-      const auto status = ws::parse_header(data + pos, size - pos, /*from_client=*/true, frame_);
+      const auto status =
+          ws::parse_header(data + pos, size - pos, /*from_client=*/true, frame_, deflate_);
       if (status == ws::ParseStatus::kNeedMore) return {};
       if (status == ws::ParseStatus::kBadFrame) return {.kind = Kind::kBadFrame};
       if (ws::is_control(frame_.opcode)) {
@@ -43,6 +44,7 @@ WsReader::Event WsReader::next(uint8_t* data, size_t size, size_t& pos, bool dis
               .kind = Kind::kRefused, .code = close_code::kTooLarge, .reason = "message too large"};
         if (!in_message_) message_.reserve(std::min<uint64_t>(frame_.length, kReserveAtMost));
       }
+      if (!continuation) compressed_ = frame_.rsv1;
       in_message_ = !frame_.fin;
       pos += frame_.size;
       in_frame_ = true;

@@ -44,11 +44,16 @@ class WsReader {
 
   explicit WsReader(size_t max_message_bytes) : max_message_bytes_(max_message_bytes) {}
 
+  // permessage-deflate was negotiated: a message's first frame may carry RSV1, and then the
+  // message taken is compressed (message_compressed(); the session inflates it).
+  void set_deflate(bool on) { deflate_ = on; }
   // Reads from data[pos, size) up to the next event and advances `pos` past what it consumed.
   // After kBadFrame or kRefused the stream is not worth reading further.
   Event next(uint8_t* data, size_t size, size_t& pos, bool discard);
   // The message of the last kMessage (moved out; the reader starts the next one empty).
   crdt::Bytes take_message();
+  // Whether the last kMessage was sent compressed (its first frame had RSV1).
+  bool message_compressed() const { return compressed_; }
   // Payload bytes of the current frame not read yet (0 between frames): how much to read next.
   uint64_t frame_left() const { return in_frame_ ? frame_left_ : 0; }
 
@@ -59,6 +64,8 @@ class WsReader {
   uint64_t frame_left_ = 0;    // its payload bytes not read yet
   uint64_t frame_offset_ = 0;  // its payload bytes read (for the mask)
   bool in_message_ = false;    // a fragmented data message continues
+  bool deflate_ = false;       // RSV1 allowed on a message's first frame
+  bool compressed_ = false;    // the message in progress (or the last one) is compressed
   crdt::Bytes message_;
 };
 

@@ -19,6 +19,7 @@
 #include "server/room.hpp"
 #include "server/room_registry.hpp"
 #include "server/url.hpp"
+#include "server/ws_deflate.hpp"
 #include "store/projects.hpp"
 
 namespace weft {
@@ -79,8 +80,23 @@ void WsSession<Stream>::run(beast::http::request<beast::http::string_body> req) 
   timeout.idle_timeout = websocket::stream_base::none();
   timeout.keep_alive_pings = false;
   handshake_->set_option(timeout);
-  handshake_->set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& res) { res.set(beast::http::field::server, "weft"); }));
+  // permessage-deflate: Beast's own is off (the session writes its frames itself); the answer to
+  // the client's offer is written into the response here.
+  std::optional<std::string> deflate;
+  if (services_.config.ws_deflate) {
+    std::string offers;
+    const auto [first, last] = req.equal_range(beast::http::field::sec_websocket_extensions);
+    for (auto it = first; it != last; ++it)
+      offers.append(offers.empty() ? "" : ", ").append(it->value());
+    deflate = ws_deflate::accept(offers);
+  }
+  deflate_ = deflate.has_value();
+  reader_.set_deflate(deflate_);
+  handshake_->set_option(
+      websocket::stream_base::decorator([deflate](websocket::response_type& res) {
+        res.set(beast::http::field::server, "weft");
+        if (deflate) res.set(beast::http::field::sec_websocket_extensions, *deflate);
+      }));
   std::string target(req.target());
   forwarded_for_ = forwarded_for(req);
   handshake_->async_accept(
@@ -316,6 +332,23 @@ bool WsSession<Stream>::take_token() {
 template <class Stream>
 void WsSession<Stream>::deliver(crdt::Bytes message) {
   if (!take_token()) return;
+  if (reader_.message_compressed()) {
+    crdt::Bytes inflated;
+    switch (ws_deflate::inflate(message, services_.config.max_message_bytes, inflated)) {
+      case ws_deflate::Inflated::kOk:
+        break;
+      case ws_deflate::Inflated::kTooLarge:
+        services_.metrics.rejected_messages.fetch_add(1, std::memory_order_relaxed);
+        fail(close_code::kTooLarge, "message too large");
+        return;
+      case ws_deflate::Inflated::kBad:
+        services_.metrics.rejected_messages.fetch_add(1, std::memory_order_relaxed);
+        fail(close_code::kInvalidPayload, "invalid compressed data");
+        return;
+    }
+    services_.metrics.ws_inflated_messages.fetch_add(1, std::memory_order_relaxed);
+    message = std::move(inflated);
+  }
   services_.metrics.messages_received.fetch_add(1, std::memory_order_relaxed);
   services_.metrics.bytes_received.fetch_add(message.size(), std::memory_order_relaxed);
   auto frame = std::make_shared<const crdt::Bytes>(std::move(message));
@@ -414,6 +447,17 @@ void WsSession<Stream>::on_timer(beast::error_code ec) {
 
 template <class Stream>
 void WsSession<Stream>::send(Frame frame) {
+  // Outside the lock: the first receiver of a broadcast compresses it, the others find it done.
+  if (deflate_) {
+    if (Frame z = ws_deflate::compressed(frame)) {
+      services_.metrics.ws_deflated_messages.fetch_add(1, std::memory_order_relaxed);
+      services_.metrics.ws_deflate_in_bytes.fetch_add(frame->size(), std::memory_order_relaxed);
+      services_.metrics.ws_deflate_out_bytes.fetch_add(z->size(), std::memory_order_relaxed);
+      std::lock_guard lock(out_mutex_);
+      queue_locked(ws::Opcode::kBinary, std::move(z), /*rsv1=*/true);
+      return;
+    }
+  }
   std::lock_guard lock(out_mutex_);
   queue_locked(ws::Opcode::kBinary, std::move(frame));
 }
@@ -435,7 +479,7 @@ void WsSession<Stream>::queue_control(ws::Opcode op, Frame payload) {
 }
 
 template <class Stream>
-bool WsSession<Stream>::queue_locked(ws::Opcode op, Frame payload) {
+bool WsSession<Stream>::queue_locked(ws::Opcode op, Frame payload, bool rsv1) {
   if (out_closed_) return false;
   // The frame at the head does not count: a single frame larger than the limit (the sync of a
   // big document) still goes through when nothing else is waiting.
@@ -448,7 +492,7 @@ bool WsSession<Stream>::queue_locked(ws::Opcode op, Frame payload) {
     asio::post(strand_, [self = this->shared_from_this()] { self->drop(); });
     return false;
   }
-  Out out{ws::frame_header(op, payload->size()), std::move(payload)};
+  Out out{ws::frame_header(op, payload->size(), nullptr, rsv1), std::move(payload)};
   out_bytes_ += out.size();
   out_.push_back(std::move(out));
   if (!flushing_) kick_locked();

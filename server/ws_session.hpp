@@ -15,6 +15,11 @@
 // (SSL state is not thread-safe). When the queued bytes exceed --send-queue-bytes the peer is a
 // slow consumer and is dropped, so one stuck client cannot grow server memory or slow the room.
 //
+// permessage-deflate (ws_deflate.hpp) is answered in the upgrade when the client offers it and
+// --ws-deflate is on: a broadcast is compressed once (its receivers share the compressed frame),
+// a compressed message from the client is inflated before the room sees it (beyond
+// --max-message-bytes inflated: 4413; not deflate data: 1007).
+//
 // Reads are parsed as they arrive (ws_reader.hpp): a message larger than --max-message-bytes is
 // refused with 4413 as soon as a frame header announces it, text frames with 1003, malformed frames
 // with 1002. A connection sending more than --ws-rate-limit messages per second (beyond a burst of
@@ -124,7 +129,8 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
   void on_timer(boost::beast::error_code ec);
 
   // The write queue; every *_locked function runs with out_mutex_ held.
-  bool queue_locked(ws::Opcode op, Frame payload);   // false: the session is closing or closed
+  // false: the session is closing or closed. `rsv1`: `payload` is compressed (permessage-deflate).
+  bool queue_locked(ws::Opcode op, Frame payload, bool rsv1 = false);
   void queue_control(ws::Opcode op, Frame payload);  // on the strand
   void kick_locked();    // write now (plain) or schedule the strand to write
   Flush flush_locked();  // plain TCP: as much as the socket takes, without blocking
@@ -172,11 +178,12 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
   int fd_ = -1;  // plain TCP: the socket's descriptor while open
 
   std::atomic<Role> role_{Role::kViewer};
-  int64_t user_id_ = 0;                         // set once, before joining
-  int64_t sign_in_id_ = 0;                      // the token's sign-in; set with user_id_
-  int64_t session_id_ = 0;                      // the sessions row, 0 until opened
-  std::string remote_ip_;                       // for --max-connections-per-ip
-  std::string forwarded_for_;                   // the upgrade's X-Forwarded-For, until accepted
+  int64_t user_id_ = 0;        // set once, before joining
+  int64_t sign_in_id_ = 0;     // the token's sign-in; set with user_id_
+  int64_t session_id_ = 0;     // the sessions row, 0 until opened
+  std::string remote_ip_;      // for --max-connections-per-ip
+  std::string forwarded_for_;  // the upgrade's X-Forwarded-For, until accepted
+  bool deflate_ = false;       // permessage-deflate negotiated (set before joining, then only read)
   std::optional<ConnectionLimits::Slot> slot_;  // held while the session lives
   std::shared_ptr<Room> room_;
 };

@@ -11,6 +11,7 @@
 // only, PostgreSQL follows its locale, so non-ASCII case variants are one name on PostgreSQL only.
 #include "store/accounts.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <initializer_list>
@@ -353,6 +354,72 @@ std::vector<std::pair<DocumentInfo, Access>> Accounts::documents_for(int64_t use
     }
   });
   return out;
+}
+
+DocumentPage Accounts::document_page(const DocumentQuery& query) {
+  // Parameters are numbered as they are added: PostgreSQL refuses a statement that leaves one
+  // unused (it cannot infer its type).
+  std::vector<SqlValue> params = {query.user_id, static_cast<int64_t>(query.limit + 1)};
+  std::string rest = " AND d.project_id IS NULL";
+  if (query.after) {
+    params.emplace_back(query.after->updated_at);
+    params.emplace_back(query.after->id);
+    rest.append(" AND (d.updated_at, d.id) < ($3, $4)");
+  }
+  if (!query.title.empty()) {
+    std::string pattern = "%";
+    for (const char ch : query.title) {
+      if (ch == '%' || ch == '_' || ch == '\\') pattern.push_back('\\');
+      pattern.push_back(ch);
+    }
+    pattern.push_back('%');
+    params.emplace_back(std::move(pattern));
+    rest.append(" AND lower(d.title) LIKE lower(CAST($")
+        .append(std::to_string(params.size()))
+        .append(" AS TEXT)) ESCAPE '\\'");
+  }
+  rest.append(" ORDER BY d.updated_at DESC, d.id DESC LIMIT $2");
+  // Each source is one index range read backwards from the cursor, stopping at the limit.
+  std::vector<std::string> sources;
+  using Filter = DocumentQuery::Filter;
+  if (query.filter == Filter::kAll || query.filter == Filter::kMine)
+    sources.push_back("SELECT d.id FROM documents d WHERE d.owner_id = $1" + rest);
+  if (query.filter == Filter::kAll || query.filter == Filter::kShared)
+    sources.push_back(
+        "SELECT d.id FROM document_members m JOIN documents d ON d.id = m.document_id"
+        " WHERE m.user_id = $1 AND NOT d.is_public" +
+        rest);
+  if (query.filter == Filter::kAll || query.filter == Filter::kPublic)
+    sources.push_back(
+        "SELECT d.id FROM documents d WHERE d.is_public"
+        " AND (d.owner_id IS NULL OR d.owner_id <> $1)" +
+        rest);
+  std::string statement = cat({"SELECT ", kDocumentColumns, ", m.role", kDocumentFrom,
+                               " LEFT JOIN document_members m ON m.document_id = d.id AND "
+                               "m.user_id = $1 WHERE d.id IN ("});
+  for (size_t i = 0; i < sources.size(); ++i) {
+    if (i > 0) statement.append(" UNION ");
+    statement.append("SELECT id FROM (").append(sources[i]).append(") s").append(std::to_string(i));
+  }
+  statement.append(") ORDER BY d.updated_at DESC, d.id DESC LIMIT $2");
+
+  DocumentPage page;
+  store_.transact([&](Sql& sql) {
+    const auto rows = sql.exec(statement, params);
+    page.documents.reserve(std::min(rows.size(), query.limit));
+    for (const auto& row : rows) {
+      if (page.documents.size() == query.limit) {
+        const auto& [last, access] = page.documents.back();
+        page.next = DocumentCursor{*rows[query.limit - 1].values[7], last.id};
+        break;
+      }
+      DocumentInfo doc = document_at(row);
+      const Access access = access_rule(doc.owner_id == query.user_id && query.user_id != 0,
+                                        row.values[kDocumentColumnCount], doc.is_public);
+      page.documents.emplace_back(std::move(doc), access);
+    }
+  });
+  return page;
 }
 
 // The SET list holds only the fields the patch sets, so there are a few statement texts (one per

@@ -59,6 +59,27 @@ struct DocumentInfo {
   std::string path{};      // its path in the project; "" for a standalone document
 };
 
+// Where a page of documents starts: after the document with this updated_at (the database's own
+// text of it, so that the comparison is exact in both dialects) and id.
+struct DocumentCursor {
+  std::string updated_at{};
+  int64_t id = 0;
+};
+
+struct DocumentQuery {
+  enum class Filter { kAll, kMine, kShared, kPublic };
+  int64_t user_id = 0;
+  Filter filter = Filter::kAll;
+  std::string title{};  // a substring of the title, any case; "" for every title
+  std::optional<DocumentCursor> after{};
+  size_t limit = 50;
+};
+
+struct DocumentPage {
+  std::vector<std::pair<DocumentInfo, Access>> documents{};
+  std::optional<DocumentCursor> next{};  // set when more documents follow
+};
+
 struct MemberInfo {
   int64_t user_id = 0;
   std::string username{};
@@ -159,6 +180,15 @@ class Accounts {
   // Standalone documents (not files of a project) the user owns, is a member of, or that are
   // public; each with the user's access, most recently updated first.
   std::vector<std::pair<DocumentInfo, Access>> documents_for(int64_t user_id);
+  // One page of documents_for (GET /api/documents?limit=&cursor=&filter=&q=): of the standalone
+  // documents `query.user_id` may open, those they own (kMine), the private ones shared with them
+  // (kShared), the public ones of others (kPublic: members of one see it here too) or all (kAll,
+  // the three together: they part the list), whose title contains `query.title` (case-insensitive;
+  // "" for any), most recently updated first, after `query.after` (the previous page's
+  // DocumentPage::next), at most `query.limit`. Each source is read by its own index with the limit
+  // (documents_owner_updated, document_members_user, documents_public_updated), so a page costs the
+  // same at any size of the table and any depth.
+  DocumentPage document_page(const DocumentQuery& query);
   // Applies the set fields and bumps updated_at; false when there is no such document.
   bool update_document(int64_t id, const DocumentPatch& patch);
   // Deletes the document with its log, members and sessions; false when there was none.

@@ -219,6 +219,16 @@ CREATE TABLE auth_sessions (
 );
 CREATE INDEX auth_sessions_user ON auth_sessions (user_id);
 )sql"},
+    // Pages of the document list (Accounts::document_page): each source of a page — the
+    // documents a user owns, the public ones — is an index read backwards from the cursor in the
+    // list's order, so a page costs the same at any depth and with any number of documents.
+    // (A user's memberships are found by document_members_user.)
+    Migration{8, R"sql(
+CREATE INDEX documents_owner_updated ON documents (owner_id, updated_at, id)
+  WHERE project_id IS NULL;
+CREATE INDEX documents_public_updated ON documents (updated_at, id)
+  WHERE is_public AND project_id IS NULL;
+)sql"},
 };
 
 std::string_view spelling(Dialect dialect, std::string_view name) {

@@ -301,6 +301,78 @@ TEST_P(AccountsTest, DocumentsForOrdersByUpdatedAt) {
   EXPECT_EQ(listing(ann.id), (std::vector<std::string>{"a:owner", "b:owner", "c:owner"}));
 }
 
+// Every page walk, whatever the filter and the page size, yields the filter's part of
+// documents_for in its order, each document once — with many updated_at values tied (documents
+// made within a millisecond), so the id must break the ties exactly.
+TEST_P(AccountsTest, DocumentPagesWalkEachFilterOnceInOrder) {
+  const User ann = make_user("ann");
+  const User bob = make_user("bob");
+  const User carol = make_user("carol");
+  std::set<int64_t> shared_with_ann;
+  for (int i = 0; i < 40; ++i) {
+    const int64_t owner = i % 3 == 0 ? ann.id : i % 3 == 1 ? bob.id : carol.id;
+    const std::string title = (i % 5 == 0 ? "Notes_" : "main ") + std::to_string(i) + ".py";
+    const DocumentInfo d = make_document(owner, title, i % 4 == 0);
+    if (owner != ann.id && (i % 7 == 0 || i % 7 == 3)) {
+      accounts_->set_member(d.id, ann.id, i % 7 == 0 ? "viewer" : "editor");
+      shared_with_ann.insert(d.id);
+    }
+  }
+  // A file of a project is never listed.
+  Projects projects(*store_);
+  const ProjectInfo p = projects.create_project(ann.id, "proj", true);
+  ASSERT_TRUE(projects.create_file(p.id, {.path = "src/a.py"}));
+
+  const auto everything = accounts_->documents_for(ann.id);
+  using Filter = DocumentQuery::Filter;
+  const auto wanted = [&](Filter f, const std::string& q) {
+    std::vector<std::string> out;
+    for (const auto& [doc, access] : everything) {
+      const bool member = shared_with_ann.count(doc.id) > 0;
+      const bool mine = access == Access::kOwner;
+      const bool in = f == Filter::kAll || (f == Filter::kMine && mine) ||
+                      (f == Filter::kShared && member && !doc.is_public) ||
+                      (f == Filter::kPublic && !mine && doc.is_public);
+      std::string lower = doc.title;
+      for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (in && lower.find(q) != std::string::npos)
+        out.push_back(doc.title + ":" + access_name(access));
+    }
+    return out;
+  };
+  for (const Filter f : {Filter::kAll, Filter::kMine, Filter::kShared, Filter::kPublic}) {
+    for (const std::string q : {"", "notes_", "NOTES_", "1", "%", "_"}) {
+      for (const size_t limit : {1u, 3u, 7u, 100u}) {
+        std::vector<std::string> walked;
+        DocumentQuery query{.user_id = ann.id, .filter = f, .title = q, .limit = limit};
+        for (int pages = 0; pages < 100; ++pages) {
+          const DocumentPage page = accounts_->document_page(query);
+          EXPECT_LE(page.documents.size(), limit);
+          for (const auto& [doc, access] : page.documents)
+            walked.push_back(doc.title + ":" + access_name(access));
+          if (!page.next) break;
+          EXPECT_EQ(page.documents.size(), limit);
+          query.after = page.next;
+        }
+        std::string lower_q = q;
+        for (char& ch : lower_q)
+          ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        EXPECT_EQ(walked, wanted(f, lower_q))
+            << "filter " << static_cast<int>(f) << " q \"" << q << "\" limit " << limit;
+      }
+    }
+  }
+  // "%" and "_" are themselves, not patterns: only the Notes_ titles hold a "_", no title a "%".
+  EXPECT_EQ(wanted(Filter::kAll, "%").size(), 0u);
+  EXPECT_EQ(wanted(Filter::kAll, "_").size(), wanted(Filter::kAll, "notes_").size());
+  EXPECT_GT(wanted(Filter::kAll, "_").size(), 0u);
+  // The filters part the list.
+  EXPECT_EQ(wanted(Filter::kMine, "").size() + wanted(Filter::kShared, "").size() +
+                wanted(Filter::kPublic, "").size(),
+            everything.size());
+  EXPECT_GT(wanted(Filter::kShared, "").size(), 0u);
+}
+
 TEST_P(AccountsTest, UpdateDocumentAppliesOnlyTheSetFields) {
   const User ann = make_user("ann");
   const DocumentInfo doc = make_document(ann.id, "draft");

@@ -375,3 +375,60 @@ test('after access is revoked or the document deleted, the stopped editor disabl
     await b.getByRole('heading', { name: 'Document deleted' }).waitFor({ timeout: 15000 })
     await assertStopped('deleted')
   }))
+
+test('the documents page reads each group a page at a time: “Show more” loads the next, the filter searches titles on the server',
+  { timeout: TEST_TIMEOUT }, (t) => browserScenario(t, async (srv, join) => {
+    const alice = await join('alice')
+    await register(alice)
+    // 57 documents: more than a page (50); nine are named “needle”, needle-0 the oldest.
+    for (let i = 0; i < 57; i++) await createDocument(srv, alice, i % 7 === 0 ? `needle-${i}.txt` : `doc-${i}.txt`, '')
+    const a = alice.page
+    await a.reload()
+    const mine = a.getByRole('region', { name: /My documents/ })
+    const rows = mine.getByRole('listitem')
+    await waitFor(async () => (await rows.count()) === 50, 10000, 'the first page of 50')
+    assert.match(await mine.locator('.count').textContent(), /^50\+$/)
+    // The oldest (needle-0) is not on the first page; “Show more” brings the remaining 7.
+    assert.equal(await mine.getByText('needle-0.txt', { exact: true }).count(), 0)
+    await mine.getByRole('button', { name: 'Show more' }).click()
+    await waitFor(async () => (await rows.count()) === 57, 10000, 'all 57 after Show more')
+    assert.equal(await mine.getByRole('button', { name: 'Show more' }).count(), 0, 'no more to show')
+    assert.equal(await mine.getByText('needle-0.txt', { exact: true }).count(), 1)
+
+    // The filter is a server search: after a reload only the first page is here, and the search
+    // still finds needle-0 among every document.
+    await a.reload()
+    await waitFor(async () => (await rows.count()) === 50, 10000, 'the first page again')
+    await a.getByLabel('Filter documents').fill('NEEDLE')
+    await waitFor(async () => (await rows.count()) === 9, 10000, 'the nine needles from the server')
+    assert.equal(await mine.getByText('needle-0.txt', { exact: true }).count(), 1)
+    assert.equal(await mine.getByRole('button', { name: 'Show more' }).count(), 0)
+  }))
+
+test('Chromium negotiates permessage-deflate with the server, and a compressed round trip works',
+  { timeout: TEST_TIMEOUT }, (t) => browserScenario(t, async (srv, join) => {
+    const alice = await join('alice')
+    await register(alice)
+    const id = await createDocument(srv, alice, 'deflate.txt', 'hello\n')
+    const got = await alice.page.evaluate(async ({ id, token }) => {
+      const ws = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/ws/${id}?token=${encodeURIComponent(token)}`)
+      ws.binaryType = 'arraybuffer'
+      const first = await new Promise((resolve, reject) => {
+        ws.onmessage = (e) => resolve(new Uint8Array(e.data))
+        ws.onerror = () => reject(new Error('WebSocket error'))
+      })
+      // A query-awareness message (y-websocket type 3), which Chromium sends compressed; the
+      // server answers with the awareness it holds.
+      const answer = new Promise((resolve) => { ws.onmessage = (e) => resolve(new Uint8Array(e.data)[0]) })
+      ws.send(new Uint8Array([3]))
+      const type = await answer
+      const extensions = ws.extensions
+      ws.close()
+      return { extensions, first: first[0], type }
+    }, { id, token: alice.token })
+    assert.equal(got.extensions, 'permessage-deflate; server_no_context_takeover; client_no_context_takeover')
+    assert.equal(got.first, 0, 'sync step 1 first')
+    assert.equal(got.type, 1, 'the awareness answer to a query sent compressed')
+    const m = await srv.metrics()
+    assert.ok(m.weft_ws_inflated_messages_total >= 1, 'the query arrived compressed and was inflated')
+  }))

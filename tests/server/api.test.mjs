@@ -206,6 +206,62 @@ test('documents: create, list, get, patch, delete with owner/editor/viewer/outsi
   assertError(await srv.api('PUT', `/api/documents/${id}`, as(owner)), 405, 'method_not_allowed')
 }))
 
+test('the document list in pages: cursor, limit, filters, title search; bad parameters are 400; no parameters is the whole array', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server()
+  const ann = await srv.account('ann')
+  const bob = await srv.account('bob')
+  const as = (who) => ({ token: who.token })
+  const made = []
+  for (let i = 0; i < 13; i++) {
+    const who = i % 2 === 0 ? ann : bob
+    const title = i % 3 === 0 ? `Report_${i}.md` : `main${i}.py`
+    const r = await srv.api('POST', '/api/documents', { ...as(who), body: { title, is_public: i % 4 === 1 } })
+    assert.equal(r.status, 201, r.text)
+    made.push(r.json)
+  }
+  // Bob shares one private document with ann.
+  const sharedDoc = made.find((d) => d.owner.id === bob.user.id && !d.is_public)
+  assert.equal((await srv.api('PUT', `/api/documents/${sharedDoc.id}/members/ann`, { ...as(bob), body: { role: 'viewer' } })).status, 200)
+
+  const whole = await srv.api('GET', '/api/documents', as(ann))
+  assert.equal(whole.status, 200)
+  assert.ok(Array.isArray(whole.json), 'without parameters: the array of DESIGN.md §4')
+  const walk = async (query) => {
+    const seen = []
+    let cursor = null
+    for (let pages = 0; pages < 50; pages++) {
+      const r = await srv.api('GET', `/api/documents?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, as(ann))
+      assert.equal(r.status, 200, r.text)
+      assert.ok(Array.isArray(r.json.documents))
+      seen.push(...r.json.documents.map((d) => `${d.id}:${d.role}`))
+      if (r.json.next_cursor === null) return seen
+      cursor = r.json.next_cursor
+    }
+    assert.fail('the pages never ended')
+  }
+  const ids = (list) => list.map((d) => `${d.id}:${d.role}`)
+  assert.deepEqual(await walk('limit=2'), ids(whole.json), 'pages of 2 walk the whole list in order')
+  assert.deepEqual(await walk('limit=200'), ids(whole.json))
+  assert.deepEqual(await walk('filter=mine&limit=3'), ids(whole.json.filter((d) => d.role === 'owner')))
+  assert.deepEqual(await walk('filter=shared&limit=1'), [`${sharedDoc.id}:viewer`])
+  assert.deepEqual(await walk('filter=public&limit=2'), ids(whole.json.filter((d) => d.is_public && d.role !== 'owner')))
+  assert.deepEqual(await walk('q=rEpOrT_&limit=2'), ids(whole.json.filter((d) => d.title.startsWith('Report_'))))
+  assert.deepEqual(await walk('q=%25'), [], 'a % in the search is a percent sign, not a wildcard')
+  const first = await srv.api('GET', '/api/documents?limit=1', as(ann))
+  assert.equal(first.json.documents.length, 1)
+  assert.equal(typeof first.json.next_cursor, 'string')
+  // Someone else's cursor is only a position: bob walking from it sees his own list.
+  const bobs = await srv.api('GET', `/api/documents?limit=200&cursor=${first.json.next_cursor}`, as(bob))
+  assert.equal(bobs.status, 200)
+  assert.ok(bobs.json.documents.every((d) => d.role !== 'none'))
+
+  for (const [query, field] of [['limit=0', 'limit'], ['limit=-1', 'limit'], ['limit=x', 'limit'], ['filter=everyone', 'filter'],
+    ['cursor=zz.1', 'cursor'], ['cursor=3132.x', 'cursor'], ['cursor=27.1', 'cursor'], ['cursor=.5', 'cursor'], [`q=${'x'.repeat(201)}`, 'q']]) {
+    assertError(await srv.api('GET', `/api/documents?${query}`, as(ann)), 400, 'validation', field)
+  }
+  assertError(await srv.api('GET', '/api/documents?limit=2', { token: null }), 401, 'unauthorized')
+}))
+
 test('hostile strings are stored verbatim and harmless', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
   const srv = await s.server()
   const hostile = ["x'); DROP TABLE users;--", '" OR 1=1 --', "Robert'); DELETE FROM documents; --",

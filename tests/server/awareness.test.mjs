@@ -4,6 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as encoding from 'lib0/encoding'
+import * as decoding from 'lib0/decoding'
 import { TEST_TIMEOUT, scenario, waitFor, rawWs, Y, WebSocket, WebsocketProvider } from './harness.mjs'
 
 const userOf = (client, id) => client.awareness.getStates().get(id)?.user
@@ -190,4 +191,60 @@ test('a project\'s live channel after a silent drop: the provider reconnects, it
   const before = changes
   assert.equal((await srv.api('POST', `/api/projects/${p.id}/files`, { body: { path: 'new.txt' } })).status, 201)
   await waitFor(() => changes > before, 5000, 'a, reconnected, to hear the tree change')
+}))
+
+// Presence storms (issue #15, point 3): changes that follow one another within the server's
+// presence tick (50 ms) reach the others as one merged message with each client's latest state,
+// not one message per change; the first change after a quiet tick is not held back.
+test('a burst of cursor moves reaches the others merged, ending at the latest state', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server()
+  const DOC = await srv.newDoc()
+  const a = s.client(srv, DOC, { name: 'a' })
+  const c = s.client(srv, DOC, { name: 'c' })
+  await a.waitSynced()
+  await c.waitSynced()
+  const raw = rawWs(srv, DOC)
+  await raw.opened
+  const aId = a.doc.clientID
+  const cId = c.doc.clientID
+  // What the raw client hears of a and c: one entry per (message, client id).
+  const heard = () => {
+    const out = []
+    for (const [i, { data }] of raw.messages.entries()) {
+      const dec = decoding.createDecoder(new Uint8Array(data))
+      if (decoding.readVarUint(dec) !== 1) continue
+      const upd = decoding.createDecoder(decoding.readVarUint8Array(dec))
+      for (let n = decoding.readVarUint(upd); n > 0; n--) {
+        const id = decoding.readVarUint(upd)
+        decoding.readVarUint(upd)
+        const state = JSON.parse(decoding.readVarString(upd))
+        if (id === aId || id === cId) out.push({ message: i, id, pos: state?.cursor?.pos })
+      }
+    }
+    return out
+  }
+  const m0 = await srv.metrics()
+  // 40 changes from two clients in one synchronous burst: the provider sends each at once.
+  for (let pos = 1; pos <= 20; pos++) {
+    a.awareness.setLocalStateField('cursor', { pos })
+    c.awareness.setLocalStateField('cursor', { pos: 100 + pos })
+  }
+  await waitFor(() => heard().some((h) => h.id === aId && h.pos === 20) && heard().some((h) => h.id === cId && h.pos === 120),
+    5000, 'the latest states', () => JSON.stringify(heard()))
+  await new Promise((resolve) => setTimeout(resolve, 300)) // two more ticks: nothing else may come
+  const h = heard()
+  const messages = new Set(h.map((x) => x.message)).size
+  assert.ok(messages <= 6, `${messages} awareness messages for 40 changes: ${JSON.stringify(h)}`)
+  assert.equal(h.filter((x) => x.id === aId).at(-1).pos, 20, 'a\'s last state heard is its latest')
+  assert.equal(h.filter((x) => x.id === cId).at(-1).pos, 120, 'c\'s last state heard is its latest')
+  await waitFor(() => a.awareness.getStates().get(cId)?.cursor?.pos === 120, 5000, 'a to hold c\'s latest state')
+  await waitFor(() => c.awareness.getStates().get(aId)?.cursor?.pos === 20, 5000, 'c to hold a\'s latest state')
+  const m1 = await srv.metrics()
+  assert.ok(m1.weft_awareness_coalesced_total - m0.weft_awareness_coalesced_total >= 30, `merged: ${m1.weft_awareness_coalesced_total}`)
+
+  // After a quiet tick, one move goes out on its own, at once.
+  const before = raw.messages.length
+  a.awareness.setLocalStateField('cursor', { pos: 99 })
+  await waitFor(() => heard().some((x) => x.id === aId && x.pos === 99), 5000, 'the single move')
+  assert.equal(raw.messages.length, before + 1, 'one message for one move')
 }))

@@ -6,8 +6,10 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import crypto from 'node:crypto'
+import zlib from 'node:zlib'
 import * as encoding from 'lib0/encoding'
-import { TEST_TIMEOUT, scenario, waitFor, within, delay, Y } from './harness.mjs'
+import * as decoding from 'lib0/decoding'
+import { TEST_TIMEOUT, scenario, waitFor, within, delay, Y, WebSocket } from './harness.mjs'
 
 const MAX = 65536
 
@@ -35,13 +37,15 @@ function clientFrame (opcode, payload, opts = {}) {
   return Buffer.concat([Buffer.from(head), mask, masked])
 }
 
-// A raw connection: upgrade, then the server's frames parsed as they arrive.
-async function rawConnect (srv, doc) {
+// A raw connection: upgrade, then the server's frames parsed as they arrive. `extensions`: the
+// Sec-WebSocket-Extensions offer; the answer is in `response`.
+async function rawConnect (srv, doc, { extensions = null } = {}) {
   const sock = net.connect(srv.port, srv.host)
   sock.setNoDelay(true)
   const frames = []
   let buf = Buffer.alloc(0)
   let upgraded = false
+  let response = ''
   let ended = false
   sock.on('error', () => {})
   sock.on('end', () => { ended = true }) // the server's FIN
@@ -51,7 +55,8 @@ async function rawConnect (srv, doc) {
     if (!upgraded) {
       const end = buf.indexOf('\r\n\r\n')
       if (end < 0) return
-      assert.match(buf.subarray(0, end).toString(), /^HTTP\/1\.1 101 /)
+      response = buf.subarray(0, end).toString()
+      assert.match(response, /^HTTP\/1\.1 101 /)
       buf = buf.subarray(end + 4)
       upgraded = true
     }
@@ -63,14 +68,15 @@ async function rawConnect (srv, doc) {
       if (len === 126) { if (buf.length < 4) return; len = buf.readUInt16BE(2); off = 4 }
       if (len === 127) { if (buf.length < 10) return; len = Number(buf.readBigUInt64BE(2)); off = 10 }
       if (buf.length < off + len) return
-      frames.push({ fin: (buf[0] & 0x80) !== 0, opcode: buf[0] & 0x0f, payload: buf.subarray(off, off + len) })
+      frames.push({ fin: (buf[0] & 0x80) !== 0, rsv1: (buf[0] & 0x40) !== 0, opcode: buf[0] & 0x0f, payload: buf.subarray(off, off + len) })
       buf = buf.subarray(off + len)
     }
   })
   await new Promise((resolve) => sock.once('connect', resolve))
   sock.write(`GET /ws/${doc}?token=${encodeURIComponent(srv.token)} HTTP/1.1\r\nHost: x\r\n` +
     'Upgrade: websocket\r\nConnection: Upgrade\r\n' +
-    `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`)
+    `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
+    (extensions ? `Sec-WebSocket-Extensions: ${extensions}\r\n` : '') + '\r\n')
   // The server speaks first once the connection is admitted: sync step 1.
   await waitFor(() => frames.some((f) => f.opcode === 2 && f.payload[0] === 0 && f.payload[1] === 0), 5000,
     'sync step 1 from the server')
@@ -78,6 +84,7 @@ async function rawConnect (srv, doc) {
   return {
     sock,
     frames,
+    response: () => response,
     ended: () => ended,
     closeCode: () => { const f = closeFrame(); return f && f.payload.length >= 2 ? f.payload.readUInt16BE(0) : null },
     async closedWith (code, what) {
@@ -238,4 +245,109 @@ test('a connection sending messages or pings faster than --ws-rate-limit is clos
     'an awareness answer to each query')
   assert.equal(calm.ended(), false, 'the calm connection stays open')
   assert.equal(calm.closeCode(), null)
+}))
+
+// permessage-deflate as RFC 7692 §7.2 has it: raw deflate, sync flush, the 00 00 FF FF tail
+// removed by the sender and put back by the receiver.
+const deflateMessage = (data) => {
+  const z = zlib.deflateRawSync(data, { finishFlush: zlib.constants.Z_SYNC_FLUSH })
+  assert.deepEqual([...z.subarray(z.length - 4)], [0, 0, 0xff, 0xff])
+  return z.subarray(0, z.length - 4)
+}
+const inflateMessage = (data) => zlib.inflateRawSync(Buffer.concat([data, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: zlib.constants.Z_SYNC_FLUSH })
+
+test('permessage-deflate with a raw client: the answer, compressed updates in and out, and what is refused (1002, 1007, 4413)', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server({ 'max-message-bytes': MAX })
+  const DOC = await srv.newDoc()
+  const watcher = s.client(srv, DOC, { name: 'watcher' })
+  await watcher.waitSynced()
+  const raw = await rawConnect(srv, DOC, { extensions: 'permessage-deflate; client_max_window_bits' })
+  assert.match(raw.response(), /\r\nSec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover(\r\n|$)/i)
+
+  // A compressed update, in two fragments (RSV1 on the first only), reaches the others.
+  const text = 'compressed; '.repeat(40)
+  const z = deflateMessage(syncUpdateInserting(text))
+  raw.sock.write(clientFrame(2, z.subarray(0, 7), { fin: false, rsv: 0x40 }))
+  raw.sock.write(clientFrame(2 & 0, z.subarray(7)))
+  await waitFor(() => watcher.text() === text, 5000, 'the compressed update to arrive', () => JSON.stringify(watcher.text()))
+
+  // What the server sends: the watcher's large update comes compressed and inflates to a message
+  // that holds it; a small one comes as it is.
+  const before = raw.frames.length
+  const big = 'x'.repeat(2000)
+  const base = Y.encodeStateAsUpdate(watcher.doc)
+  watcher.ytext.insert(0, big)
+  await waitFor(() => raw.frames.slice(before).some((f) => f.opcode === 2), 5000, 'the big update')
+  const bigFrame = raw.frames.slice(before).find((f) => f.opcode === 2)
+  assert.equal(bigFrame.rsv1, true, 'a 2 KB update is sent compressed')
+  assert.ok(bigFrame.payload.length < 500, `compressed to ${bigFrame.payload.length} bytes`)
+  const dec = decoding.createDecoder(inflateMessage(bigFrame.payload))
+  assert.equal(decoding.readVarUint(dec), 0, 'a sync message')
+  assert.equal(decoding.readVarUint(dec), 2, 'an update')
+  const doc = new Y.Doc()
+  Y.applyUpdate(doc, base)
+  Y.applyUpdate(doc, decoding.readVarUint8Array(dec))
+  assert.equal(doc.getText('content').toString(), watcher.text(), 'the inflated update is the insert')
+  const small = raw.frames.length
+  watcher.ytext.insert(0, 'a')
+  await waitFor(() => raw.frames.slice(small).some((f) => f.opcode === 2), 5000, 'the small update')
+  assert.equal(raw.frames.slice(small).find((f) => f.opcode === 2).rsv1, false, 'a small update is sent as it is')
+  const m = await srv.metrics()
+  assert.ok(m.weft_ws_inflated_messages_total >= 1, 'the inflated message is counted')
+  assert.ok(m.weft_ws_deflated_messages_total >= 1, 'the compressed message is counted')
+
+  // Not deflate data: 1007. A bomb beyond --max-message-bytes once inflated: 4413.
+  const bad = await rawConnect(srv, DOC, { extensions: 'permessage-deflate' })
+  bad.sock.write(clientFrame(2, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff]), { rsv: 0x40 }))
+  await bad.closedWith(1007, 'a compressed message that does not inflate')
+  const bomb = await rawConnect(srv, DOC, { extensions: 'permessage-deflate' })
+  const zeros = deflateMessage(Buffer.alloc(MAX * 16))
+  assert.ok(zeros.length < MAX)
+  bomb.sock.write(clientFrame(2, zeros, { rsv: 0x40 }))
+  await bomb.closedWith(4413, 'a message that inflates beyond the limit')
+  // Without the extension negotiated RSV1 is a protocol error.
+  const plain = await rawConnect(srv, DOC)
+  assert.doesNotMatch(plain.response(), /Sec-WebSocket-Extensions/i, 'nothing offered, nothing answered')
+  plain.sock.write(clientFrame(2, z, { rsv: 0x40 }))
+  await plain.closedWith(1002, 'RSV1 without permessage-deflate')
+  // A continuation with RSV1 is one too, negotiated or not.
+  const cont = await rawConnect(srv, DOC, { extensions: 'permessage-deflate' })
+  cont.sock.write(clientFrame(2, z.subarray(0, 3), { fin: false, rsv: 0x40 }))
+  cont.sock.write(clientFrame(0, z.subarray(3), { rsv: 0x40 }))
+  await cont.closedWith(1002, 'RSV1 on a continuation')
+  assert.equal(watcher.text().endsWith(text), true, 'the document is as it was')
+}))
+
+test('ws clients (y-websocket) negotiate permessage-deflate and sync a large document through it; --ws-deflate false declines', { timeout: TEST_TIMEOUT }, (t) => scenario(t, async (s) => {
+  const srv = await s.server()
+  const DOC = await srv.newDoc()
+  const a = s.client(srv, DOC, { name: 'a' })
+  await a.waitSynced()
+  // ws names the extension; the parameters it accepted are its PerMessageDeflate's.
+  assert.equal(a.provider.ws.extensions, 'permessage-deflate')
+  const accepted = a.provider.ws._extensions['permessage-deflate'].params
+  assert.equal(accepted.server_no_context_takeover, true)
+  assert.equal(accepted.client_no_context_takeover, true)
+  // ws compresses what it sends from 1 KiB on; 200 KB of code one way, a join the other way.
+  const code = Array.from({ length: 4000 }, (_, i) => `  const line${i} = compute(items[${i}]);`).join('\n')
+  a.ytext.insert(0, code)
+  const b = s.client(srv, DOC, { name: 'b' })
+  await b.waitSynced()
+  await waitFor(() => b.text() === code, 10000, 'b to hold the whole text')
+  const m = await srv.metrics()
+  assert.ok(m.weft_ws_inflated_messages_total >= 1, `a's update arrived compressed (${m.weft_ws_inflated_messages_total})`)
+  assert.ok(m.weft_ws_deflate_in_bytes_total > code.length, 'b\'s sync went compressed')
+  assert.ok(m.weft_ws_deflate_out_bytes_total * 4 < m.weft_ws_deflate_in_bytes_total,
+    `compressed ${m.weft_ws_deflate_in_bytes_total} → ${m.weft_ws_deflate_out_bytes_total} bytes`)
+  assert.equal((await srv.api('GET', `/api/documents/${DOC}/content`)).text, code)
+
+  const off = await s.server({ 'ws-deflate': 'false' })
+  const DOC2 = await off.newDoc()
+  const c = s.client(off, DOC2, { name: 'c' })
+  await c.waitSynced()
+  assert.equal(c.provider.ws.extensions, '', 'declined: no extension')
+  c.ytext.insert(0, code)
+  const d = s.client(off, DOC2, { name: 'd' })
+  await waitFor(() => d.text() === code, 10000, 'd to hold the whole text without compression')
+  assert.equal((await off.metrics()).weft_ws_deflated_messages_total, 0)
 }))

@@ -44,6 +44,14 @@ export interface ProjectInfo {
   updated_at: string
 }
 
+// GET /api/documents?filter=&q=&cursor=&limit=: the three filters part the list (mine, private
+// ones shared with me, public ones of others).
+export type DocumentFilter = 'all' | 'mine' | 'shared' | 'public'
+export interface DocumentPage {
+  documents: DocumentInfo[]
+  next_cursor: string | null
+}
+
 export interface ProjectPage {
   projects: ProjectInfo[] // newest first
   next_cursor: number | null
@@ -320,7 +328,12 @@ export function createApi (token: string, onUnauthorized: () => void) {
     revokeSession: (id: number) => call<null>('DELETE', `/api/me/sessions/${id}`),
     deleteAccount: (password: string) => call<null>('DELETE', '/api/me', { password }),
     token,
-    listDocuments: () => call<DocumentInfo[]>('GET', '/api/documents'),
+    listDocuments: (filter: DocumentFilter, q = '', cursor: string | null = null, limit = 50) => {
+      const params = new URLSearchParams({ filter, limit: String(limit) })
+      if (q !== '') params.set('q', q)
+      if (cursor !== null) params.set('cursor', cursor)
+      return call<DocumentPage>('GET', `/api/documents?${params.toString()}`)
+    },
     createDocument: (title: string, language?: string) =>
       call<DocumentInfo>('POST', '/api/documents', language ? { title, language } : { title }),
     getDocument: (id: number) => call<DocumentInfo>('GET', doc(id)),

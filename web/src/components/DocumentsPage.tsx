@@ -1,10 +1,12 @@
 // DocumentsPage.tsx — the projects the user can open (create, open, delete), then the standalone
 // documents in three groups: their own, those shared with them, and public ones. Create, rename,
 // delete, make public or private, open.
+// Each group is read from the server a page at a time (GET /api/documents?filter=…, 50 a page, “Show
+// more” for the next), and the filter box searches titles on the server (after a pause in typing).
 // Keys: N new document, / filter. With no network the list seen last is shown (lastSeen.ts), and it
 // is fetched again when the browser is back online.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import { ApiError, type DocumentInfo, type ProjectInfo } from '../api'
+import { ApiError, type DocumentFilter, type DocumentInfo, type ProjectInfo } from '../api'
 import { rememberDocuments, rememberedDocuments } from '../lastSeen'
 import { navigate, projectHref } from '../router'
 import { useSession } from '../session'
@@ -25,6 +27,10 @@ type Open =
   | { kind: 'delete-project', project: ProjectInfo }
   | null
 
+type Group = Exclude<DocumentFilter, 'all'>
+const GROUPS: Group[] = ['mine', 'shared', 'public']
+const NO_MORE: Record<Group, string | null> = { mine: null, shared: null, public: null }
+
 function isTyping (target: EventTarget | null): boolean {
   return target instanceof HTMLElement &&
     (target.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName))
@@ -37,13 +43,25 @@ export function DocumentsPage () {
   const [moreProjects, setMoreProjects] = useState<number | null>(null) // next_cursor
   const [error, setError] = useState<string | null>(null)
   const [offline, setOffline] = useState(false) // showing the list seen last
+  const [more, setMore] = useState<Record<Group, string | null>>(NO_MORE) // each group's next_cursor
   const [filter, setFilter] = useState('')
+  const [query, setQuery] = useState('') // the filter sent to the server, after a pause in typing
   const [open, setOpen] = useState<Open>(null)
   const filterRef = useRef<HTMLInputElement>(null)
 
+  useEffect(() => {
+    const q = filter.trim()
+    if (q === query) return
+    const timer = window.setTimeout(() => setQuery(q), 250)
+    return () => window.clearTimeout(timer)
+  }, [filter, query])
+
+  // The first page of every group (for the title search `query`).
   const load = useCallback(async () => {
     try {
-      setDocs(await api.listDocuments())
+      const pages = await Promise.all(GROUPS.map((g) => api.listDocuments(g, query)))
+      setDocs(pages.flatMap((p) => p.documents))
+      setMore({ mine: pages[0].next_cursor, shared: pages[1].next_cursor, public: pages[2].next_cursor })
       setOffline(false)
       setError(null)
     } catch (err) {
@@ -55,7 +73,22 @@ export function DocumentsPage () {
         setError(errorText(err))
       }
     }
-  }, [api, user.id])
+  }, [api, user.id, query])
+
+  const loadMore = async (group: Group) => {
+    const cursor = more[group]
+    if (cursor === null) return
+    try {
+      const page = await api.listDocuments(group, query, cursor)
+      setDocs((list) => {
+        const have = new Set((list ?? []).map((d) => d.id))
+        return [...(list ?? []), ...page.documents.filter((d) => !have.has(d.id))]
+      })
+      setMore((m) => ({ ...m, [group]: page.next_cursor }))
+    } catch (err) {
+      setError(errorText(err))
+    }
+  }
 
   // Projects: the first page, and "Show more" for the next. Offline, the section is left out.
   const loadProjects = useCallback(async (before: number | null = null) => {
@@ -70,15 +103,22 @@ export function DocumentsPage () {
 
   useEffect(() => {
     void load()
-    void loadProjects()
-    const onOnline = () => { void load(); void loadProjects() }
+    const onOnline = () => { void load() }
     window.addEventListener('online', onOnline)
     return () => window.removeEventListener('online', onOnline)
-  }, [load, loadProjects])
+  }, [load])
 
   useEffect(() => {
-    if (docs && !offline) rememberDocuments(user.id, docs)
-  }, [docs, offline, user.id])
+    void loadProjects()
+    const onOnline = () => { void loadProjects() }
+    window.addEventListener('online', onOnline)
+    return () => window.removeEventListener('online', onOnline)
+  }, [loadProjects])
+
+  // Offline starts show what was seen unfiltered (a search's results would hide the rest).
+  useEffect(() => {
+    if (docs && !offline && query === '') rememberDocuments(user.id, docs)
+  }, [docs, offline, user.id, query])
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -173,9 +213,9 @@ export function DocumentsPage () {
         )}
         {docs !== null && (
           <>
-            <DocumentSection title='My documents' empty='You have no documents yet. Create one with “New document” (N).' docs={groups.mine} {...actions} />
-            <DocumentSection title='Shared with me' empty='Nothing has been shared with you yet.' docs={groups.shared} {...actions} />
-            <DocumentSection title='Public' empty='No public documents.' docs={groups.public} {...actions} />
+            <DocumentSection title='My documents' empty={query !== '' ? 'None of your documents has that in its title.' : 'You have no documents yet. Create one with “New document” (N).'} docs={groups.mine} more={more.mine !== null && !offline} onMore={() => void loadMore('mine')} {...actions} />
+            <DocumentSection title='Shared with me' empty={query !== '' ? 'No document shared with you has that in its title.' : 'Nothing has been shared with you yet.'} docs={groups.shared} more={more.shared !== null && !offline} onMore={() => void loadMore('shared')} {...actions} />
+            <DocumentSection title='Public' empty={query !== '' ? 'No public document has that in its title.' : 'No public documents.'} docs={groups.public} more={more.public !== null && !offline} onMore={() => void loadMore('public')} {...actions} />
           </>
         )}
       </main>
