@@ -118,6 +118,7 @@ bool RoomRegistry::try_unload(const Room* room) {
     rooms_.erase(it);
   }
   services_->metrics.documents.fetch_sub(1, std::memory_order_relaxed);
+  unloads_.fetch_add(1, std::memory_order_relaxed);
   if (evicted) services_->metrics.rooms_evicted.fetch_add(1, std::memory_order_relaxed);
   return true;
 }

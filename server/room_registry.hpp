@@ -13,6 +13,7 @@
 // bound for the length of one request.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -42,6 +43,9 @@ class RoomRegistry {
   std::shared_ptr<Room> find(int64_t document_id);
   // Removes `room` if nobody holds it; true if removed.
   bool try_unload(const Room* room);
+  // Rooms unloaded since start (the server gives freed memory back to the system after some:
+  // server.cpp's memory tick).
+  uint64_t unloads() const { return unloads_.load(std::memory_order_relaxed); }
 
   std::vector<std::shared_ptr<Room>> all();
   std::vector<std::pair<int64_t, size_t>> users();
@@ -63,6 +67,7 @@ class RoomRegistry {
   std::mutex mu_;
   std::unordered_map<int64_t, Entry> rooms_;
   size_t evicting_ = 0;  // entries with `evicting` set
+  std::atomic<uint64_t> unloads_{0};
 };
 
 }  // namespace weft

@@ -14,46 +14,21 @@
 //                                        [--seconds 20] [--rate 10] [--mb 2]
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
+import { REPO, freePort, opt, until } from '../common.mjs'
 
-const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..')
 
-const args = process.argv.slice(2)
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`)
-  return i >= 0 ? args[i + 1] : dflt
-}
 const WEFT = path.resolve(REPO, opt('weft', 'build/bin/weft'))
 const JOINERS = Number(opt('joiners', 20))
 const READERS = Number(opt('readers', 50))
 const SECONDS = Number(opt('seconds', 20))
 const RATE = Number(opt('rate', 10))
 const MB = Number(opt('mb', 2))
-
-function freePort () {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => resolve(port))
-    })
-  })
-}
-
-const until = async (cond, ms, what) => {
-  const deadline = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
 
 // ~MB of real source text: JavaScript and TypeScript files shipped in node_modules.
 function sourceText () {

@@ -19,17 +19,11 @@
 import { spawn, spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { REPO, args, freePort, opt, stats } from '../common.mjs'
 
-const args = process.argv.slice(2)
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`)
-  return i >= 0 ? args[i + 1] : dflt
-}
-const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..')
 const WEFT = path.resolve(REPO, opt('weft', 'build/bin/weft'))
 const POSTGRES = opt('postgres', null)
 const USERS = Number(opt('users', 10000))
@@ -38,17 +32,6 @@ const SAMPLE = Math.min(Number(opt('sample', 100)), USERS)
 const DEPTH = Number(opt('depth', 20))
 const LIMIT = Number(opt('limit', 50))
 const SECRET = 'lists-bench-secret-0123456789abcdef0123456789'
-
-function freePort () {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 const b64url = (s) => Buffer.from(s).toString('base64url')
 function token (userId) {
@@ -135,12 +118,6 @@ async function startServer (dir) {
   const ready = performance.now() - started
   const stop = () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM') })
   return { url, ready, stop }
-}
-
-function stats (samples) {
-  const s = [...samples].sort((a, b) => a - b)
-  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))]
-  return { n: s.length, p50: at(0.5), p99: at(0.99), max: s[s.length - 1] }
 }
 
 async function main () {

@@ -17,17 +17,11 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import zlib from 'node:zlib'
+import { REPO, args, freePort, opt, stats } from '../common.mjs'
 
-const args = process.argv.slice(2)
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`)
-  return i >= 0 ? args[i + 1] : dflt
-}
-const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..')
 const WEFT = path.resolve(REPO, opt('weft', 'build/bin/weft'))
 const FILES = Number(opt('files', 2000))
 const REPS = Number(opt('reps', 5))
@@ -36,15 +30,7 @@ const TREE_REPS = Number(opt('tree-reps', 50))
 const BROWSER = !args.includes('--no-browser')
 const TEXT = /\.(js|mjs|cjs|ts|tsx|jsx|json|css|md|txt|html|map|d\.ts)$/
 
-const freePort = () => new Promise((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)) })
-})
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6
-const stats = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))]
-  return { n: s.length, min: s[0], p50: q(0.5), p99: q(0.99), max: s[s.length - 1] }
-}
 const f1 = (x) => x.toFixed(1)
 
 // The source tree: monaco-editor's esm sources first, then other packages' text files.
