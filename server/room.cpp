@@ -611,10 +611,7 @@ void Room::relay_presence(const protocol::Awareness::Change& change, const Frame
     broadcast(frame, origin);
     if (publish) outbox(PartKind::kAwareness, awareness_.encode(applied(change)));
     presence_timer_armed_ = true;
-    presence_timer_.expires_after(std::chrono::milliseconds(services_.config.presence_tick_ms));
-    presence_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-      if (!ec) self->presence_tick();
-    });
+    arm_presence_tick();
     return;
   }
   const std::vector<uint64_t> ids = applied(change);
@@ -671,6 +668,10 @@ void Room::presence_tick() {
     outbox(PartKind::kAwareness, awareness_.encode(presence_dirty_bus_));
     presence_dirty_bus_.clear();
   }
+  arm_presence_tick();
+}
+
+void Room::arm_presence_tick() {
   presence_timer_.expires_after(std::chrono::milliseconds(services_.config.presence_tick_ms));
   presence_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (!ec) self->presence_tick();

@@ -181,6 +181,7 @@ class Room : public std::enable_shared_from_this<Room> {
   void relay_presence(const protocol::Awareness::Change& change, const Frame& frame,
                       const Connection* origin, bool publish);
   void presence_tick();
+  void arm_presence_tick();  // presence_tick() at the end of the next tick
   void send_presence(const std::vector<uint64_t>& ids);
   void schedule_unload();
   // Stores, compacts and leaves the registry (the end of the grace, or at once when evicted).

@@ -358,17 +358,13 @@ void WsSession<Stream>::deliver(crdt::Bytes message) {
   if (!take_token()) return;
   if (reader_.message_compressed()) {
     crdt::Bytes inflated;
-    switch (ws_deflate::inflate(message, services_.config.max_message_bytes, inflated)) {
-      case ws_deflate::Inflated::kOk:
-        break;
-      case ws_deflate::Inflated::kTooLarge:
-        services_.metrics.rejected_messages.fetch_add(1, std::memory_order_relaxed);
-        fail(close_code::kTooLarge, "message too large");
-        return;
-      case ws_deflate::Inflated::kBad:
-        services_.metrics.rejected_messages.fetch_add(1, std::memory_order_relaxed);
-        fail(close_code::kInvalidPayload, "invalid compressed data");
-        return;
+    const auto status = ws_deflate::inflate(message, services_.config.max_message_bytes, inflated);
+    if (status != ws_deflate::Inflated::kOk) {
+      services_.metrics.rejected_messages.fetch_add(1, std::memory_order_relaxed);
+      const bool large = status == ws_deflate::Inflated::kTooLarge;
+      fail(large ? close_code::kTooLarge : close_code::kInvalidPayload,
+           large ? "message too large" : "invalid compressed data");
+      return;
     }
     services_.metrics.ws_inflated_messages.fetch_add(1, std::memory_order_relaxed);
     message = std::move(inflated);

@@ -408,9 +408,9 @@ DocumentPage Accounts::document_page(const DocumentQuery& query) {
     const auto rows = sql.exec(statement, params);
     page.documents.reserve(std::min(rows.size(), query.limit));
     for (const auto& row : rows) {
-      if (page.documents.size() == query.limit) {
-        const auto& [last, access] = page.documents.back();
-        page.next = DocumentCursor{*rows[query.limit - 1].values[7], last.id};
+      if (page.documents.size() == query.limit) {  // the extra row: a next page exists
+        page.next =
+            DocumentCursor{*rows[query.limit - 1].values[7], page.documents.back().first.id};
         break;
       }
       DocumentInfo doc = document_at(row);
